@@ -1,0 +1,26 @@
+# sdsl recipes; every recipe is a thin wrapper over cargo (install just with `pip install rust-just`).
+
+# Run the tests (the same command CI runs).
+test:
+    cargo test --release
+
+# Format check and clippy with warnings as errors.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --release --all-targets -- -D warnings
+
+# Example: throughput-optimal draft for OPT-13B with OPT drafts.
+predict target="OPT-13B" family="OPT":
+    cargo run --release -- predict --target {{target}} --draft-family {{family}}
+
+# N* for every registry target × draft family.
+table:
+    cargo run --release -- nstar table
+
+# The N* linear law over the documented grid.
+law:
+    cargo run --release -- nstar law
+
+# Benchmarks (criterion).
+bench:
+    cargo bench

@@ -1,0 +1,440 @@
+//! `sdsl nstar table` and `sdsl nstar law`.
+
+use super::predict::LawArgs;
+use crate::derive::nstar::NStarSetup;
+use crate::derive::nstar_law::{LawGrid, NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};
+use crate::fit::ols::OlsFit;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+/// `sdsl nstar` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NstarCommand {
+    /// N* for every registry target × every draft family (the paper's Table 5 layout).
+    Table(TableArgs),
+    /// Fit N* = μ·M + M0 (and a variant with a ln D term) over an explicit (M, D) grid.
+    #[command(
+        long_about = "Solve N* on a grid of target sizes M × pre-training tokens D (the draft \
+trained on the target's D) and fit N* = μ·M + M0 and N* = μ·M + λ·ln D + M0 by OLS. The default grid is \
+12 log-spaced M in [1e10, 1.2e11] (the paper's targets) × 7 log-spaced D in [1e11, 1e14]. The grid is \
+deterministic, so the standard errors and 95% intervals are formal OLS quantities (misfit of a line to \
+the N* surface) that shrink with grid size; sampling uncertainty comes from `sdsl refit`. The paper \
+reports μ = 2.71e-3, M0 = 87M."
+    )]
+    Law(LawCmdArgs),
+}
+
+/// Arguments of `sdsl nstar table`.
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    #[command(flatten)]
+    pub laws: LawArgs,
+    /// Print one JSON object.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV (one row per target × family).
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// Arguments of `sdsl nstar law`.
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct LawCmdArgs {
+    #[command(flatten)]
+    pub laws: LawArgs,
+    /// Smallest target size of the grid.
+    #[arg(long = "m-min", default_value_t = 1e10, value_parser = crate::cli::positive)]
+    pub m_min: f64,
+    /// Largest target size of the grid.
+    #[arg(long = "m-max", default_value_t = 1.2e11, value_parser = crate::cli::positive)]
+    pub m_max: f64,
+    /// Number of log-spaced target sizes.
+    #[arg(long = "m-count", default_value_t = 12)]
+    pub m_count: usize,
+    /// Smallest pre-training token count.
+    #[arg(long = "d-min", default_value_t = 1e11, value_parser = crate::cli::positive)]
+    pub d_min: f64,
+    /// Largest pre-training token count.
+    #[arg(long = "d-max", default_value_t = 1e14, value_parser = crate::cli::positive)]
+    pub d_max: f64,
+    /// Number of log-spaced token counts.
+    #[arg(long = "d-count", default_value_t = 7)]
+    pub d_count: usize,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One cell of the N* table.
+#[derive(Debug, Serialize)]
+pub struct TableRow {
+    /// Target model.
+    pub target: String,
+    /// Target parameters.
+    pub target_params: f64,
+    /// Target pre-training tokens.
+    pub target_tokens: f64,
+    /// Draft family.
+    pub draft_family: String,
+    /// Draft pre-training tokens.
+    pub draft_tokens: f64,
+    /// N* (null when there is no interior optimum).
+    pub n_star: Option<f64>,
+    /// N*/M.
+    pub n_star_over_m: Option<f64>,
+    /// α(N*).
+    pub alpha: Option<f64>,
+    /// γ*.
+    pub gamma_star: Option<f64>,
+    /// Best integer γ.
+    pub gamma_star_int: Option<u64>,
+    /// S*.
+    pub speedup: Option<f64>,
+    /// S at the best integer γ.
+    pub speedup_int: Option<f64>,
+    /// Why there is no N*, if there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// JSON output of `sdsl nstar table`.
+#[derive(Debug, Serialize)]
+pub struct TableOut {
+    /// Registry used.
+    pub registry: String,
+    /// Loss law id.
+    pub loss_law: String,
+    /// α law id.
+    pub alpha_law: String,
+    /// Cost model.
+    pub cost_model: String,
+    /// Draft families (columns).
+    pub draft_families: Vec<String>,
+    /// One row per target × draft family.
+    pub rows: Vec<TableRow>,
+}
+
+/// Runs `sdsl nstar ...`.
+pub fn run(c: NstarCommand) -> anyhow::Result<()> {
+    match c {
+        NstarCommand::Table(a) => table(a),
+        NstarCommand::Law(a) => law(a),
+    }
+}
+
+fn table(a: TableArgs) -> anyhow::Result<()> {
+    let laws = a.laws.load()?;
+    let reg = a.laws.registry()?;
+    let families = reg.draft_families()?;
+    let mut rows = Vec::new();
+    for t in reg.targets() {
+        for f in &families {
+            let setup = NStarSetup {
+                target_params: t.params,
+                target_tokens: t.tokens,
+                draft_tokens: f.tokens,
+                loss: &laws.loss.law,
+                alpha: &laws.alpha.law,
+                cost: laws.cost,
+            }
+            .validated()?;
+            let r = setup.solve();
+            let ok = r.as_ref().ok();
+            rows.push(TableRow {
+                target: t.name.clone(),
+                target_params: t.params,
+                target_tokens: t.tokens,
+                draft_family: f.name.clone(),
+                draft_tokens: f.tokens,
+                n_star: ok.map(|r| r.n_star),
+                n_star_over_m: ok.map(|r| r.n_star_over_m),
+                alpha: ok.map(|r| r.alpha),
+                gamma_star: ok.map(|r| r.gamma_star),
+                gamma_star_int: ok.map(|r| r.gamma_star_int),
+                speedup: ok.map(|r| r.speedup),
+                speedup_int: ok.map(|r| r.speedup_int),
+                error: r.err().map(|e| e.to_string()),
+            });
+        }
+    }
+    let out = TableOut {
+        registry: reg.path.clone(),
+        loss_law: laws.loss.id.clone(),
+        alpha_law: laws.alpha.id.clone(),
+        cost_model: laws.cost.to_string(),
+        draft_families: families.iter().map(|f| f.name.clone()).collect(),
+        rows,
+    };
+    if a.json {
+        return crate::cli::print_json(&out);
+    }
+    let opt = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
+    if a.csv {
+        println!(
+            "target,target_params,target_tokens,draft_family,draft_tokens,n_star,n_star_over_m,alpha,gamma_star,gamma_star_int,speedup,speedup_int"
+        );
+        for r in &out.rows {
+            println!(
+                "{},{},{},{},{},{},{},{},{},{},{},{}",
+                r.target,
+                r.target_params,
+                r.target_tokens,
+                r.draft_family,
+                r.draft_tokens,
+                opt(r.n_star),
+                opt(r.n_star_over_m),
+                opt(r.alpha),
+                opt(r.gamma_star),
+                r.gamma_star_int.map(|g| g.to_string()).unwrap_or_default(),
+                opt(r.speedup),
+                opt(r.speedup_int)
+            );
+        }
+        return Ok(());
+    }
+    println!(
+        "N* (throughput-optimal draft size) per target × draft family; laws: loss {}, alpha {}; cost model {}",
+        out.loss_law, out.alpha_law, out.cost_model
+    );
+    println!("each cell: N* (alpha, S*); drafts evaluated at their family's pre-training tokens\n");
+    print!("{:<14} {:>8} {:>7}", "target", "M", "Dt");
+    for f in &families {
+        print!(
+            "  {:>26}",
+            format!("{} (Dd {})", f.name, crate::cli::si(f.tokens))
+        );
+    }
+    println!();
+    for chunk in out.rows.chunks(families.len().max(1)) {
+        let t = &chunk[0];
+        print!(
+            "{:<14} {:>8} {:>7}",
+            t.target,
+            crate::cli::si(t.target_params),
+            crate::cli::si(t.target_tokens)
+        );
+        for r in chunk {
+            let cell = match (r.n_star, r.alpha, r.speedup) {
+                (Some(n), Some(al), Some(s)) => format!("{} ({al:.3}, {s:.3})", crate::cli::si(n)),
+                _ => "none".to_string(),
+            };
+            print!("  {cell:>26}");
+        }
+        println!();
+    }
+    Ok(())
+}
+
+/// A fitted coefficient in the `nstar law` output.
+#[derive(Debug, Serialize)]
+pub struct FitOut {
+    /// μ (slope on M).
+    pub mu: f64,
+    /// M0 (intercept).
+    pub m0: f64,
+    /// λ (slope on ln D), in the log-D variant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<f64>,
+    /// Formal OLS 95% interval of μ.
+    pub mu_ci95: [f64; 2],
+    /// Formal OLS 95% interval of M0.
+    pub m0_ci95: [f64; 2],
+    /// Formal OLS 95% interval of λ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lambda_ci95: Option<[f64; 2]>,
+    /// Standard errors by coefficient name.
+    pub se: std::collections::BTreeMap<String, f64>,
+    /// R².
+    pub r2: f64,
+    /// Residual SD (parameters).
+    pub residual_sd: f64,
+    /// Number of grid points.
+    pub n: usize,
+}
+
+impl FitOut {
+    fn new(f: &OlsFit) -> Self {
+        let get = |name: &str| f.coefficients.iter().find(|c| c.name == name);
+        let mu = get("mu").expect("mu");
+        let m0 = get("m0").expect("m0");
+        let lambda = get("lambda");
+        FitOut {
+            mu: mu.estimate,
+            m0: m0.estimate,
+            lambda: lambda.map(|c| c.estimate),
+            mu_ci95: mu.ci95,
+            m0_ci95: m0.ci95,
+            lambda_ci95: lambda.map(|c| c.ci95),
+            se: f
+                .coefficients
+                .iter()
+                .map(|c| (c.name.clone(), c.se))
+                .collect(),
+            r2: f.r2,
+            residual_sd: f.residual_sd,
+            n: f.n,
+        }
+    }
+}
+
+/// JSON output of `sdsl nstar law`.
+#[derive(Debug, Serialize)]
+pub struct LawOut {
+    /// μ of N* = μ·M + M0.
+    pub mu: f64,
+    /// M0 of N* = μ·M + M0.
+    pub m0: f64,
+    /// Formal OLS 95% interval of μ (see `interval_note`).
+    pub mu_ci95: [f64; 2],
+    /// Formal OLS 95% interval of M0.
+    pub m0_ci95: [f64; 2],
+    /// The full linear fit.
+    pub linear: FitOut,
+    /// The variant with a ln D term.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_d: Option<FitOut>,
+    /// The paper's published law.
+    pub paper: Paper,
+    /// What the intervals mean.
+    pub interval_note: &'static str,
+    /// The grid and N* at each point.
+    pub grid: GridOut,
+    /// Loss law id.
+    pub loss_law: String,
+    /// α law id.
+    pub alpha_law: String,
+    /// Cost model.
+    pub cost_model: String,
+}
+
+/// The paper's values.
+#[derive(Debug, Serialize)]
+pub struct Paper {
+    /// μ = 2.71e-3.
+    pub mu: f64,
+    /// M0 = 8.71e7.
+    pub m0: f64,
+}
+
+/// The grid in the output.
+#[derive(Debug, Serialize)]
+pub struct GridOut {
+    /// Grid specification.
+    #[serde(flatten)]
+    pub spec: LawGrid,
+    /// Target sizes.
+    pub m: Vec<f64>,
+    /// Token counts (draft and target).
+    pub d: Vec<f64>,
+    /// N* at every point.
+    pub points: Vec<crate::derive::nstar_law::GridPoint>,
+}
+
+const INTERVAL_NOTE: &str = "formal OLS intervals over a deterministic grid: they measure how far N*(M, D) is from a straight line and shrink as the grid grows; sampling uncertainty of the laws is propagated by `sdsl refit`";
+
+fn law(a: LawCmdArgs) -> anyhow::Result<()> {
+    let laws = a.laws.load()?;
+    let grid = LawGrid {
+        m_min: a.m_min,
+        m_max: a.m_max,
+        n_m: a.m_count,
+        d_min: a.d_min,
+        d_max: a.d_max,
+        n_d: a.d_count,
+    }
+    .validated()?;
+    let fit: NStarLaw = fit_nstar_law(&grid, &laws.loss.law, &laws.alpha.law, laws.cost)?;
+    let linear = FitOut::new(&fit.linear);
+    let out = LawOut {
+        mu: linear.mu,
+        m0: linear.m0,
+        mu_ci95: linear.mu_ci95,
+        m0_ci95: linear.m0_ci95,
+        linear,
+        log_d: fit.log_d.as_ref().map(FitOut::new),
+        paper: Paper {
+            mu: PAPER_MU,
+            m0: PAPER_M0,
+        },
+        interval_note: INTERVAL_NOTE,
+        grid: GridOut {
+            m: grid.m_values(),
+            d: grid.d_values(),
+            spec: grid,
+            points: fit.points,
+        },
+        loss_law: laws.loss.id.clone(),
+        alpha_law: laws.alpha.id.clone(),
+        cost_model: laws.cost.to_string(),
+    };
+    if a.json {
+        return crate::cli::print_json(&out);
+    }
+    let si = crate::cli::si;
+    println!(
+        "grid: {} log-spaced M in [{}, {}] × {} log-spaced D in [{}, {}] (draft trained on the target's D); {} points",
+        out.grid.spec.n_m,
+        si(out.grid.spec.m_min),
+        si(out.grid.spec.m_max),
+        out.grid.spec.n_d,
+        si(out.grid.spec.d_min),
+        si(out.grid.spec.d_max),
+        out.grid.points.len()
+    );
+    println!(
+        "  M values: {}",
+        out.grid
+            .m
+            .iter()
+            .map(|v| format!("{v:.4e}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "  D values: {}",
+        out.grid
+            .d
+            .iter()
+            .map(|v| format!("{v:.4e}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "laws: loss {}, alpha {}; cost model {}\n",
+        out.loss_law, out.alpha_law, out.cost_model
+    );
+    let l = &out.linear;
+    println!(
+        "N* = mu·M + M0:            mu = {:.5e} [{:.5e}, {:.5e}]   M0 = {} [{}, {}]   R² = {:.5}",
+        l.mu,
+        l.mu_ci95[0],
+        l.mu_ci95[1],
+        si(l.m0),
+        si(l.m0_ci95[0]),
+        si(l.m0_ci95[1]),
+        l.r2
+    );
+    if let Some(v) = &out.log_d {
+        println!(
+            "N* = mu·M + lambda·ln D + M0: mu = {:.5e} [{:.5e}, {:.5e}]   lambda = {} [{}, {}]   M0 = {} [{}, {}]   R² = {:.5}",
+            v.mu,
+            v.mu_ci95[0],
+            v.mu_ci95[1],
+            si(v.lambda.unwrap_or(f64::NAN)),
+            si(v.lambda_ci95.map(|c| c[0]).unwrap_or(f64::NAN)),
+            si(v.lambda_ci95.map(|c| c[1]).unwrap_or(f64::NAN)),
+            si(v.m0),
+            si(v.m0_ci95[0]),
+            si(v.m0_ci95[1]),
+            v.r2
+        );
+    }
+    println!(
+        "paper (SDSL):              mu = {:.5e}   M0 = {}",
+        PAPER_MU,
+        si(PAPER_M0)
+    );
+    println!("\nintervals: {INTERVAL_NOTE}");
+    Ok(())
+}

@@ -1,0 +1,336 @@
+//! `sdsl predict`: the throughput-optimal draft size N* for one target.
+
+use crate::derive::nstar::{DraftEval, NStar, NStarSetup};
+use crate::ingest::laws::{self, Loaded};
+use crate::ingest::registry::{Model, Registry};
+use crate::law::{AlphaLaw, CostModel, LossLaw};
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// The laws and cost model shared by every command that derives N*.
+#[derive(Debug, Clone, Args)]
+pub struct LawArgs {
+    /// Acceptance law: a shipped name (sdsl2026) or a JSON law file.
+    #[arg(long = "alpha-law", default_value = laws::DEFAULT_ALPHA, value_name = "NAME|FILE")]
+    pub alpha_law: String,
+    /// Loss law: a shipped name (besiroglu2024, hoffmann2022) or a JSON law file.
+    #[arg(long = "loss-law", default_value = laws::DEFAULT_LOSS, value_name = "NAME|FILE")]
+    pub loss_law: String,
+    /// Cost model: params (c = N/M), affine:T0,K (c = (T0+K·N)/(T0+K·M)) or fixed:C.
+    #[arg(long = "cost-model", default_value = "params", value_name = "MODEL")]
+    pub cost_model: CostModel,
+    /// Model registry (CSV or Parquet); default: the bundled datasets/models.csv.
+    #[arg(long, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+}
+
+/// The resolved laws, cost model and registry.
+pub struct Laws {
+    /// Loss law.
+    pub loss: Loaded<LossLaw>,
+    /// Acceptance law.
+    pub alpha: Loaded<AlphaLaw>,
+    /// Cost model.
+    pub cost: CostModel,
+}
+
+impl LawArgs {
+    /// Loads both laws.
+    pub fn load(&self) -> anyhow::Result<Laws> {
+        Ok(Laws {
+            loss: laws::loss_law(&self.loss_law)?,
+            alpha: laws::alpha_law(&self.alpha_law)?,
+            cost: self.cost_model,
+        })
+    }
+
+    /// Loads the registry (bundled unless --registry is given).
+    pub fn registry(&self) -> anyhow::Result<Registry> {
+        Ok(match &self.registry {
+            Some(p) => Registry::read(p)?,
+            None => Registry::bundled()?,
+        })
+    }
+}
+
+/// Arguments of `sdsl predict`.
+#[derive(Debug, Args)]
+#[command(
+    allow_negative_numbers = true,
+    long_about = "Throughput-optimal draft size N* for a target of M parameters trained on Dt tokens, \
+with drafts trained on Dd tokens: N* maximises S*(α(N), c(N)), where α(N) = A·ppl(N, Dd) + B·ppl(M, Dt) + C \
+(the SDSL acceptance law), ppl = exp(E + A/N^α + B/D^β) (the loss law) and S* is the speed-up at the optimal \
+lookahead. Tokens per FLOP = S*/(2M) (one forward pass costs 2·params FLOPs; verification is one target pass). \
+Give the target by size (--target-params, --target-tokens) or by registry name (--target); --draft-family takes \
+the draft tokens from the registry and also evaluates the family's real draft models."
+)]
+pub struct PredictArgs {
+    /// Target parameters M (e.g. 12.85e9).
+    #[arg(long = "target-params", value_parser = crate::cli::positive, conflicts_with = "target", required_unless_present = "target")]
+    pub target_params: Option<f64>,
+    /// Target pre-training tokens Dt (required unless --target names a registry model).
+    #[arg(long = "target-tokens", value_parser = crate::cli::positive)]
+    pub target_tokens: Option<f64>,
+    /// Draft pre-training tokens Dd (default: the draft family's, else the target's).
+    #[arg(long = "draft-tokens", value_parser = crate::cli::positive)]
+    pub draft_tokens: Option<f64>,
+    /// A target model from the registry (e.g. OPT-13B).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// A draft family from the registry (e.g. OPT, Qwen2.5).
+    #[arg(long = "draft-family")]
+    pub draft_family: Option<String>,
+    #[command(flatten)]
+    pub laws: LawArgs,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A law as reported: its id, source and constants.
+#[derive(Debug, Serialize)]
+pub struct LawOut<L: Serialize> {
+    /// Name or path given.
+    pub id: String,
+    /// Provenance.
+    pub source: String,
+    /// Constants.
+    #[serde(flatten)]
+    pub law: L,
+}
+
+impl<L: Serialize + Clone> From<&Loaded<L>> for LawOut<L> {
+    fn from(l: &Loaded<L>) -> Self {
+        LawOut {
+            id: l.id.clone(),
+            source: l.source.clone(),
+            law: l.law.clone(),
+        }
+    }
+}
+
+/// A real draft model of the family, evaluated.
+#[derive(Debug, Serialize)]
+pub struct FamilyDraft {
+    /// Model name.
+    pub name: String,
+    /// Parameters.
+    pub params: f64,
+    /// Predicted draft perplexity.
+    pub draft_ppl: f64,
+    /// Predicted α.
+    pub alpha: f64,
+    /// Cost ratio.
+    pub cost_ratio: f64,
+    /// Continuous γ*.
+    pub gamma_star: f64,
+    /// S* (1 if speculation does not help or α ∉ (0, 1)).
+    pub speedup: f64,
+    /// Best integer γ.
+    pub gamma_star_int: u64,
+    /// S at the best integer γ.
+    pub speedup_int: f64,
+}
+
+impl FamilyDraft {
+    fn new(m: &Model, e: &DraftEval) -> Self {
+        FamilyDraft {
+            name: m.name.clone(),
+            params: m.params,
+            draft_ppl: e.draft_ppl,
+            alpha: e.alpha,
+            cost_ratio: e.cost_ratio,
+            gamma_star: e.optimum.gamma_star,
+            speedup: e.optimum.speedup_star,
+            gamma_star_int: e.optimum.gamma_star_int,
+            speedup_int: e.optimum.speedup_star_int,
+        }
+    }
+}
+
+/// JSON output of `sdsl predict`.
+#[derive(Debug, Serialize)]
+pub struct PredictOut {
+    /// Target name, when taken from the registry.
+    pub target: Option<String>,
+    /// Target parameters M.
+    pub target_params: f64,
+    /// Target pre-training tokens.
+    pub target_tokens: f64,
+    /// Draft family, when given.
+    pub draft_family: Option<String>,
+    /// Draft pre-training tokens.
+    pub draft_tokens: f64,
+    /// Cost model.
+    pub cost_model: String,
+    /// Loss law used.
+    pub loss_law: LawOut<LossLaw>,
+    /// Acceptance law used.
+    pub alpha_law: LawOut<AlphaLaw>,
+    /// N* and what follows from it.
+    #[serde(flatten)]
+    pub result: NStar,
+    /// The family's real drafts, evaluated (with --draft-family).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub family_drafts: Vec<FamilyDraft>,
+    /// The family draft with the highest S*.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_family_draft: Option<String>,
+}
+
+/// Runs `sdsl predict`.
+pub fn run(a: PredictArgs) -> anyhow::Result<()> {
+    let laws = a.laws.load()?;
+    let need_registry = a.target.is_some() || a.draft_family.is_some();
+    let registry = if need_registry {
+        Some(a.laws.registry()?)
+    } else {
+        None
+    };
+    let target: Option<Model> = match (&a.target, &registry) {
+        (Some(name), Some(r)) => Some(r.target(name)?.clone()),
+        _ => None,
+    };
+    let family = match (&a.draft_family, &registry) {
+        (Some(name), Some(r)) => Some(r.draft_family(name)?),
+        _ => None,
+    };
+    let target_params = match (&target, a.target_params) {
+        (Some(t), _) => t.params,
+        (None, Some(m)) => m,
+        (None, None) => bail!("give --target-params M or --target NAME"),
+    };
+    let target_tokens = match (a.target_tokens, &target) {
+        (Some(d), _) => d,
+        (None, Some(t)) => t.tokens,
+        (None, None) => bail!(
+            "--target-tokens is required with --target-params (the target's pre-training tokens, e.g. 1.8e11)"
+        ),
+    };
+    let draft_tokens = a
+        .draft_tokens
+        .or(family.as_ref().map(|f| f.tokens))
+        .unwrap_or(target_tokens);
+    let setup = NStarSetup {
+        target_params,
+        target_tokens,
+        draft_tokens,
+        loss: &laws.loss.law,
+        alpha: &laws.alpha.law,
+        cost: laws.cost,
+    }
+    .validated()?;
+    let result = setup.solve().with_context(|| {
+        format!(
+            "no N* for target M = {target_params:e}, Dt = {target_tokens:e}, Dd = {draft_tokens:e}"
+        )
+    })?;
+    let family_drafts: Vec<FamilyDraft> = family
+        .as_ref()
+        .map(|f| {
+            f.drafts
+                .iter()
+                .filter(|d| d.params < target_params)
+                .map(|d| FamilyDraft::new(d, &setup.evaluate(d.params)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let best_family_draft = family_drafts
+        .iter()
+        .filter(|d| d.speedup > 1.0)
+        .max_by(|x, y| x.speedup.total_cmp(&y.speedup))
+        .map(|d| d.name.clone());
+    let out = PredictOut {
+        target: target.map(|t| t.name),
+        target_params,
+        target_tokens,
+        draft_family: family.map(|f| f.name),
+        draft_tokens,
+        cost_model: laws.cost.to_string(),
+        loss_law: (&laws.loss).into(),
+        alpha_law: (&laws.alpha).into(),
+        result,
+        family_drafts,
+        best_family_draft,
+    };
+    if a.json {
+        return crate::cli::print_json(&out);
+    }
+    print_human(&out);
+    Ok(())
+}
+
+fn print_human(o: &PredictOut) {
+    use crate::cli::si;
+    let r = &o.result;
+    let name = o
+        .target
+        .as_deref()
+        .map(|n| format!("{n}, "))
+        .unwrap_or_default();
+    println!(
+        "target: {name}M = {} params, Dt = {} tokens; drafts trained on Dd = {} tokens{}",
+        si(o.target_params),
+        si(o.target_tokens),
+        si(o.draft_tokens),
+        o.draft_family
+            .as_deref()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default()
+    );
+    println!(
+        "laws: loss {} (E={}, A={}, B={}, alpha={}, beta={}); alpha {} (A={}, B={}, C={}); cost model {}",
+        o.loss_law.id,
+        o.loss_law.law.e,
+        o.loss_law.law.a,
+        o.loss_law.law.b,
+        o.loss_law.law.alpha,
+        o.loss_law.law.beta,
+        o.alpha_law.id,
+        o.alpha_law.law.a,
+        o.alpha_law.law.b,
+        o.alpha_law.law.c,
+        o.cost_model
+    );
+    println!();
+    println!(
+        "  N* (optimal draft size)   {:>12}   ({:.6e})",
+        si(r.n_star),
+        r.n_star
+    );
+    println!("  N*/M                      {:>12.4e}", r.n_star_over_m);
+    println!("  alpha(N*)                 {:>12.6}", r.alpha);
+    println!("  cost ratio c(N*)          {:>12.4e}", r.cost_ratio);
+    println!("  gamma* (continuous)       {:>12.4}", r.gamma_star);
+    println!("  S* at gamma*              {:>12.6}", r.speedup);
+    println!("  best integer gamma        {:>12}", r.gamma_star_int);
+    println!("  S at integer gamma        {:>12.6}", r.speedup_int);
+    println!("  tokens per FLOP (S*/2M)   {:>12.4e}", r.tokens_per_flop);
+    println!("  draft ppl at N*           {:>12.4}", r.draft_ppl);
+    println!("  target ppl                {:>12.4}", r.target_ppl);
+    if !o.family_drafts.is_empty() {
+        println!();
+        println!(
+            "  {:<16} {:>10} {:>9} {:>8} {:>9} {:>8} {:>5} {:>9}",
+            "family draft", "params", "ppl", "alpha", "gamma*", "S*", "int", "S(int)"
+        );
+        for d in &o.family_drafts {
+            println!(
+                "  {:<16} {:>10} {:>9.3} {:>8.4} {:>9.3} {:>8.4} {:>5} {:>9.4}",
+                d.name,
+                si(d.params),
+                d.draft_ppl,
+                d.alpha,
+                d.gamma_star,
+                d.speedup,
+                d.gamma_star_int,
+                d.speedup_int
+            );
+        }
+        if let Some(b) = &o.best_family_draft {
+            println!("  best available draft: {b}");
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Derived quantities: N* per target and the N* linear law.
+
+pub mod nstar;
+pub mod nstar_law;

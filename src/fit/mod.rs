@@ -1,0 +1,3 @@
+//! Estimators. Nothing here touches files, polars, plotters or clap.
+
+pub mod ols;

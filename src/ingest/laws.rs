@@ -1,0 +1,138 @@
+//! Law files (JSON): shipped names or paths.
+//!
+//! A law argument is first tried as a path; if no such file exists it must
+//! be the name of a shipped law (`datasets/laws/`, embedded in the binary).
+
+use crate::error::SdslError;
+use crate::law::{AlphaLaw, LossLaw};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// A law with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded<L> {
+    /// The law's constants.
+    pub law: L,
+    /// The name or path given.
+    pub id: String,
+    /// The file's `source` text.
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+struct LawFile<L> {
+    source: Option<String>,
+    #[serde(flatten)]
+    law: L,
+}
+
+const SHIPPED_LOSS: &[(&[&str], &str, &str)] = &[
+    (
+        &["besiroglu2024", "epoch"],
+        "datasets/laws/besiroglu2024.json",
+        include_str!("../../datasets/laws/besiroglu2024.json"),
+    ),
+    (
+        &["hoffmann2022", "chinchilla"],
+        "datasets/laws/hoffmann2022.json",
+        include_str!("../../datasets/laws/hoffmann2022.json"),
+    ),
+];
+
+const SHIPPED_ALPHA: &[(&[&str], &str, &str)] = &[(
+    &["sdsl2026", "sdsl"],
+    "datasets/laws/sdsl2026.json",
+    include_str!("../../datasets/laws/sdsl2026.json"),
+)];
+
+/// Default loss law name.
+pub const DEFAULT_LOSS: &str = "besiroglu2024";
+/// Default α law name.
+pub const DEFAULT_ALPHA: &str = "sdsl2026";
+
+fn parse<L: DeserializeOwned>(
+    label: &str,
+    text: &str,
+    kind: &str,
+) -> Result<(L, String), SdslError> {
+    let err = |message: String| SdslError::LawFile {
+        path: label.to_string(),
+        message,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    if let Some(k) = value.get("kind").and_then(|k| k.as_str())
+        && k != kind
+    {
+        return Err(err(format!(
+            "this is a '{k}' law, but a '{kind}' law is needed here"
+        )));
+    }
+    let file: LawFile<L> = serde_json::from_str(text).map_err(|e| {
+        err(format!(
+            "{e}; a {kind} law file is a JSON object with keys {}",
+            if kind == "loss" {
+                "E, A, B, alpha, beta, source"
+            } else {
+                "A, B, C, source"
+            }
+        ))
+    })?;
+    Ok((file.law, file.source.unwrap_or_default()))
+}
+
+fn load<L: DeserializeOwned>(
+    spec: &str,
+    kind: &'static str,
+    shipped: &[(&[&str], &str, &str)],
+) -> Result<Loaded<L>, SdslError> {
+    let path = Path::new(spec);
+    let (law, source) = if path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|source| SdslError::Io {
+            path: spec.to_string(),
+            source,
+        })?;
+        parse::<L>(spec, &text, kind)?
+    } else if let Some((_, label, text)) = shipped
+        .iter()
+        .find(|(names, _, _)| names.iter().any(|n| n.eq_ignore_ascii_case(spec)))
+    {
+        parse::<L>(label, text, kind)?
+    } else {
+        return Err(SdslError::UnknownLaw {
+            kind,
+            name: spec.to_string(),
+            known: shipped
+                .iter()
+                .map(|(n, _, _)| n.join("/"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    Ok(Loaded {
+        law,
+        id: spec.to_string(),
+        source,
+    })
+}
+
+/// Loads a loss law by shipped name or path and validates it.
+pub fn loss_law(spec: &str) -> Result<Loaded<LossLaw>, SdslError> {
+    let l = load::<LossLaw>(spec, "loss", SHIPPED_LOSS)?;
+    l.law.validate().map_err(|e| SdslError::LawFile {
+        path: spec.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(l)
+}
+
+/// Loads an α law by shipped name or path and validates it.
+pub fn alpha_law(spec: &str) -> Result<Loaded<AlphaLaw>, SdslError> {
+    let l = load::<AlphaLaw>(spec, "alpha", SHIPPED_ALPHA)?;
+    l.law.validate().map_err(|e| SdslError::LawFile {
+        path: spec.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(l)
+}

@@ -1,0 +1,5 @@
+//! The only module that knows file formats, column names and polars.
+
+pub mod laws;
+pub mod registry;
+pub mod table;

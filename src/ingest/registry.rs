@@ -1,0 +1,204 @@
+//! The model registry (`datasets/models.csv`): name, family, role, params,
+//! pre-training tokens, source. The bundled file is embedded in the binary;
+//! `--registry FILE` reads another of the same shape.
+
+use super::table::Table;
+use crate::error::SdslError;
+use serde::Serialize;
+use std::path::Path;
+
+/// The bundled registry, embedded at compile time.
+pub const BUNDLED: &str = include_str!("../../datasets/models.csv");
+/// The bundled registry's path, as named in messages.
+pub const BUNDLED_PATH: &str = "datasets/models.csv";
+
+/// Whether a model serves as a draft or a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A small model that proposes tokens.
+    Draft,
+    /// A large model that verifies them.
+    Target,
+}
+
+/// One registry row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Model {
+    /// Model name, unique in the registry.
+    pub name: String,
+    /// Family (models of one family share a tokenizer and training recipe).
+    pub family: String,
+    /// Draft or target.
+    pub role: Role,
+    /// Parameters.
+    pub params: f64,
+    /// Pre-training tokens.
+    pub tokens: f64,
+    /// Where the figures come from.
+    pub source: String,
+}
+
+/// The registry: models in file order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Registry {
+    /// Where it was read from.
+    pub path: String,
+    /// The models.
+    pub models: Vec<Model>,
+}
+
+/// A draft family: its members and their common pre-training tokens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DraftFamily {
+    /// Family name.
+    pub name: String,
+    /// Pre-training tokens of the family's drafts.
+    pub tokens: f64,
+    /// The family's draft models, in file order.
+    pub drafts: Vec<Model>,
+}
+
+impl Registry {
+    /// The registry bundled with the binary.
+    pub fn bundled() -> Result<Registry, SdslError> {
+        Registry::from_table(&Table::from_csv_bytes(
+            BUNDLED_PATH,
+            BUNDLED.as_bytes().to_vec(),
+        )?)
+    }
+
+    /// Reads a registry file (CSV or Parquet).
+    pub fn read(path: &Path) -> Result<Registry, SdslError> {
+        Registry::from_table(&Table::read(path)?)
+    }
+
+    fn from_table(t: &Table) -> Result<Registry, SdslError> {
+        let names = t.str_column("name")?;
+        let families = t.str_column("family")?;
+        let roles = t.str_column("role")?;
+        let params = t.f64_column("params")?;
+        t.require_positive("params", &params)?;
+        let tokens = t.f64_column("tokens")?;
+        t.require_positive("tokens", &tokens)?;
+        let sources = if t.has("source") {
+            t.str_column("source")?
+        } else {
+            vec![String::new(); t.height()]
+        };
+        let mut models = Vec::with_capacity(names.len());
+        for i in 0..names.len() {
+            let role = match roles[i].to_ascii_lowercase().as_str() {
+                "draft" => Role::Draft,
+                "target" => Role::Target,
+                other => {
+                    return Err(SdslError::Data {
+                        path: t.label().to_string(),
+                        message: format!(
+                            "row {} (line {}), column 'role': '{other}' must be 'draft' or 'target'",
+                            i + 1,
+                            i + 2
+                        ),
+                    });
+                }
+            };
+            if let Some(j) = names[..i].iter().position(|n| n == &names[i]) {
+                return Err(SdslError::Data {
+                    path: t.label().to_string(),
+                    message: format!(
+                        "row {} (line {}), column 'name': '{}' repeats row {}; model names must be unique",
+                        i + 1,
+                        i + 2,
+                        names[i],
+                        j + 1
+                    ),
+                });
+            }
+            models.push(Model {
+                name: names[i].clone(),
+                family: families[i].clone(),
+                role,
+                params: params[i],
+                tokens: tokens[i],
+                source: sources[i].clone(),
+            });
+        }
+        Ok(Registry {
+            path: t.label().to_string(),
+            models,
+        })
+    }
+
+    /// Target models in file order.
+    pub fn targets(&self) -> impl Iterator<Item = &Model> {
+        self.models.iter().filter(|m| m.role == Role::Target)
+    }
+
+    /// A target by name (case-insensitive); the error lists the known ones.
+    pub fn target(&self, name: &str) -> Result<&Model, SdslError> {
+        self.targets()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| SdslError::UnknownName {
+                kind: "target",
+                name: name.to_string(),
+                known: self
+                    .targets()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// Names of families that have at least one draft, in file order.
+    pub fn draft_family_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for m in self.models.iter().filter(|m| m.role == Role::Draft) {
+            if !out.contains(&m.family) {
+                out.push(m.family.clone());
+            }
+        }
+        out
+    }
+
+    /// A draft family by name (case-insensitive). Its drafts must share one
+    /// pre-training token count.
+    pub fn draft_family(&self, name: &str) -> Result<DraftFamily, SdslError> {
+        let known = self.draft_family_names();
+        let Some(fam) = known.iter().find(|f| f.eq_ignore_ascii_case(name)) else {
+            return Err(SdslError::UnknownName {
+                kind: "draft family",
+                name: name.to_string(),
+                known: known.join(", "),
+            });
+        };
+        let drafts: Vec<Model> = self
+            .models
+            .iter()
+            .filter(|m| m.role == Role::Draft && &m.family == fam)
+            .cloned()
+            .collect();
+        let tokens = drafts[0].tokens;
+        if let Some(odd) = drafts.iter().find(|m| m.tokens != tokens) {
+            return Err(SdslError::Data {
+                path: self.path.clone(),
+                message: format!(
+                    "draft family '{fam}' mixes pre-training token counts ({} has {:e}, {} has {:e}); give --draft-tokens explicitly or fix the registry",
+                    drafts[0].name, tokens, odd.name, odd.tokens
+                ),
+            });
+        }
+        Ok(DraftFamily {
+            name: fam.clone(),
+            tokens,
+            drafts,
+        })
+    }
+
+    /// Every draft family.
+    pub fn draft_families(&self) -> Result<Vec<DraftFamily>, SdslError> {
+        self.draft_family_names()
+            .iter()
+            .map(|f| self.draft_family(f))
+            .collect()
+    }
+}
