@@ -11,5 +11,6 @@ pub mod error;
 pub mod fit;
 pub mod ingest;
 pub mod law;
+pub mod report;
 
 pub use error::SdslError;

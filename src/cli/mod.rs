@@ -1,6 +1,7 @@
 //! Command-line interface: clap derive, one file per subcommand. Each
 //! subcommand converts its arguments once into validated library values.
 
+pub mod fit_loss;
 pub mod nstar;
 pub mod predict;
 pub mod speedup;
@@ -12,9 +13,54 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "sdsl", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: Global,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Global options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// Worker threads for parallel stages (default: all cores). Results do not
+    /// depend on it.
+    #[arg(long, global = true, value_name = "T")]
+    pub threads: Option<usize>,
+    /// No progress bars.
+    #[arg(long, global = true)]
+    pub quiet: bool,
+}
+
+impl Global {
+    /// A rayon pool with the requested number of threads.
+    pub fn pool(&self) -> anyhow::Result<rayon::ThreadPool> {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = self.threads {
+            if t == 0 {
+                anyhow::bail!("--threads 0: need at least one thread");
+            }
+            b = b.num_threads(t);
+        }
+        Ok(b.build()?)
+    }
+
+    /// A progress bar on stderr; hidden with --quiet or when stderr is not a terminal.
+    pub fn progress(&self, len: u64, what: &str) -> indicatif::ProgressBar {
+        use std::io::IsTerminal;
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(len);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({eta})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(what.to_string());
+        bar
+    }
 }
 
 /// The subcommands.
@@ -27,6 +73,16 @@ pub enum Command {
     /// N* for the registry, and the N* linear law.
     #[command(subcommand)]
     Nstar(nstar::NstarCommand),
+    /// Fit a law to measured data.
+    #[command(subcommand)]
+    Fit(FitCommand),
+}
+
+/// `sdsl fit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum FitCommand {
+    /// Refit the pre-training loss law on an (N, D, loss) table.
+    Loss(fit_loss::FitLossArgs),
 }
 
 /// Runs the parsed command, printing to stdout.
@@ -35,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(a) => predict::run(a),
         Command::Speedup(a) => speedup::run(a),
         Command::Nstar(c) => nstar::run(c),
+        Command::Fit(FitCommand::Loss(a)) => fit_loss::run(a, &cli.global),
     }
 }
 

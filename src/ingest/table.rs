@@ -13,6 +13,7 @@ use std::path::Path;
 /// A table read from a file, with the label used in error messages.
 pub struct Table {
     label: String,
+    sha256: String,
     df: DataFrame,
 }
 
@@ -63,6 +64,7 @@ impl Table {
 
     /// Parses CSV text held in memory; `label` names it in errors.
     pub fn from_csv_bytes(label: &str, bytes: Vec<u8>) -> Result<Table, SdslError> {
+        let sha256 = sha256_hex(&bytes);
         let df = CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
@@ -74,12 +76,14 @@ impl Table {
             })?;
         Ok(Table {
             label: label.to_string(),
+            sha256,
             df,
         })
     }
 
     /// Parses Parquet bytes held in memory; `label` names it in errors.
     pub fn from_parquet_bytes(label: &str, bytes: Vec<u8>) -> Result<Table, SdslError> {
+        let sha256 = sha256_hex(&bytes);
         let df = ParquetReader::new(Cursor::new(bytes))
             .finish()
             .map_err(|e| SdslError::Data {
@@ -88,8 +92,14 @@ impl Table {
             })?;
         Ok(Table {
             label: label.to_string(),
+            sha256,
             df,
         })
+    }
+
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
     }
 
     /// The file label used in messages.
@@ -216,4 +226,13 @@ impl Table {
             ))),
         }
     }
+}
+
+/// SHA-256 of bytes as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -1,0 +1,490 @@
+//! `sdsl fit loss`: refit L(N, D) = E + A/N^α + B/D^β on an (N, D, loss) table.
+
+use crate::fit::bootstrap::{BootStart, Estimate, LossBootstrap, bootstrap_loss, loss_quantities};
+use crate::fit::loss::{
+    Constraints, LossData, LossFit, LossFitSpec, Objective, SolverSettings, StartGrid,
+    StartsSummary,
+};
+use crate::ingest::loss_table::{LossTable, LossTableSpec, read_loss_table};
+use crate::law::LossLaw;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Objective names on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObjectiveArg {
+    /// Sum of Huber_δ residuals on ln L (Hoffmann et al.).
+    Huber,
+    /// Huber likelihood with learned scale (Besiroglu et al.'s point estimate).
+    HuberMle,
+    /// Least squares on ln L.
+    Lsq,
+}
+
+/// Bootstrap start on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BootStartArg {
+    /// Hoffmann et al.'s initialisation (as Besiroglu et al.).
+    Hoffmann,
+    /// The full-data optimum.
+    Best,
+}
+
+/// Arguments of `sdsl fit loss`.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Fit the loss law L(N, D) = E + A/N^alpha + B/D^beta to a table of (N, D, loss) by \
+L-BFGS in log space (A = e^a, B = e^b, E = e^e) from every start of Hoffmann et al.'s 4500-point grid, \
+keeping the best (Hoffmann et al. 2022 approach 3; Besiroglu et al. 2024). The table is CSV or Parquet \
+with columns N, D, loss, or Epoch's layout 'Model Size', 'Training FLOP', loss (D = C/(6N))."
+)]
+pub struct FitLossArgs {
+    /// The (N, D, loss) table (CSV or Parquet).
+    pub file: PathBuf,
+    /// Objective.
+    #[arg(long, value_enum, default_value = "huber")]
+    pub objective: ObjectiveArg,
+    /// Huber threshold δ (Hoffmann et al.: 1e-3).
+    #[arg(long, default_value_t = 1e-3)]
+    pub delta: f64,
+    /// Column with N (e.g. non-embedding parameters).
+    #[arg(long = "n-col")]
+    pub n_col: Option<String>,
+    /// Column with D (tokens).
+    #[arg(long = "d-col")]
+    pub d_col: Option<String>,
+    /// Column with the loss.
+    #[arg(long = "loss-col")]
+    pub loss_col: Option<String>,
+    /// Drop rows whose loss is ≥ the K-th largest (Epoch's rule uses 5).
+    #[arg(long = "drop-highest", default_value_t = 0, value_name = "K")]
+    pub drop_highest: usize,
+    /// Fix a parameter, e.g. E=1.69 (repeatable; names E, A, B, alpha, beta).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub fix: Vec<String>,
+    /// Tie parameters: alpha=beta.
+    #[arg(long, value_name = "alpha=beta")]
+    pub tie: Option<String>,
+    /// Start grid: 'hoffmann' (4500 starts, default), 'init' (Hoffmann's single
+    /// start), or coordinates such as 'a=0,5,10;alpha=0,0.5' (others keep Hoffmann's).
+    #[arg(long, default_value = "hoffmann")]
+    pub grid: String,
+    /// Bootstrap replicates (case resampling); 0 = none.
+    #[arg(long, default_value_t = 0, value_name = "B")]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Start of every bootstrap refit.
+    #[arg(long = "bootstrap-start", value_enum, default_value = "hoffmann")]
+    pub bootstrap_start: BootStartArg,
+    /// Write the fitted law to this JSON file (usable as --loss-law FILE).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parameter values by name.
+#[derive(Debug, Serialize)]
+pub struct Params {
+    /// E.
+    #[serde(rename = "E")]
+    pub e: f64,
+    /// A.
+    #[serde(rename = "A")]
+    pub a: f64,
+    /// B.
+    #[serde(rename = "B")]
+    pub b: f64,
+    /// α.
+    pub alpha: f64,
+    /// β.
+    pub beta: f64,
+}
+
+/// Bootstrap summary in the output.
+#[derive(Debug, Serialize)]
+pub struct BootOut {
+    /// Replicates.
+    pub replicates: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Start of every refit.
+    pub start: BootStart,
+    /// Refits that converged.
+    pub converged: usize,
+    /// Refits without a finite objective (excluded).
+    pub failed: usize,
+    /// Standard errors.
+    pub se: BTreeMap<String, f64>,
+    /// 95% percentile intervals.
+    pub ci95: BTreeMap<String, [f64; 2]>,
+}
+
+impl From<&LossBootstrap> for BootOut {
+    fn from(b: &LossBootstrap) -> Self {
+        BootOut {
+            replicates: b.replicates,
+            seed: b.seed,
+            start: b.start,
+            converged: b.converged,
+            failed: b.failed,
+            se: b.estimates.iter().map(|(k, e)| (k.clone(), e.se)).collect(),
+            ci95: b
+                .estimates
+                .iter()
+                .map(|(k, e)| (k.clone(), e.ci95))
+                .collect(),
+        }
+    }
+}
+
+/// JSON output of `sdsl fit loss`.
+#[derive(Debug, Serialize)]
+pub struct FitLossOut {
+    /// The input file and rows.
+    pub input: InputOut,
+    /// Rows used by the fit.
+    pub rows_used: usize,
+    /// Objective name, value and δ.
+    pub objective: ObjectiveOut,
+    /// Fitted constants.
+    pub params: Params,
+    /// Fitted log scale σ (huber-mle only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
+    /// a_opt = β/(α+β), b_opt = α/(α+β), G = (αA/(βB))^(1/(α+β)).
+    pub derived: BTreeMap<String, f64>,
+    /// Multi-start summary.
+    pub starts: StartsSummary,
+    /// The best start's solver status.
+    pub best_start: BestStart,
+    /// Fixed and tied parameters.
+    pub constraints: ConstraintsOut,
+    /// Solver settings.
+    pub solver: SolverSettings,
+    /// Bootstrap, when requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<BootOut>,
+    /// Warnings (also printed to stderr).
+    pub warnings: Vec<String>,
+}
+
+/// Input description.
+#[derive(Debug, Serialize)]
+pub struct InputOut {
+    /// Path as given.
+    pub path: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// Layout recognised.
+    pub layout: String,
+    /// Rows in the file.
+    pub rows_total: usize,
+    /// Outlier rule K.
+    pub drop_highest: usize,
+    /// Data-row numbers dropped.
+    pub dropped_rows: Vec<usize>,
+}
+
+/// Objective in the output.
+#[derive(Debug, Serialize)]
+pub struct ObjectiveOut {
+    /// Name.
+    pub name: &'static str,
+    /// Value at the optimum.
+    pub value: f64,
+    /// Huber δ (absent for lsq).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
+}
+
+/// Solver status of the best start.
+#[derive(Debug, Serialize)]
+pub struct BestStart {
+    /// Why it stopped.
+    pub reason: String,
+    /// Iterations.
+    pub iterations: u64,
+    /// Gradient norm at the optimum.
+    pub grad_norm: f64,
+}
+
+/// Constraints in the output.
+#[derive(Debug, Serialize)]
+pub struct ConstraintsOut {
+    /// Fixed parameters.
+    pub fixed: BTreeMap<String, f64>,
+    /// Tie, if any.
+    pub tie: Option<&'static str>,
+}
+
+/// What `--out` writes: a loss-law file plus the fit record.
+#[derive(Debug, Serialize)]
+struct LawFileOut<'a> {
+    kind: &'static str,
+    #[serde(flatten)]
+    law: &'a LossLaw,
+    source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ci95: Option<&'a BTreeMap<String, [f64; 2]>>,
+    fit: &'a FitLossOut,
+}
+
+/// Settings shared with `refit`: converts arguments into a validated spec.
+pub fn spec_from_args(a: &FitLossArgs) -> anyhow::Result<LossFitSpec> {
+    let objective = match a.objective {
+        ObjectiveArg::Huber => Objective::Huber { delta: a.delta },
+        ObjectiveArg::HuberMle => Objective::HuberMle { delta: a.delta },
+        ObjectiveArg::Lsq => Objective::Lsq,
+    };
+    let mut constraints = Constraints::default();
+    for f in &a.fix {
+        constraints.fix(f)?;
+    }
+    if let Some(t) = &a.tie {
+        constraints.tie(t)?;
+    }
+    let grid = match a.grid.as_str() {
+        "hoffmann" => StartGrid::hoffmann(),
+        "init" => StartGrid::hoffmann_init(),
+        spec => StartGrid::parse(spec)?,
+    };
+    Ok(LossFitSpec {
+        objective,
+        constraints,
+        grid,
+        settings: SolverSettings::default(),
+    }
+    .validated()?)
+}
+
+/// Builds the output record of a fit.
+pub fn fit_record(
+    table: &LossTable,
+    drop_highest: usize,
+    fit: &LossFit,
+    boot: Option<&LossBootstrap>,
+) -> FitLossOut {
+    let q = loss_quantities(&fit.law);
+    let mut warnings = Vec::new();
+    if fit.grad_norm > SolverSettings::default().accept_grad * fit.value.abs().max(1.0) {
+        warnings.push(format!(
+            "the best start did not converge (gradient norm {:.3e}, stopped: {}); try another grid or objective",
+            fit.grad_norm, fit.reason
+        ));
+    }
+    if fit.starts.at_best < 2 && fit.starts.total > 1 {
+        warnings.push("only one start reached the best objective: the optimum may be fragile; try a denser --grid".into());
+    }
+    if let Some(b) = boot {
+        if b.failed > 0 {
+            warnings.push(format!(
+                "{} bootstrap refits produced no finite objective and were excluded",
+                b.failed
+            ));
+        }
+        let unconv = b.replicates - b.failed - b.converged;
+        if unconv > 0 {
+            warnings.push(format!(
+                "{unconv} of {} bootstrap refits stopped with a gradient norm above the acceptance threshold; they are kept (as Besiroglu et al. do)",
+                b.replicates
+            ));
+        }
+    }
+    FitLossOut {
+        input: InputOut {
+            path: table.path.clone(),
+            sha256: table.sha256.clone(),
+            layout: table.layout.clone(),
+            rows_total: table.rows_total,
+            drop_highest,
+            dropped_rows: table.dropped_rows.clone(),
+        },
+        rows_used: table.rows_used,
+        objective: ObjectiveOut {
+            name: fit.objective.name(),
+            value: fit.value,
+            delta: match fit.objective {
+                Objective::Huber { delta } | Objective::HuberMle { delta } => Some(delta),
+                Objective::Lsq => None,
+            },
+        },
+        params: Params {
+            e: fit.law.e,
+            a: fit.law.a,
+            b: fit.law.b,
+            alpha: fit.law.alpha,
+            beta: fit.law.beta,
+        },
+        sigma: fit.sigma,
+        derived: [("a_opt", q[5]), ("b_opt", q[6]), ("G", q[7])]
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        starts: fit.starts.clone(),
+        best_start: BestStart {
+            reason: fit.reason.clone(),
+            iterations: fit.iterations,
+            grad_norm: fit.grad_norm,
+        },
+        constraints: ConstraintsOut {
+            fixed: fit
+                .constraints
+                .fixed
+                .iter()
+                .enumerate()
+                .filter_map(|(j, v)| v.map(|v| (crate::fit::loss::PARAM_NAMES[j].to_string(), v)))
+                .collect(),
+            tie: fit.constraints.tie_alpha_beta.then_some("alpha=beta"),
+        },
+        solver: SolverSettings::default(),
+        bootstrap: boot.map(BootOut::from),
+        warnings,
+    }
+}
+
+/// Runs `sdsl fit loss`.
+pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
+    let spec = spec_from_args(&a)?;
+    let table = read_loss_table(
+        &a.file,
+        &LossTableSpec {
+            n_col: a.n_col.clone(),
+            d_col: a.d_col.clone(),
+            loss_col: a.loss_col.clone(),
+            drop_highest: a.drop_highest,
+        },
+    )?;
+    let n_free = spec.map().n_free();
+    if table.rows_used <= n_free {
+        anyhow::bail!(
+            "{}: {} rows used for {} free parameters; a fit needs more rows than parameters",
+            table.path,
+            table.rows_used,
+            n_free
+        );
+    }
+    let data = LossData::new(&table.n, &table.d, &table.loss)?;
+    let (fit, boot) = global.pool()?.install(|| -> anyhow::Result<_> {
+        let starts = spec.grid.starts(&spec.map()).len();
+        let bar = global.progress(starts as u64, "fit starts");
+        let fit = spec.fit(&data, &|| bar.inc(1))?;
+        bar.finish_and_clear();
+        let boot = if a.bootstrap > 0 {
+            let bar = global.progress(a.bootstrap as u64, "bootstrap");
+            let start = match a.bootstrap_start {
+                BootStartArg::Hoffmann => BootStart::Hoffmann,
+                BootStartArg::Best => BootStart::Best,
+            };
+            let b = bootstrap_loss(&data, &spec, &fit, a.bootstrap, a.seed, start, &|| {
+                bar.inc(1)
+            })?;
+            bar.finish_and_clear();
+            Some(b)
+        } else {
+            None
+        };
+        Ok((fit, boot))
+    })?;
+    let out = fit_record(&table, a.drop_highest, &fit, boot.as_ref());
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(path) = &a.out {
+        let file = LawFileOut {
+            kind: "loss",
+            law: &fit.law,
+            source: format!(
+                "sdsl fit loss on {} (sha256 {}), objective {}, {} rows",
+                table.path,
+                table.sha256,
+                fit.objective.name(),
+                table.rows_used
+            ),
+            ci95: out.bootstrap.as_ref().map(|b| &b.ci95),
+            fit: &out,
+        };
+        let text = serde_json::to_string_pretty(&file)? + "\n";
+        crate::report::write_atomic(path, text.as_bytes())?;
+    }
+    if a.json {
+        return crate::cli::print_json(&out);
+    }
+    print_human(&out, boot.as_ref());
+    Ok(())
+}
+
+fn print_human(o: &FitLossOut, boot: Option<&LossBootstrap>) {
+    println!(
+        "input: {} (sha256 {}…), layout {}; {} of {} rows used{}",
+        o.input.path,
+        &o.input.sha256[..12],
+        o.input.layout,
+        o.rows_used,
+        o.input.rows_total,
+        if o.input.drop_highest > 0 {
+            format!(
+                " (dropped the {} highest-loss rows: {:?})",
+                o.input.drop_highest, o.input.dropped_rows
+            )
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "objective {}: {:.12}{}",
+        o.objective.name,
+        o.objective.value,
+        o.objective
+            .delta
+            .map(|d| format!(" (delta = {d})"))
+            .unwrap_or_default()
+    );
+    println!(
+        "starts: {} run, {} converged, {} at the best objective (within 1e-9); best stopped: {} after {} iterations, |grad| = {:.2e}",
+        o.starts.total,
+        o.starts.converged,
+        o.starts.at_best,
+        o.best_start.reason,
+        o.best_start.iterations,
+        o.best_start.grad_norm
+    );
+    let reasons: Vec<String> = o
+        .starts
+        .termination
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    println!("termination: {}", reasons.join("; "));
+    println!();
+    let row = |name: &str, v: f64, e: Option<&Estimate>| match e {
+        Some(e) => println!(
+            "  {name:<6} {v:>14.6}   se {:>12.6}   95% CI [{:.6}, {:.6}]",
+            e.se, e.ci95[0], e.ci95[1]
+        ),
+        None => println!("  {name:<6} {v:>14.6}"),
+    };
+    let est = |k: &str| boot.and_then(|b| b.estimates.get(k));
+    row("E", o.params.e, est("E"));
+    row("A", o.params.a, est("A"));
+    row("B", o.params.b, est("B"));
+    row("alpha", o.params.alpha, est("alpha"));
+    row("beta", o.params.beta, est("beta"));
+    for k in ["a_opt", "b_opt", "G"] {
+        row(k, o.derived[k], est(k));
+    }
+    if let Some(s) = o.sigma {
+        println!("  sigma  {s:>14.6}   (scale s = {:.6})", s.exp());
+    }
+    if let Some(b) = &o.bootstrap {
+        println!(
+            "\nbootstrap: {} replicates (seed {}, each refit from the {:?} start), {} converged, {} failed",
+            b.replicates, b.seed, b.start, b.converged, b.failed
+        );
+    }
+}
