@@ -13,16 +13,18 @@
 //! limit; it also allocates several vectors per iteration, which dominates a
 //! 240-row objective. argmin still does the 1-D Brent search for N*.
 //!
-//! Stopping: ‖g‖ ≤ `tol_grad` (converged); the line search finds no point
-//! with a lower objective even after a reset to steepest descent (precision
-//! limit reached); or `max_iters`. Each line search evaluates at most 60
-//! points.
+//! Stopping: ‖g‖ ≤ `tol_grad` (converged); the precision limit — the line
+//! search finds no lower objective even after a reset to steepest descent,
+//! or three successive iterations each lower f by at most 1e-15 relative;
+//! or `max_iters`. Each line search evaluates at most 60 points, and stops
+//! bracketing once the bracket moves x by less than its rounding error.
 
 /// Largest problem dimension supported.
 pub const MAX_DIM: usize = 8;
 const MEMORY: usize = 10;
 const C1: f64 = 1e-4;
 const C2: f64 = 0.9;
+const STALL_REL: f64 = 1e-15;
 
 /// Why the solver stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,7 @@ where
     let mut rho = [0.0; MEMORY];
     let (mut head, mut len) = (0usize, 0usize);
     let mut iter = 0u64;
+    let mut stalls = 0;
     let mut stop = Stop::MaxIters;
     let mut xn: V = [0.0; MAX_DIM];
     let mut gn: V = [0.0; MAX_DIM];
@@ -181,10 +184,21 @@ where
             head = (head + 1) % MEMORY;
             len = (len + 1).min(MEMORY);
         }
+        // Objective stalled at the precision limit: three iterations in a
+        // row each decreasing f by at most 1e-15 relative.
+        if fx - fnew <= STALL_REL * fx.abs() {
+            stalls += 1;
+        } else {
+            stalls = 0;
+        }
         x = xn;
         g = gn;
         fx = fnew;
         iter += 1;
+        if stalls >= 3 {
+            stop = Stop::NoProgress;
+            break;
+        }
     }
     Minimum {
         x,
@@ -262,10 +276,13 @@ where
         d_prev = dphi;
         alpha *= 2.0;
     }
+    // A bracket narrower than this moves x by less than its rounding error.
+    let dnorm = dot(d, d, n).sqrt();
+    let xnorm = dot(x, x, n).sqrt().max(1e-300);
+    let min_width = 2.0 * f64::EPSILON * xnorm / dnorm.max(1e-300);
     if let Some((mut lo, mut f_lo, mut d_lo, mut hi, mut f_hi, mut d_hi)) = bracket {
         for _ in 0..30 {
-            let width = hi - lo;
-            if width.abs() <= 1e-16 * lo.abs().max(hi.abs()).max(1e-300) {
+            if (hi - lo).abs() <= min_width {
                 break;
             }
             // cubic interpolation through (lo, f_lo, d_lo) and (hi, f_hi, d_hi)

@@ -339,8 +339,14 @@ pub fn objective_and_gradient(
         let (ln_n, ln_d) = (data.ln_n[i], data.ln_d[i]);
         let t1 = a - al * ln_n;
         let t2 = b - be * ln_d;
-        let m = t1.max(t2).max(e);
-        let (e1, e2, e3) = ((t1 - m).exp(), (t2 - m).exp(), (e - m).exp());
+        // shift by the largest term: its exponential is exactly 1
+        let (e1, e2, e3, m) = if t1 >= t2 && t1 >= e {
+            (1.0, (t2 - t1).exp(), (e - t1).exp(), t1)
+        } else if t2 >= e {
+            ((t1 - t2).exp(), 1.0, (e - t2).exp(), t2)
+        } else {
+            ((t1 - e).exp(), (t2 - e).exp(), 1.0, e)
+        };
         let s = e1 + e2 + e3;
         let pred = m + s.ln();
         let r = data.ln_l[i] - pred;
@@ -564,6 +570,10 @@ pub struct StartsSummary {
     pub at_best: usize,
     /// Count of each termination reason.
     pub termination: BTreeMap<String, usize>,
+    /// Objective-and-gradient evaluations over all starts.
+    pub evaluations: u64,
+    /// L-BFGS iterations over all starts.
+    pub iterations: u64,
 }
 
 /// The fitted loss law and its diagnostics.
@@ -686,6 +696,8 @@ impl LossFitSpec {
                 .filter(|r| (r.value - best.value).abs() <= tol)
                 .count(),
             termination,
+            evaluations: results.iter().map(|r| r.evaluations).sum(),
+            iterations: results.iter().map(|r| r.iterations).sum(),
         };
         let theta = map.theta(&best.phi);
         Ok(LossFit {

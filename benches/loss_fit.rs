@@ -1,0 +1,65 @@
+//! Loss-law fit on the 240 kept rows of Epoch's Chinchilla data: one full
+//! 4500-start grid fit, and a 4000-replicate bootstrap (each refit from
+//! Hoffmann's start), on rayon's default pool (all cores).
+//!
+//! Run: `cargo bench --bench loss_fit`. Figures are reported in README.md.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use sdsl::fit::bootstrap::{BootStart, bootstrap_loss};
+use sdsl::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
+use sdsl::ingest::loss_table::{LossTableSpec, read_loss_table};
+use std::path::Path;
+use std::time::Duration;
+
+fn data() -> LossData {
+    let t = read_loss_table(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/datasets/chinchilla/svg_extracted_data.csv"
+        )),
+        &LossTableSpec {
+            drop_highest: 5,
+            ..LossTableSpec::default()
+        },
+    )
+    .expect("bundled data");
+    LossData::new(&t.n, &t.d, &t.loss).expect("valid")
+}
+
+fn spec(grid: StartGrid) -> LossFitSpec {
+    LossFitSpec {
+        objective: Objective::Huber { delta: 1e-3 },
+        constraints: Constraints::default(),
+        grid,
+        settings: SolverSettings::default(),
+    }
+    .validated()
+    .expect("valid spec")
+}
+
+fn bench(c: &mut Criterion) {
+    let d = data();
+    let mut g = c.benchmark_group("loss_fit");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(40))
+        .warm_up_time(Duration::from_secs(5));
+    let full = spec(StartGrid::hoffmann());
+    g.bench_function("grid_4500_starts", |b| {
+        b.iter(|| full.fit(&d, &|| {}).expect("fit"))
+    });
+    let init = spec(StartGrid::hoffmann_init());
+    let point = init.fit(&d, &|| {}).expect("fit");
+    g.bench_function("single_start_refit", |b| {
+        b.iter(|| init.fit(&d, &|| {}).expect("fit"))
+    });
+    g.bench_function("bootstrap_4000", |b| {
+        b.iter(|| {
+            bootstrap_loss(&d, &init, &point, 4000, 2024, BootStart::Hoffmann, &|| {})
+                .expect("bootstrap")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
