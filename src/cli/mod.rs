@@ -1,6 +1,8 @@
 //! Command-line interface: clap derive, one file per subcommand. Each
 //! subcommand converts its arguments once into validated library values.
 
+pub mod alpha_estimate;
+pub mod fit_alpha;
 pub mod fit_loss;
 pub mod nstar;
 pub mod predict;
@@ -76,6 +78,16 @@ pub enum Command {
     /// Fit a law to measured data.
     #[command(subcommand)]
     Fit(FitCommand),
+    /// Acceptance rates from raw speculative-decoding measurements.
+    #[command(subcommand)]
+    Alpha(AlphaCommand),
+}
+
+/// `sdsl alpha` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlphaCommand {
+    /// Estimate alpha per pair from logs, tau tables or vLLM TAR tables.
+    Estimate(alpha_estimate::EstimateArgs),
 }
 
 /// `sdsl fit` subcommands.
@@ -83,6 +95,8 @@ pub enum Command {
 pub enum FitCommand {
     /// Refit the pre-training loss law on an (N, D, loss) table.
     Loss(fit_loss::FitLossArgs),
+    /// Fit the acceptance-rate law on an acceptance table.
+    Alpha(fit_alpha::FitAlphaArgs),
 }
 
 /// Runs the parsed command, printing to stdout.
@@ -92,6 +106,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Speedup(a) => speedup::run(a),
         Command::Nstar(c) => nstar::run(c),
         Command::Fit(FitCommand::Loss(a)) => fit_loss::run(a, &cli.global),
+        Command::Alpha(AlphaCommand::Estimate(a)) => alpha_estimate::run(a),
+        Command::Fit(FitCommand::Alpha(a)) => fit_alpha::run(a, &cli.global),
     }
 }
 

@@ -13,9 +13,12 @@
 //!   uncentred otherwise; adjusted R² = 1 − (1 − R²)(n − k)/(n − p) with
 //!   k = 1 (intercept) or 0,
 //! - F = ((SST − SSR)/(p − k)) / (SSR/(n − p)),
-//! - the condition number of the unit-column design (ratio of extreme
-//!   singular values; Belsley, Kuh & Welsch 1980 call > 30 a sign of harmful
-//!   collinearity).
+//! - the condition number of the predictors: the ratio of extreme singular
+//!   values of the non-constant columns, centred (when the model has an
+//!   intercept) and scaled to unit length — i.e. of their correlation
+//!   structure, so an intercept alone never triggers it. With two predictors
+//!   it is √((1 + |r|)/(1 − |r|)); above [`COLLINEARITY_THRESHOLD`] = 10
+//!   (|r| > 0.98) the fit warns of collinearity.
 //!
 //! Accuracy is checked against NIST StRD certified values (Norris, Longley)
 //! in `tests/ols_nist.rs`.
@@ -25,8 +28,37 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
 
-/// Condition number above which a design is flagged as collinear.
-pub const COLLINEARITY_THRESHOLD: f64 = 30.0;
+/// Condition number of the centred, scaled predictors above which a design is
+/// flagged as collinear (|r| > 0.98 for two predictors).
+pub const COLLINEARITY_THRESHOLD: f64 = 10.0;
+
+/// Condition number of the non-constant columns, centred when `intercept`
+/// and scaled to unit length (1 for a single predictor).
+fn predictor_condition_number(x: &DMatrix<f64>, intercept: bool) -> f64 {
+    let (n, p) = x.shape();
+    let cols: Vec<usize> = (0..p)
+        .filter(|&j| !(intercept && x.column(j).iter().all(|&v| v == x[(0, j)])))
+        .collect();
+    if cols.is_empty() {
+        return 1.0;
+    }
+    let mut z = DMatrix::from_fn(n, cols.len(), |i, k| x[(i, cols[k])]);
+    for k in 0..cols.len() {
+        if intercept {
+            let m = z.column(k).mean();
+            z.column_mut(k).add_scalar_mut(-m);
+        }
+        let norm = z.column(k).norm();
+        if norm > 0.0 {
+            z.column_mut(k).scale_mut(1.0 / norm);
+        }
+    }
+    let sv = z.singular_values();
+    let (smax, smin) = sv
+        .iter()
+        .fold((0.0f64, f64::INFINITY), |(a, b), &v| (a.max(v), b.min(v)));
+    smax / smin
+}
 
 /// One coefficient with its standard error, t statistic, p value and 95% CI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,7 +102,7 @@ pub struct OlsFit {
     pub f_stat: f64,
     /// p value of the F statistic.
     pub f_p: f64,
-    /// Condition number of the design with unit-length columns.
+    /// Condition number of the centred, unit-length predictors.
     pub condition_number: f64,
     /// Fitted values.
     #[serde(skip)]
@@ -97,7 +129,41 @@ pub fn ols(
     names: &[&str],
     intercept: bool,
 ) -> Result<OlsFit, SdslError> {
+    wls(x, y, None, names, intercept)
+}
+
+/// Weighted least squares: minimises Σ wᵢ(yᵢ − xᵢ·b)² (weights > 0), by OLS on
+/// rows scaled by √wᵢ; R² uses the weighted mean and weighted sums of
+/// squares, RMSE is √(Σw·r²/Σw). With n = p the fit is exact: standard
+/// errors, t, p and intervals are NaN (null in JSON).
+pub fn wls(
+    x: &DMatrix<f64>,
+    y: &DVector<f64>,
+    w: Option<&[f64]>,
+    names: &[&str],
+    intercept: bool,
+) -> Result<OlsFit, SdslError> {
     let (n, p) = x.shape();
+    if y.len() != n {
+        return Err(SdslError::InvalidArgument(format!(
+            "OLS: {n} design rows but {} responses",
+            y.len()
+        )));
+    }
+    let sw: Vec<f64> = match w {
+        Some(w) => {
+            if w.len() != n || w.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(SdslError::InvalidArgument(
+                    "WLS: weights must be finite, > 0, one per row".into(),
+                ));
+            }
+            w.iter().map(|v| v.sqrt()).collect()
+        }
+        None => vec![1.0; n],
+    };
+    let (x_raw, y_raw) = (x, y);
+    let x = &DMatrix::from_fn(n, p, |i, j| x_raw[(i, j)] * sw[i]);
+    let y = &DVector::from_fn(n, |i, _| y_raw[i] * sw[i]);
     if names.len() != p || y.len() != n {
         return Err(SdslError::InvalidArgument(format!(
             "OLS: design is {n}×{p} with {} names and {} responses",
@@ -105,10 +171,9 @@ pub fn ols(
             y.len()
         )));
     }
-    if n <= p {
+    if n < p {
         return Err(SdslError::InvalidArgument(format!(
-            "OLS: {n} observations for {p} coefficients; need at least {} to estimate the error variance",
-            p + 1
+            "OLS: {n} observations for {p} coefficients; need at least {p}"
         )));
     }
     if x.iter().chain(y.iter()).any(|v| !v.is_finite()) {
@@ -148,7 +213,7 @@ pub fn ols(
     let resid = y - &fitted_v;
     let ssr = resid.norm_squared();
     let df = n - p;
-    let s2 = ssr / df as f64;
+    let s2 = if df > 0 { ssr / df as f64 } else { f64::NAN };
     let rinv = r
         .clone()
         .try_inverse()
@@ -162,7 +227,11 @@ pub fn ols(
             let estimate = bs[j] / scale[j];
             let se = (s2 * var_scaled).sqrt() / scale[j];
             let t = estimate / se;
-            let pval = 2.0 * tdist.sf(t.abs());
+            let pval = if df > 0 {
+                2.0 * tdist.sf(t.abs())
+            } else {
+                f64::NAN
+            };
             Coefficient {
                 name: names[j].to_string(),
                 estimate,
@@ -173,16 +242,21 @@ pub fn ols(
             }
         })
         .collect();
+    let wsum: f64 = sw.iter().map(|v| v * v).sum();
     let sst = if intercept {
-        let mean = y.mean();
-        y.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+        let mean = y_raw.iter().zip(&sw).map(|(v, s)| v * s * s).sum::<f64>() / wsum;
+        y_raw
+            .iter()
+            .zip(&sw)
+            .map(|(v, s)| s * s * (v - mean).powi(2))
+            .sum::<f64>()
     } else {
         y.norm_squared()
     };
     let k = usize::from(intercept);
     let r2 = 1.0 - ssr / sst;
     let adj_r2 = 1.0 - (1.0 - r2) * (n - k) as f64 / df as f64;
-    let (f_stat, f_p) = if p > k {
+    let (f_stat, f_p) = if p > k && df > 0 {
         let f = ((sst - ssr) / (p - k) as f64) / s2;
         let fp = FisherSnedecor::new((p - k) as f64, df as f64)
             .map(|d| d.sf(f))
@@ -191,10 +265,7 @@ pub fn ols(
     } else {
         (f64::NAN, f64::NAN)
     };
-    let sv = xs.singular_values();
-    let (smax, smin) = sv
-        .iter()
-        .fold((0.0f64, f64::INFINITY), |(a, b), &v| (a.max(v), b.min(v)));
+    let condition_number = predictor_condition_number(x_raw, intercept);
     Ok(OlsFit {
         coefficients,
         n,
@@ -202,12 +273,12 @@ pub fn ols(
         df_resid: df,
         ssr,
         residual_sd: s2.sqrt(),
-        rmse: (ssr / n as f64).sqrt(),
+        rmse: (ssr / wsum).sqrt(),
         r2,
         adj_r2,
         f_stat,
         f_p,
-        condition_number: smax / smin,
-        fitted: fitted_v.iter().copied().collect(),
+        condition_number,
+        fitted: fitted_v.iter().zip(&sw).map(|(v, s)| v / s).collect(),
     })
 }

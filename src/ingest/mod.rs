@@ -1,5 +1,6 @@
 //! The only module that knows file formats, column names and polars.
 
+pub mod acceptance;
 pub mod laws;
 pub mod loss_table;
 pub mod registry;

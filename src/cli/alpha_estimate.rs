@@ -1,0 +1,284 @@
+//! `sdsl alpha estimate`: α per (draft, target, grouping columns) from raw
+//! speculative-decoding measurements (see `fit::estimate` for the methods).
+
+use crate::fit::estimate::{AlphaEstimate, alpha_from_taus, mle_from_counts};
+use crate::ingest::acceptance::{MeasureKind, MeasureSpec, Measurements, read_measurements};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// Kinds on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Per-iteration logs: draft, target, gamma, accepted.
+    Logs,
+    /// Mean tokens per iteration: gamma, tau.
+    Tau,
+    /// Token acceptance rate (accepted/drafted): gamma, tar.
+    Tar,
+}
+
+/// Arguments of `sdsl alpha estimate`.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Estimate the per-token acceptance rate alpha from raw speculative-decoding measurements, \
+per (draft, target) and grouping columns (temperature, top_p, top_k, thinking_mode, dataset, ... when present). \
+Logs of accepted counts (accepted in 0..gamma): closed-form MLE alpha = S/(S + F) with a likelihood-ratio 95% \
+interval. Tables of mean tokens per iteration tau, or of vLLM's token acceptance rate TAR = accepted/drafted, at \
+one or several gamma: alpha solves E(alpha, gamma) = tau (TAR: tau = 1 + gamma*TAR), least squares across gamma, \
+with a t-interval over the per-gamma inversions. vLLM's window-sweep columns (k_num_speculative_tokens, \
+tar_steady_steps2to5) are recognised. Output rows are in the acceptance-table schema."
+)]
+pub struct EstimateArgs {
+    /// The measurement file (CSV or Parquet).
+    pub file: PathBuf,
+    /// Kind of measurement (default: recognised from the columns).
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Column holding gamma.
+    #[arg(long = "gamma-col")]
+    pub gamma_col: Option<String>,
+    /// Column holding accepted / tau / TAR (e.g. tar_step1).
+    #[arg(long = "value-col")]
+    pub value_col: Option<String>,
+    /// Grouping columns besides draft and target, comma-separated.
+    #[arg(long = "group-cols", value_delimiter = ',')]
+    pub group_cols: Option<Vec<String>>,
+    /// Print one JSON array of rows.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV in the acceptance-table schema.
+    #[arg(long)]
+    pub csv: bool,
+    /// Also write the CSV to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// One estimated row.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimateRow {
+    /// Draft model.
+    pub draft: String,
+    /// Target model.
+    pub target: String,
+    /// Grouping columns and their values.
+    #[serde(flatten)]
+    pub groups: Map<String, Value>,
+    /// Draft perplexity, copied when the input has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_ppl: Option<f64>,
+    /// Target perplexity, copied when the input has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_ppl: Option<f64>,
+    /// Estimated α.
+    pub alpha: f64,
+    /// 95% interval (null for a single γ of a τ/TAR table).
+    pub ci95: Option<[f64; 2]>,
+    /// Method: logs-mle, tau or tar.
+    pub method: &'static str,
+    /// Iterations (logs) or γ values (τ/TAR) behind the estimate.
+    pub n: usize,
+    /// The γ values seen.
+    pub gammas: Vec<f64>,
+    /// Warnings: boundary MLE, suspect source rows.
+    pub flags: Vec<String>,
+}
+
+/// Groups rows by (draft, target, grouping columns) in first-appearance order
+/// and estimates α for each group.
+pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {
+    let mut order: Vec<&Vec<String>> = Vec::new();
+    for k in &m.keys {
+        if !order.contains(&k) {
+            order.push(k);
+        }
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let idx: Vec<usize> = (0..m.keys.len()).filter(|&i| &m.keys[i] == key).collect();
+            let mut gammas: Vec<f64> = idx.iter().map(|&i| m.gamma[i]).collect();
+            gammas.sort_by(f64::total_cmp);
+            gammas.dedup();
+            let mut flags: Vec<String> = idx.iter().filter_map(|&i| m.suspect[i].clone()).collect();
+            flags.dedup();
+            let (est, method, n): (Option<AlphaEstimate>, &'static str, usize) = match m.kind {
+                MeasureKind::Logs => {
+                    let s: f64 = idx.iter().map(|&i| m.value[i]).sum();
+                    let f = idx.iter().filter(|&&i| m.value[i] < m.gamma[i]).count() as f64;
+                    let e = mle_from_counts(s, f);
+                    if e.boundary {
+                        flags.push(format!(
+                            "MLE on the boundary (alpha = {}): every drafted token was {}; the interval is one-sided",
+                            e.alpha,
+                            if f == 0.0 { "accepted" } else { "rejected" }
+                        ));
+                    }
+                    (Some(e), "logs-mle", idx.len())
+                }
+                MeasureKind::Tau | MeasureKind::Tar => {
+                    // several rows at one γ are averaged first
+                    let pts: Vec<(f64, f64)> = gammas
+                        .iter()
+                        .map(|&g| {
+                            let vals: Vec<f64> = idx.iter().filter(|&&i| m.gamma[i] == g).map(|&i| m.value[i]).collect();
+                            let v = vals.iter().sum::<f64>() / vals.len() as f64;
+                            (g, if m.kind == MeasureKind::Tar { 1.0 + g * v } else { v })
+                        })
+                        .collect();
+                    let name = if m.kind == MeasureKind::Tar { "tar" } else { "tau" };
+                    if gammas.len() == 1 {
+                        flags.push("a single gamma: no interval".into());
+                    }
+                    (alpha_from_taus(&pts), name, pts.len())
+                }
+            };
+            let groups = m
+                .group_cols
+                .iter()
+                .zip(&key[2..])
+                .map(|(c, v)| (c.clone(), Value::String(v.clone())))
+                .collect();
+            let first = idx[0];
+            let est = est.unwrap_or(AlphaEstimate {
+                alpha: f64::NAN,
+                ci95: None,
+                boundary: false,
+            });
+            EstimateRow {
+                draft: key[0].clone(),
+                target: key[1].clone(),
+                groups,
+                draft_ppl: m.ppl.as_ref().map(|p| p.0[first]),
+                target_ppl: m.ppl.as_ref().map(|p| p.1[first]),
+                alpha: est.alpha,
+                ci95: est.ci95,
+                method,
+                n,
+                gammas,
+                flags,
+            }
+        })
+        .collect()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Renders rows as CSV in the acceptance-table schema.
+pub fn render_csv(m: &Measurements, rows: &[EstimateRow]) -> String {
+    let mut head = vec!["draft".to_string(), "target".to_string()];
+    head.extend(m.group_cols.iter().cloned());
+    if m.ppl.is_some() {
+        head.extend(["draft_ppl".to_string(), "target_ppl".to_string()]);
+    }
+    head.extend(["alpha", "ci95_lower", "ci95_upper", "method", "n", "flags"].map(String::from));
+    let mut out = head.join(",") + "\n";
+    for r in rows {
+        let mut f = vec![csv_field(&r.draft), csv_field(&r.target)];
+        for g in &m.group_cols {
+            f.push(csv_field(
+                r.groups.get(g).and_then(|v| v.as_str()).unwrap_or(""),
+            ));
+        }
+        if let (Some(x), Some(y)) = (r.draft_ppl, r.target_ppl) {
+            f.push(x.to_string());
+            f.push(y.to_string());
+        }
+        f.push(r.alpha.to_string());
+        f.push(r.ci95.map(|c| c[0].to_string()).unwrap_or_default());
+        f.push(r.ci95.map(|c| c[1].to_string()).unwrap_or_default());
+        f.push(r.method.to_string());
+        f.push(r.n.to_string());
+        f.push(csv_field(&r.flags.join("; ")));
+        out += &(f.join(",") + "\n");
+    }
+    out
+}
+
+/// Runs `sdsl alpha estimate`.
+pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
+    let spec = MeasureSpec {
+        kind: a.kind.map(|k| match k {
+            KindArg::Logs => MeasureKind::Logs,
+            KindArg::Tau => MeasureKind::Tau,
+            KindArg::Tar => MeasureKind::Tar,
+        }),
+        gamma_col: a.gamma_col.clone(),
+        value_col: a.value_col.clone(),
+        group_cols: a.group_cols.clone(),
+    };
+    let m = read_measurements(&a.file, &spec)?;
+    let rows = estimate(&m);
+    if let Some(bad) = rows.iter().find(|r| !r.alpha.is_finite()) {
+        anyhow::bail!(
+            "{}: no alpha for {} → {}: the values admit no acceptance rate",
+            m.path,
+            bad.draft,
+            bad.target
+        );
+    }
+    let csv = render_csv(&m, &rows);
+    for r in &rows {
+        for f in &r.flags {
+            eprintln!("warning: {} → {}: {f}", r.draft, r.target);
+        }
+    }
+    if let Some(p) = &a.out {
+        crate::report::write_atomic(p, csv.as_bytes())?;
+    }
+    if a.json {
+        return crate::cli::print_json(&rows);
+    }
+    if a.csv {
+        print!("{csv}");
+        return Ok(());
+    }
+    println!(
+        "{}: {:?} measurements (value column '{}', gamma column '{}'); grouped by draft, target{}",
+        m.path,
+        m.kind,
+        m.value_col,
+        m.gamma_col,
+        m.group_cols
+            .iter()
+            .map(|g| format!(", {g}"))
+            .collect::<String>()
+    );
+    for r in &rows {
+        let groups: Vec<String> = r
+            .groups
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+            .collect();
+        println!(
+            "  {:<12} → {:<12} {:<40} alpha = {:.4}  95% CI {}  ({} {}){}",
+            r.draft,
+            r.target,
+            groups.join(" "),
+            r.alpha,
+            r.ci95
+                .map(|c| format!("[{:.4}, {:.4}]", c[0], c[1]))
+                .unwrap_or_else(|| "undefined".into()),
+            r.n,
+            if r.method == "logs-mle" {
+                "iterations"
+            } else {
+                "gammas"
+            },
+            if r.flags.is_empty() {
+                String::new()
+            } else {
+                "  [flagged]".into()
+            }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,436 @@
+//! Fits of the SDSL acceptance law α = A·x + B·y + C (x, y the draft's and
+//! target's perplexity) and its diagnostics: global, per-target (x only) and
+//! per-family fits by OLS/WLS ([`super::ols`]); whether the target term is
+//! needed (t-test on B and the partial F test of the x-only model against
+//! the full one); leave-one-target-out and leave-one-family-out
+//! cross-validation; alternative forms (affine in ln ppl; logit link); and a
+//! case-resampling bootstrap with percentile and BCa intervals.
+//!
+//! AIC across forms: every form's Gaussian log-likelihood is put on the α
+//! scale. For the logit form, whose errors are Gaussian on logit α, the
+//! Jacobian of z = logit α adds Σ ln|dz/dα| = −Σ ln(α(1 − α)) to the
+//! log-likelihood. AIC = 2k − 2ℓ with k = coefficients + 1 (the variance),
+//! ℓ = −n/2·(ln(2π·SSR/n) + 1) (weights ignored for AIC).
+//!
+//! BCa (Efron 1987): z₀ = Φ⁻¹(share of replicates below the estimate, ties
+//! counted half), acceleration a from the jackknife,
+//! a = Σ(θ̄ − θ₍ᵢ₎)³ / (6·[Σ(θ̄ − θ₍ᵢ₎)²]^{3/2}); the interval's quantile
+//! levels are Φ(z₀ + (z₀ + z_q)/(1 − a(z₀ + z_q))) for q = 0.025, 0.975. It
+//! is undefined (reported as such) when every replicate lies on one side of
+//! the estimate or the jackknife has no spread — common for per-target fits
+//! with 3–5 drafts, which are often exact.
+
+use super::bootstrap::{quantile_sorted, resample_indices, sample_sd};
+use super::ols::{OlsFit, wls};
+use crate::error::SdslError;
+use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, FisherSnedecor, Normal};
+use std::collections::BTreeMap;
+
+/// One observation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Obs {
+    /// Draft model.
+    pub draft: String,
+    /// Target model.
+    pub target: String,
+    /// Draft family (for per-family fits and LOFO).
+    pub family: Option<String>,
+    /// Draft perplexity.
+    pub x: f64,
+    /// Target perplexity.
+    pub y: f64,
+    /// Acceptance rate.
+    pub alpha: f64,
+    /// Weight (1 when none given).
+    pub w: f64,
+}
+
+/// Functional forms compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    /// α = A·x + B·y + C (the paper's).
+    AffinePpl,
+    /// α = A·ln x + B·ln y + C.
+    AffineLogPpl,
+    /// logit α = A·x + B·y + C.
+    LogitPpl,
+}
+
+impl Form {
+    /// All forms.
+    pub const ALL: [Form; 3] = [Form::AffinePpl, Form::AffineLogPpl, Form::LogitPpl];
+
+    /// Name in outputs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Form::AffinePpl => "affine_ppl",
+            Form::AffineLogPpl => "affine_log_ppl",
+            Form::LogitPpl => "logit_ppl",
+        }
+    }
+
+    fn feature(&self, v: f64) -> f64 {
+        if *self == Form::AffineLogPpl {
+            v.ln()
+        } else {
+            v
+        }
+    }
+
+    fn response(&self, a: f64) -> f64 {
+        if *self == Form::LogitPpl {
+            (a / (1.0 - a)).ln()
+        } else {
+            a
+        }
+    }
+
+    fn inverse(&self, z: f64) -> f64 {
+        if *self == Form::LogitPpl {
+            1.0 / (1.0 + (-z).exp())
+        } else {
+            z
+        }
+    }
+}
+
+/// A fitted model: form, whether it uses y, and the OLS fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// Form.
+    pub form: Form,
+    /// Whether the target-ppl term is in the model.
+    pub uses_y: bool,
+    /// The regression.
+    pub fit: OlsFit,
+}
+
+impl Model {
+    /// Predicted α at (x, y).
+    pub fn predict(&self, x: f64, y: f64) -> f64 {
+        let b = self.fit.estimates();
+        let z = if self.uses_y {
+            b[0] * self.form.feature(x) + b[1] * self.form.feature(y) + b[2]
+        } else {
+            b[0] * self.form.feature(x) + b[1]
+        };
+        self.form.inverse(z)
+    }
+}
+
+fn distinct(v: impl Iterator<Item = f64>) -> usize {
+    let mut s: Vec<u64> = v.map(f64::to_bits).collect();
+    s.sort_unstable();
+    s.dedup();
+    s.len()
+}
+
+/// Fits a form; `uses_y` adds the target term (names A, B, C; or A, C).
+pub fn fit_model(obs: &[&Obs], form: Form, uses_y: bool) -> Result<Model, SdslError> {
+    let n = obs.len();
+    let p = if uses_y { 3 } else { 2 };
+    let x = DMatrix::from_fn(n, p, |i, j| match (uses_y, j) {
+        (_, 0) => form.feature(obs[i].x),
+        (true, 1) => form.feature(obs[i].y),
+        _ => 1.0,
+    });
+    let y = DVector::from_fn(n, |i, _| form.response(obs[i].alpha));
+    let w: Vec<f64> = obs.iter().map(|o| o.w).collect();
+    let weighted = w.iter().any(|&v| v != 1.0);
+    let names: &[&str] = if uses_y {
+        &["A", "B", "C"]
+    } else {
+        &["A", "C"]
+    };
+    let fit = wls(&x, &y, weighted.then_some(w.as_slice()), names, true)?;
+    Ok(Model { form, uses_y, fit })
+}
+
+/// Whether a set of observations can identify the target term (≥ 2
+/// distinct target perplexities).
+pub fn identifies_y(obs: &[&Obs]) -> bool {
+    distinct(obs.iter().map(|o| o.y)) >= 2
+}
+
+/// The target-term test: t-test of B in the full model and the partial F
+/// test of the x-only model against it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetTermTest {
+    /// t statistic of B.
+    pub t: f64,
+    /// Two-sided p value of B.
+    pub p: f64,
+    /// Partial F = (SSR_x − SSR_xy)/(SSR_xy/(n − 3)).
+    pub partial_f: f64,
+    /// p value of the partial F (F(1, n − 3)).
+    pub partial_f_p: f64,
+    /// Whether B is significant at 5%.
+    pub needed_at_5pct: bool,
+}
+
+/// Computes the target-term test from the full and x-only fits.
+pub fn target_term_test(full: &OlsFit, reduced: &OlsFit) -> TargetTermTest {
+    let b = &full.coefficients[1];
+    let df = full.df_resid as f64;
+    let f = (reduced.ssr - full.ssr) / (full.ssr / df);
+    let fp = FisherSnedecor::new(1.0, df)
+        .map(|d| d.sf(f))
+        .unwrap_or(f64::NAN);
+    TargetTermTest {
+        t: b.t,
+        p: b.p,
+        partial_f: f,
+        partial_f_p: fp,
+        needed_at_5pct: b.p < 0.05,
+    }
+}
+
+/// Cross-validated prediction error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CvResult {
+    /// Root mean squared error of α over held-out rows.
+    pub rmse: f64,
+    /// Mean absolute error of α.
+    pub mae: f64,
+    /// Held-out rows predicted.
+    pub n: usize,
+    /// Folds used.
+    pub folds: usize,
+    /// Folds skipped (too few training rows).
+    pub folds_skipped: usize,
+    /// Predictions outside (0, 1).
+    pub outside_unit_interval: usize,
+    /// Held-out rows whose x or y lies outside the training range.
+    pub extrapolated: usize,
+}
+
+/// Leave-one-group-out CV of a form: for each group, fit on the others
+/// (with the target term when the training rows identify it) and predict the
+/// group. None with fewer than two groups.
+pub fn cross_validate(
+    obs: &[Obs],
+    form: Form,
+    group: impl Fn(usize, &Obs) -> Option<String>,
+) -> Option<CvResult> {
+    let mut groups: Vec<String> = Vec::new();
+    for (i, o) in obs.iter().enumerate() {
+        if let Some(g) = group(i, o)
+            && !groups.contains(&g)
+        {
+            groups.push(g);
+        }
+    }
+    if groups.len() < 2 {
+        return None;
+    }
+    let (mut se, mut ae, mut wsum, mut n, mut folds, mut skipped, mut outside, mut extra) =
+        (0.0, 0.0, 0.0, 0, 0, 0, 0, 0);
+    for g in &groups {
+        let in_fold = |i: usize, o: &Obs| group(i, o).as_ref() == Some(g);
+        let train: Vec<&Obs> = obs
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| !in_fold(*i, o))
+            .map(|(_, o)| o)
+            .collect();
+        let test: Vec<&Obs> = obs
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| in_fold(*i, o))
+            .map(|(_, o)| o)
+            .collect();
+        let uses_y = identifies_y(&train);
+        let model = match fit_model(&train, form, uses_y) {
+            Ok(m) if train.len() > if uses_y { 3 } else { 2 } => m,
+            _ => {
+                skipped += 1;
+                continue;
+            }
+        };
+        folds += 1;
+        let range = |f: fn(&Obs) -> f64| {
+            train
+                .iter()
+                .map(|o| f(o))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(v), b.max(v))
+                })
+        };
+        let (xr, yr) = (range(|o| o.x), range(|o| o.y));
+        for o in test {
+            let pred = model.predict(o.x, o.y);
+            if !(pred > 0.0 && pred < 1.0) {
+                outside += 1;
+            }
+            if o.x < xr.0 || o.x > xr.1 || (uses_y && (o.y < yr.0 || o.y > yr.1)) {
+                extra += 1;
+            }
+            se += o.w * (pred - o.alpha).powi(2);
+            ae += o.w * (pred - o.alpha).abs();
+            wsum += o.w;
+            n += 1;
+        }
+    }
+    (n > 0).then(|| CvResult {
+        rmse: (se / wsum).sqrt(),
+        mae: ae / wsum,
+        n,
+        folds,
+        folds_skipped: skipped,
+        outside_unit_interval: outside,
+        extrapolated: extra,
+    })
+}
+
+/// AIC of a fitted form on the α scale (see module docs).
+pub fn aic_alpha_scale(model: &Model, obs: &[&Obs]) -> f64 {
+    let n = obs.len() as f64;
+    let k = (model.fit.p + 1) as f64;
+    let ll = -0.5 * n * ((2.0 * std::f64::consts::PI * model.fit.ssr / n).ln() + 1.0);
+    let jac = if model.form == Form::LogitPpl {
+        -obs.iter()
+            .map(|o| (o.alpha * (1.0 - o.alpha)).ln())
+            .sum::<f64>()
+    } else {
+        0.0
+    };
+    2.0 * k - 2.0 * (ll + jac)
+}
+
+/// A bootstrap interval pair for one quantity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BootEstimate {
+    /// Point estimate.
+    pub point: f64,
+    /// Bootstrap SE.
+    pub se: f64,
+    /// 95% percentile interval.
+    pub percentile: [f64; 2],
+    /// 95% BCa interval (None when undefined).
+    pub bca: Option<[f64; 2]>,
+}
+
+/// Bootstrap of one model's coefficients and R².
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelBootstrap {
+    /// Replicates requested.
+    pub replicates: usize,
+    /// Replicates whose refit failed (rank-deficient resample) and were skipped.
+    pub failed: usize,
+    /// Estimates by name (A, B, C, r2).
+    pub estimates: BTreeMap<String, BootEstimate>,
+}
+
+fn stats(m: &Model) -> Vec<f64> {
+    let mut v = m.fit.estimates();
+    v.push(m.fit.r2);
+    v
+}
+
+fn stat_names(uses_y: bool) -> Vec<&'static str> {
+    if uses_y {
+        vec!["A", "B", "C", "r2"]
+    } else {
+        vec!["A", "C", "r2"]
+    }
+}
+
+/// BCa interval from sorted replicates, the point estimate and jackknife values.
+pub fn bca_interval(sorted: &[f64], point: f64, jack: &[f64]) -> Option<[f64; 2]> {
+    let b = sorted.len() as f64;
+    let below = sorted.iter().filter(|&&v| v < point).count() as f64;
+    let ties = sorted.iter().filter(|&&v| v == point).count() as f64;
+    let share = (below + 0.5 * ties) / b;
+    if share <= 0.0 || share >= 1.0 || !point.is_finite() {
+        return None;
+    }
+    let normal = Normal::new(0.0, 1.0).ok()?;
+    let z0 = normal.inverse_cdf(share);
+    let m = jack.iter().sum::<f64>() / jack.len() as f64;
+    let s2: f64 = jack.iter().map(|v| (m - v).powi(2)).sum();
+    let s3: f64 = jack.iter().map(|v| (m - v).powi(3)).sum();
+    if s2.is_nan() || s2 <= 0.0 || s2.is_infinite() {
+        return None;
+    }
+    let a = s3 / (6.0 * s2.powf(1.5));
+    let level = |q: f64| {
+        let zq = normal.inverse_cdf(q);
+        normal.cdf(z0 + (z0 + zq) / (1.0 - a * (z0 + zq)))
+    };
+    let (lo, hi) = (level(0.025), level(0.975));
+    if !(lo.is_finite() && hi.is_finite()) {
+        return None;
+    }
+    Some([quantile_sorted(sorted, lo), quantile_sorted(sorted, hi)])
+}
+
+/// Case-resampling bootstrap of a model (same form and terms), replicate i
+/// drawn from (seed, i) only; runs on the current rayon pool.
+pub fn bootstrap_model(
+    obs: &[&Obs],
+    model: &Model,
+    replicates: usize,
+    seed: u64,
+) -> ModelBootstrap {
+    let n = obs.len();
+    let reps: Vec<Option<Vec<f64>>> = (0..replicates as u64)
+        .into_par_iter()
+        .map(|i| {
+            let idx = resample_indices(seed, i, n);
+            let sample: Vec<&Obs> = idx.iter().map(|&k| obs[k]).collect();
+            fit_model(&sample, model.form, model.uses_y)
+                .ok()
+                .map(|m| stats(&m))
+        })
+        .collect();
+    let ok: Vec<&Vec<f64>> = reps.iter().flatten().collect();
+    let jack: Vec<Option<Vec<f64>>> = (0..n)
+        .map(|i| {
+            let sample: Vec<&Obs> = obs
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != i)
+                .map(|(_, o)| *o)
+                .collect();
+            fit_model(&sample, model.form, model.uses_y)
+                .ok()
+                .map(|m| stats(&m))
+        })
+        .collect();
+    let jack_ok = jack.iter().all(Option::is_some);
+    let point = stats(model);
+    let estimates = stat_names(model.uses_y)
+        .into_iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let mut vals: Vec<f64> = ok.iter().map(|r| r[k]).collect();
+            vals.sort_by(f64::total_cmp);
+            let jk: Vec<f64> = jack.iter().flatten().map(|r| r[k]).collect();
+            let bca = if jack_ok && vals.len() >= 2 {
+                bca_interval(&vals, point[k], &jk)
+            } else {
+                None
+            };
+            let est = BootEstimate {
+                point: point[k],
+                se: if vals.len() >= 2 {
+                    sample_sd(&vals)
+                } else {
+                    f64::NAN
+                },
+                percentile: [quantile_sorted(&vals, 0.025), quantile_sorted(&vals, 0.975)],
+                bca,
+            };
+            (name.to_string(), est)
+        })
+        .collect();
+    ModelBootstrap {
+        replicates,
+        failed: reps.len() - ok.len(),
+        estimates,
+    }
+}

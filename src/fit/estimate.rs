@@ -1,0 +1,217 @@
+//! α from raw speculative-decoding measurements (SPEC §2).
+//!
+//! Under the i.i.d. model each drafted token is accepted with probability α
+//! until the first rejection, so one iteration with lookahead γ accepts
+//! k ∈ {0..γ} tokens with P(k) = αᵏ(1 − α) for k < γ and P(γ) = α^γ.
+//!
+//! - **Logs** of accepted counts: the log-likelihood is S·ln α + F·ln(1 − α)
+//!   with S = Σk and F = #{k < γ}, so the MLE is α̂ = S/(S + F) and a 95%
+//!   likelihood-ratio interval is {α : 2(ℓ(α̂) − ℓ(α)) ≤ χ²₁,₀.₉₅ = 3.8415}.
+//!   At the boundary (S = 0 or F = 0) the MLE is 0 or 1 and the interval is
+//!   one-sided, {α : 2(ℓ(α̂) − ℓ(α)) ≤ χ²₁,₀.₉₀ = 2.7055} (a 95% one-sided
+//!   bound).
+//! - **Mean tokens per iteration** τ at lookahead γ: solve
+//!   E(α, γ) = (1 − α^(γ+1))/(1 − α) = τ (E increases with α; τ ∈ (1, γ + 1)).
+//! - **Token acceptance rate** TAR = accepted/drafted as vLLM reports it:
+//!   TAR(γ) = α(1 − α^γ)/((1 − α)·γ) = (E(α, γ) − 1)/γ, so α solves
+//!   E(α, γ) = 1 + γ·TAR.
+//! - Several γ for one group: α minimises Σ (E(α, γᵢ) − τᵢ)² (least squares on
+//!   the τ scale); its 95% interval is a t-interval α̂ ± t₀.₉₇₅(m − 1)·sd(αᵢ)/√m
+//!   from the m per-γ inversions αᵢ, and undefined for a single γ.
+
+use crate::law::throughput::expected_tokens;
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// χ²₁ 95% quantile (two-sided LR interval).
+pub const CHI2_1_95: f64 = 3.841_458_820_694_124;
+/// χ²₁ 90% quantile (one-sided 95% LR bound).
+pub const CHI2_1_90: f64 = 2.705_543_454_095_404;
+
+/// An α estimate with its interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlphaEstimate {
+    /// Point estimate.
+    pub alpha: f64,
+    /// 95% interval, None when undefined (a single γ for τ/TAR data).
+    pub ci95: Option<[f64; 2]>,
+    /// Whether the MLE sits on the boundary (0 or 1) with a one-sided interval.
+    pub boundary: bool,
+}
+
+fn loglik(s: f64, f: f64, a: f64) -> f64 {
+    let t1 = if s > 0.0 { s * a.ln() } else { 0.0 };
+    let t2 = if f > 0.0 { f * (-a).ln_1p() } else { 0.0 };
+    t1 + t2
+}
+
+/// Bisection for the point in (lo, hi) where `g` changes sign (g(lo) and
+/// g(hi) of opposite signs), to full double precision.
+fn bisect(mut lo: f64, mut hi: f64, g: impl Fn(f64) -> f64) -> f64 {
+    let glo = g(lo);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if (g(mid) > 0.0) == (glo > 0.0) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// MLE and likelihood-ratio 95% interval from S accepted tokens and F
+/// rejections (iterations that stopped before γ).
+pub fn mle_from_counts(accepted: f64, rejections: f64) -> AlphaEstimate {
+    let (s, f) = (accepted, rejections);
+    let a_hat = s / (s + f);
+    let boundary = s == 0.0 || f == 0.0;
+    let cut = if boundary { CHI2_1_90 } else { CHI2_1_95 };
+    let l_hat = loglik(s, f, a_hat);
+    let g = |a: f64| 2.0 * (l_hat - loglik(s, f, a)) - cut;
+    let lo = if s == 0.0 { 0.0 } else { bisect(0.0, a_hat, g) };
+    let hi = if f == 0.0 { 1.0 } else { bisect(a_hat, 1.0, g) };
+    AlphaEstimate {
+        alpha: a_hat,
+        ci95: Some([lo, hi]),
+        boundary,
+    }
+}
+
+/// α with E(α, γ) = τ, for τ ∈ (1, γ + 1); None outside that range.
+pub fn alpha_from_tau(tau: f64, gamma: f64) -> Option<f64> {
+    if !(tau > 1.0 && tau < gamma + 1.0) {
+        return None;
+    }
+    Some(bisect(0.0, 1.0, |a| {
+        if a == 0.0 {
+            1.0 - tau
+        } else {
+            expected_tokens(a, gamma) - tau
+        }
+    }))
+}
+
+/// α from vLLM's token acceptance rate at γ: E(α, γ) = 1 + γ·TAR.
+pub fn alpha_from_tar(tar: f64, gamma: f64) -> Option<f64> {
+    alpha_from_tau(1.0 + gamma * tar, gamma)
+}
+
+/// α from (γ, τ) pairs of one group: least squares on the τ scale, with a
+/// t-interval over the per-γ inversions (None for a single γ). Returns None
+/// when any τ is outside (1, γ + 1).
+pub fn alpha_from_taus(points: &[(f64, f64)]) -> Option<AlphaEstimate> {
+    let per: Vec<f64> = points
+        .iter()
+        .map(|&(g, t)| alpha_from_tau(t, g))
+        .collect::<Option<_>>()?;
+    if per.is_empty() {
+        return None;
+    }
+    let alpha = if per.len() == 1 {
+        per[0]
+    } else {
+        // minimise Σ(E(α, γᵢ) − τᵢ)² by golden section between the smallest
+        // and largest per-γ inversion: outside that interval every residual
+        // has the same sign and grows, so the minimiser lies inside.
+        let ss = |a: f64| -> f64 {
+            points
+                .iter()
+                .map(|&(g, t)| (expected_tokens(a, g) - t).powi(2))
+                .sum()
+        };
+        let lo0 = per.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi0 = per.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        golden(lo0, hi0, ss)
+    };
+    let ci95 = if per.len() >= 2 {
+        let m = per.len() as f64;
+        let mean = per.iter().sum::<f64>() / m;
+        let sd = (per.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt();
+        let t = StudentsT::new(0.0, 1.0, m - 1.0)
+            .map(|d| d.inverse_cdf(0.975))
+            .unwrap_or(f64::NAN);
+        let half = t * sd / m.sqrt();
+        Some([alpha - half, alpha + half])
+    } else {
+        None
+    };
+    Some(AlphaEstimate {
+        alpha,
+        ci95,
+        boundary: false,
+    })
+}
+
+/// Golden-section minimisation on [lo, hi] to |Δ| ≤ 1e-15.
+fn golden(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
+    if hi - lo <= 1e-15 {
+        return 0.5 * (lo + hi);
+    }
+    let r = 0.5 * (5f64.sqrt() - 1.0);
+    let mut c = hi - r * (hi - lo);
+    let mut d = lo + r * (hi - lo);
+    let (mut fc, mut fd) = (f(c), f(d));
+    for _ in 0..200 {
+        if hi - lo <= 1e-15 {
+            break;
+        }
+        if fc < fd {
+            hi = d;
+            d = c;
+            fd = fc;
+            c = hi - r * (hi - lo);
+            fc = f(c);
+        } else {
+            lo = c;
+            c = d;
+            fc = fd;
+            d = lo + r * (hi - lo);
+            fd = f(d);
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tau_inversion_is_exact_on_noiseless_tau() {
+        for a in [0.05, 0.3, 0.6, 0.9, 0.99] {
+            for g in [1.0, 2.0, 4.0, 7.0, 10.0] {
+                let tau = expected_tokens(a, g);
+                let got = alpha_from_tau(tau, g).unwrap();
+                assert!((got - a).abs() < 1e-12, "a={a} g={g} got {got}");
+                let tar = (tau - 1.0) / g;
+                assert!((alpha_from_tar(tar, g).unwrap() - a).abs() < 1e-12);
+            }
+            let pts: Vec<(f64, f64)> = [2.0, 4.0, 8.0]
+                .iter()
+                .map(|&g| (g, expected_tokens(a, g)))
+                .collect();
+            let e = alpha_from_taus(&pts).unwrap();
+            assert!((e.alpha - a).abs() < 1e-9, "a={a}: {}", e.alpha);
+            let ci = e.ci95.unwrap();
+            assert!((ci[1] - ci[0]).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn mle_interval_brackets_the_estimate_and_boundaries_are_one_sided() {
+        let e = mle_from_counts(70.0, 30.0);
+        assert_eq!(e.alpha, 0.7);
+        let ci = e.ci95.unwrap();
+        assert!(ci[0] < 0.7 && 0.7 < ci[1]);
+        let e = mle_from_counts(40.0, 0.0);
+        assert!(
+            e.boundary && e.alpha == 1.0 && e.ci95.unwrap()[1] == 1.0 && e.ci95.unwrap()[0] < 1.0
+        );
+        let e = mle_from_counts(0.0, 20.0);
+        assert!(e.boundary && e.alpha == 0.0 && e.ci95.unwrap()[0] == 0.0);
+    }
+}

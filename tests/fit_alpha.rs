@@ -1,0 +1,154 @@
+//! `sdsl fit alpha` on a synthetic acceptance table (tests/data/
+//! acceptance_synthetic.csv, made by gen_acceptance_synthetic.py from the
+//! published SDSL coefficients A = −0.0067, B = 0.01297, C = 0.642 plus
+//! Gaussian noise of SD 0.004), bootstrap properties and bad input.
+mod common;
+use common::*;
+
+const TABLE: &str = "tests/data/acceptance_synthetic.csv";
+
+#[test]
+fn fit_alpha_recovers_the_generating_coefficients_within_their_intervals() {
+    let v = sdsl_json(&["fit", "alpha", TABLE, "--json"]);
+    let g = &v["global"];
+    for (k, truth) in [("A", -0.0067), ("B", 0.01297), ("C", 0.642)] {
+        let ci = g["ci95"][k].as_array().unwrap();
+        let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+        assert!(
+            lo <= truth && truth <= hi,
+            "{k}: {truth} outside [{lo}, {hi}]"
+        );
+        assert!(g["se"][k].as_f64().unwrap() > 0.0);
+    }
+    assert!(num(g, "r2") > 0.9 && num(g, "adj_r2") <= num(g, "r2"));
+    assert_eq!(num(g, "n"), 30.0);
+    assert_eq!(v["per_target"].as_array().unwrap().len(), 6);
+    assert!(v["per_target"][0]["target"].is_string() && v["per_target"][0]["r2"].is_number());
+    assert!(v["cv"]["loto_rmse"].is_number() && v["cv"]["lofo_rmse"].is_number());
+    let forms = v["forms"].as_array().unwrap();
+    assert_eq!(forms.len(), 3);
+    for w in forms.windows(2) {
+        assert!(
+            num(&w[0], "cv_rmse") <= num(&w[1], "cv_rmse"),
+            "forms are ranked by CV error"
+        );
+    }
+    assert!(
+        v["target_term"]["needed_at_5pct"].as_bool().unwrap(),
+        "B is 0.013 with SE ≈ 0.001"
+    );
+    // the residual noise SD (0.004) is what CV error should approach
+    let loto = num(&v["cv"], "loto_rmse");
+    assert!(loto > 0.002 && loto < 0.008, "LOTO RMSE {loto}");
+}
+
+#[test]
+fn bootstrap_intervals_bracket_the_estimate_and_do_not_depend_on_threads() {
+    let run = |t: &str| {
+        let out = sdsl(&[
+            "fit",
+            "alpha",
+            TABLE,
+            "--bootstrap",
+            "400",
+            "--seed",
+            "11",
+            "--json",
+            "--threads",
+            t,
+        ]);
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    let b = &v["global"]["bootstrap"];
+    for k in ["A", "B", "C", "r2"] {
+        let e = &b["estimates"][k];
+        let point = num(e, "point");
+        let p = e["percentile"].as_array().unwrap();
+        assert!(
+            p[0].as_f64().unwrap() <= point && point <= p[1].as_f64().unwrap(),
+            "{k} percentile"
+        );
+        let bca = e["bca"]
+            .as_array()
+            .unwrap_or_else(|| panic!("BCa defined for n = 30 ({k})"));
+        assert!(
+            bca[0].as_f64().unwrap() <= point && point <= bca[1].as_f64().unwrap(),
+            "{k} BCa"
+        );
+    }
+}
+
+#[test]
+fn the_written_alpha_law_is_accepted_by_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let law = dir.path().join("alpha.json");
+    let v = sdsl_json(&[
+        "fit",
+        "alpha",
+        TABLE,
+        "--out",
+        law.to_str().unwrap(),
+        "--json",
+    ]);
+    let p = sdsl_json(&[
+        "predict",
+        "--target-params",
+        "12.85e9",
+        "--target-tokens",
+        "1.8e11",
+        "--alpha-law",
+        law.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(p["alpha_law"]["A"], v["global"]["coefficients"]["A"]);
+}
+
+fn bad(file: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("alpha.json");
+    let err = sdsl_fails(&[
+        "fit",
+        "alpha",
+        &format!("tests/data/bad_alpha/{file}"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!out.exists(), "nothing written on failure");
+    for n in needles {
+        assert!(err.contains(n), "{file}: expected '{n}' in: {err}");
+    }
+}
+
+#[test]
+fn bad_acceptance_tables_are_refused_with_row_column_and_fix() {
+    bad(
+        "alpha_out_of_range.csv",
+        &[
+            "alpha_out_of_range.csv",
+            "row 2",
+            "column 'alpha'",
+            "strictly between 0 and 1",
+        ],
+    );
+    bad("conflicting.csv", &["rows 1 and 3", "different values"]);
+    bad(
+        "single_draft.csv",
+        &[
+            "target 't2' has a single draft",
+            "row 3",
+            "at least two drafts",
+        ],
+    );
+    bad(
+        "missing_col.csv",
+        &[
+            "missing column 'target_ppl'",
+            "draft, target, draft_ppl, alpha",
+        ],
+    );
+    bad("ppl_below_one.csv", &["row 1", "column 'draft_ppl'", "≥ 1"]);
+}
