@@ -24,3 +24,7 @@ law:
 # Benchmarks (criterion).
 bench:
     cargo bench
+
+# Regenerate reports/ from datasets/ (the main job).
+refit:
+    cargo run --release -- refit

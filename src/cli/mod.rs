@@ -6,6 +6,7 @@ pub mod fit_alpha;
 pub mod fit_loss;
 pub mod nstar;
 pub mod predict;
+pub mod refit;
 pub mod speedup;
 
 use clap::{Parser, Subcommand};
@@ -81,6 +82,8 @@ pub enum Command {
     /// Acceptance rates from raw speculative-decoding measurements.
     #[command(subcommand)]
     Alpha(AlphaCommand),
+    /// Regenerate every report table and figure from a manifest (datasets/refit.toml).
+    Refit(refit::RefitArgs),
 }
 
 /// `sdsl alpha` subcommands.
@@ -108,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(FitCommand::Loss(a)) => fit_loss::run(a, &cli.global),
         Command::Alpha(AlphaCommand::Estimate(a)) => alpha_estimate::run(a),
         Command::Fit(FitCommand::Alpha(a)) => fit_alpha::run(a, &cli.global),
+        Command::Refit(a) => refit::run(a, &cli.global),
     }
 }
 

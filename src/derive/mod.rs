@@ -2,3 +2,4 @@
 
 pub mod nstar;
 pub mod nstar_law;
+pub mod uncertainty;

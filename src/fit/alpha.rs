@@ -323,6 +323,10 @@ pub struct ModelBootstrap {
     pub failed: usize,
     /// Estimates by name (A, B, C, r2).
     pub estimates: BTreeMap<String, BootEstimate>,
+    /// Per replicate, in replicate order: the statistics (coefficients then
+    /// R²), or None where the resample was rank-deficient.
+    #[serde(skip)]
+    pub replicate_stats: Vec<Option<Vec<f64>>>,
 }
 
 fn stats(m: &Model) -> Vec<f64> {
@@ -432,5 +436,6 @@ pub fn bootstrap_model(
         replicates,
         failed: reps.len() - ok.len(),
         estimates,
+        replicate_stats: reps.clone(),
     }
 }

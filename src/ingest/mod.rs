@@ -3,5 +3,6 @@
 pub mod acceptance;
 pub mod laws;
 pub mod loss_table;
+pub mod manifest;
 pub mod registry;
 pub mod table;

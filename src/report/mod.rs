@@ -1,5 +1,9 @@
 //! Writing results. Renderers are pure; [`write_atomic`] does the I/O.
 
+pub mod figures;
+pub mod markdown;
+pub mod model;
+
 use crate::error::SdslError;
 use std::io::Write;
 use std::path::Path;

@@ -1,0 +1,116 @@
+//! Uncertainty carried to N*: each bootstrap draw of the laws (loss law and,
+//! when fitted, α law — paired replicate by replicate) gives its own N* for
+//! every target × draft family and its own N* linear law; the 95% intervals
+//! are percentiles over the draws that have an interior optimum.
+
+use super::nstar::NStarSetup;
+use super::nstar_law::{LawGrid, fit_nstar_law};
+use crate::fit::bootstrap::quantile_sorted;
+use crate::law::{AlphaLaw, CostModel, LossLaw};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// One draw of both laws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LawDraw {
+    /// Loss law of this replicate.
+    pub loss: LossLaw,
+    /// α law of this replicate (the published one when no table is fitted).
+    pub alpha: AlphaLaw,
+}
+
+/// A (target, draft family) cell: sizes and tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// Target parameters.
+    pub m: f64,
+    /// Target tokens.
+    pub dt: f64,
+    /// Draft tokens.
+    pub dd: f64,
+}
+
+/// A percentile interval over the draws that succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DrawInterval {
+    /// 95% percentile interval.
+    pub ci95: [f64; 2],
+    /// Draws with a value.
+    pub n: usize,
+    /// Draws without one (no interior optimum).
+    pub failed: usize,
+}
+
+/// The interval of values (None entries are failures).
+pub fn interval(values: &[Option<f64>]) -> DrawInterval {
+    let mut ok: Vec<f64> = values.iter().flatten().copied().collect();
+    ok.sort_by(f64::total_cmp);
+    DrawInterval {
+        ci95: [quantile_sorted(&ok, 0.025), quantile_sorted(&ok, 0.975)],
+        n: ok.len(),
+        failed: values.len() - ok.len(),
+    }
+}
+
+/// One draw's N* per cell and (μ, M0).
+type DrawOutcome = (Vec<Option<f64>>, Option<(f64, f64)>);
+
+/// N* per cell and (μ, M0) of the N* law, per draw, in draw order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawResults {
+    /// `cells[c][d]`: N* of cell c under draw d.
+    pub cells: Vec<Vec<Option<f64>>>,
+    /// μ per draw.
+    pub mu: Vec<Option<f64>>,
+    /// M0 per draw.
+    pub m0: Vec<Option<f64>>,
+}
+
+/// Solves every cell and the N* law under every draw (in parallel on the
+/// current rayon pool; results in draw order, independent of threads).
+pub fn propagate(
+    draws: &[LawDraw],
+    cells: &[Cell],
+    grid: &LawGrid,
+    cost: CostModel,
+    on_draw: &(dyn Fn() + Sync),
+) -> DrawResults {
+    let per: Vec<DrawOutcome> = draws
+        .par_iter()
+        .map(|d| {
+            let ns = cells
+                .iter()
+                .map(|c| {
+                    NStarSetup {
+                        target_params: c.m,
+                        target_tokens: c.dt,
+                        draft_tokens: c.dd,
+                        loss: &d.loss,
+                        alpha: &d.alpha,
+                        cost,
+                    }
+                    .validated()
+                    .and_then(|s| s.solve())
+                    .ok()
+                    .map(|r| r.n_star)
+                })
+                .collect();
+            let law = fit_nstar_law(grid, &d.loss, &d.alpha, cost).ok().map(|l| {
+                (
+                    l.linear.coefficients[0].estimate,
+                    l.linear.coefficients[1].estimate,
+                )
+            });
+            on_draw();
+            (ns, law)
+        })
+        .collect();
+    let cells_out = (0..cells.len())
+        .map(|c| per.iter().map(|p| p.0[c]).collect())
+        .collect();
+    DrawResults {
+        cells: cells_out,
+        mu: per.iter().map(|p| p.1.map(|x| x.0)).collect(),
+        m0: per.iter().map(|p| p.1.map(|x| x.1)).collect(),
+    }
+}

@@ -1,0 +1,458 @@
+//! The refit manifest (`datasets/refit.toml`): inputs and settings of
+//! `sdsl refit`. Every error names the manifest file and the line of the
+//! offending key, and says how to fix it.
+
+use crate::error::SdslError;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A string or a list of strings ("all" or names).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Selection {
+    /// "all".
+    All(String),
+    /// Explicit names.
+    Names(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    seed: Option<Spanned<u64>>,
+    registry: Spanned<String>,
+    loss: RawLoss,
+    alpha: Option<RawAlpha>,
+    #[serde(default)]
+    estimates: Vec<RawEstimate>,
+    nstar: Option<RawNstar>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLoss {
+    path: Spanned<String>,
+    drop_highest: Option<usize>,
+    n_col: Option<String>,
+    d_col: Option<String>,
+    loss_col: Option<String>,
+    objective: Option<Spanned<String>>,
+    delta: Option<Spanned<f64>>,
+    grid: Option<Spanned<String>>,
+    bootstrap: Option<Spanned<usize>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlpha {
+    law: Option<Spanned<String>>,
+    #[serde(default)]
+    tables: Vec<Spanned<String>>,
+    bootstrap: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEstimate {
+    path: Spanned<String>,
+    kind: Option<String>,
+    value_col: Option<String>,
+    gamma_col: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNstar {
+    cost_model: Option<Spanned<String>>,
+    targets: Option<Spanned<Selection>>,
+    draft_families: Option<Spanned<Selection>>,
+    draws: Option<Spanned<usize>>,
+    law_grid: Option<Spanned<RawGrid>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrid {
+    m_min: f64,
+    m_max: f64,
+    m_count: usize,
+    d_min: f64,
+    d_max: f64,
+    d_count: usize,
+}
+
+/// A path with the manifest line that named it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// 1-based manifest line.
+    pub line: usize,
+    /// The key, e.g. `loss.path`.
+    pub key: String,
+}
+
+/// A raw-measurement file and its column choices.
+#[derive(Debug, Clone)]
+pub struct EstimateInput {
+    /// The file.
+    pub path: Located<PathBuf>,
+    /// Forced kind (logs, tau, tar).
+    pub kind: Option<String>,
+    /// Value column.
+    pub value_col: Option<String>,
+    /// γ column.
+    pub gamma_col: Option<String>,
+}
+
+/// The validated manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The manifest file.
+    pub path: PathBuf,
+    /// Its text (hashed into the report).
+    pub text: String,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Registry file.
+    pub registry: Located<PathBuf>,
+    /// Loss table.
+    pub loss_path: Located<PathBuf>,
+    /// Outlier rule.
+    pub drop_highest: usize,
+    /// Column overrides.
+    pub n_col: Option<String>,
+    /// Column overrides.
+    pub d_col: Option<String>,
+    /// Column overrides.
+    pub loss_col: Option<String>,
+    /// Objective name.
+    pub objective: Located<String>,
+    /// Huber δ.
+    pub delta: f64,
+    /// Start grid spec.
+    pub grid: Located<String>,
+    /// Loss bootstrap replicates.
+    pub loss_bootstrap: Located<usize>,
+    /// Published α law (name or file) used when no tables are given.
+    pub alpha_law: Located<String>,
+    /// Acceptance tables to fit.
+    pub alpha_tables: Vec<Located<PathBuf>>,
+    /// α bootstrap replicates.
+    pub alpha_bootstrap: usize,
+    /// Raw measurement files.
+    pub estimates: Vec<EstimateInput>,
+    /// Cost model text.
+    pub cost_model: Located<String>,
+    /// Targets ("all" = None).
+    pub targets: Located<Option<Vec<String>>>,
+    /// Draft families ("all" = None).
+    pub draft_families: Located<Option<Vec<String>>>,
+    /// Draws propagated to N*.
+    pub draws: Located<usize>,
+    /// N* law grid (m_min, m_max, m_count, d_min, d_max, d_count).
+    pub law_grid: Located<(f64, f64, usize, f64, f64, usize)>,
+}
+
+impl Manifest {
+    /// An error at a manifest line.
+    pub fn error(&self, line: usize, key: &str, message: impl std::fmt::Display) -> SdslError {
+        SdslError::Data {
+            path: format!("{} line {line} ({key})", self.path.display()),
+            message: message.to_string(),
+        }
+    }
+
+    /// An error at a located value.
+    pub fn at<T>(&self, l: &Located<T>, message: impl std::fmt::Display) -> SdslError {
+        self.error(l.line, &l.key, message)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Reads and validates a manifest; relative paths are resolved against its
+/// directory and must exist.
+pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SdslError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let raw: RawManifest = toml::from_str(&text).map_err(|e| {
+        let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(0);
+        SdslError::Data {
+            path: format!("{} line {line}", path.display()),
+            message: format!(
+                "{}; see datasets/refit.toml in the repository for the format",
+                e.message()
+            ),
+        }
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let loc =
+        |span: std::ops::Range<usize>, key: &str| (line_of(&text, span.start), key.to_string());
+    let err = |line: usize, key: &str, msg: String| SdslError::Data {
+        path: format!("{} line {line} ({key})", path.display()),
+        message: msg,
+    };
+    let file = |s: &Spanned<String>, key: &str| -> Result<Located<PathBuf>, SdslError> {
+        let (line, key) = loc(s.span(), key);
+        let p = dir.join(s.get_ref());
+        if !p.is_file() {
+            return Err(err(
+                line,
+                &key,
+                format!(
+                    "file '{}' not found (resolved to {}); paths are relative to the manifest",
+                    s.get_ref(),
+                    p.display()
+                ),
+            ));
+        }
+        Ok(Located {
+            value: p,
+            line,
+            key,
+        })
+    };
+    let registry = file(&raw.registry, "registry")?;
+    let l = &raw.loss;
+    let loss_path = file(&l.path, "loss.path")?;
+    let objective = match &l.objective {
+        Some(o) => {
+            let (line, key) = loc(o.span(), "loss.objective");
+            if !["huber", "huber-mle", "lsq"].contains(&o.get_ref().as_str()) {
+                return Err(err(
+                    line,
+                    &key,
+                    format!(
+                        "'{}' is not an objective; use huber, huber-mle or lsq",
+                        o.get_ref()
+                    ),
+                ));
+            }
+            Located {
+                value: o.get_ref().clone(),
+                line,
+                key,
+            }
+        }
+        None => Located {
+            value: "huber".into(),
+            line: 0,
+            key: "loss.objective".into(),
+        },
+    };
+    let delta = match &l.delta {
+        Some(d) if !(d.get_ref().is_finite() && *d.get_ref() > 0.0) => {
+            let (line, key) = loc(d.span(), "loss.delta");
+            return Err(err(
+                line,
+                &key,
+                format!("{} must be a finite number > 0", d.get_ref()),
+            ));
+        }
+        Some(d) => *d.get_ref(),
+        None => 1e-3,
+    };
+    let grid = match &l.grid {
+        Some(g) => {
+            let (line, key) = loc(g.span(), "loss.grid");
+            Located {
+                value: g.get_ref().clone(),
+                line,
+                key,
+            }
+        }
+        None => Located {
+            value: "hoffmann".into(),
+            line: 0,
+            key: "loss.grid".into(),
+        },
+    };
+    let loss_bootstrap = match &l.bootstrap {
+        Some(b) => {
+            let (line, key) = loc(b.span(), "loss.bootstrap");
+            if *b.get_ref() == 1 || *b.get_ref() > 100_000 {
+                return Err(err(
+                    line,
+                    &key,
+                    format!("{} replicates: use 0 (none) or 2..=100000", b.get_ref()),
+                ));
+            }
+            Located {
+                value: *b.get_ref(),
+                line,
+                key,
+            }
+        }
+        None => Located {
+            value: 0,
+            line: 0,
+            key: "loss.bootstrap".into(),
+        },
+    };
+    let (alpha_law, alpha_tables, alpha_bootstrap) = match &raw.alpha {
+        Some(a) => {
+            let law = match &a.law {
+                Some(s) => {
+                    let (line, key) = loc(s.span(), "alpha.law");
+                    Located {
+                        value: s.get_ref().clone(),
+                        line,
+                        key,
+                    }
+                }
+                None => Located {
+                    value: crate::ingest::laws::DEFAULT_ALPHA.into(),
+                    line: 0,
+                    key: "alpha.law".into(),
+                },
+            };
+            let tables = a
+                .tables
+                .iter()
+                .map(|t| file(t, "alpha.tables"))
+                .collect::<Result<Vec<_>, _>>()?;
+            (law, tables, a.bootstrap.unwrap_or(0))
+        }
+        None => (
+            Located {
+                value: crate::ingest::laws::DEFAULT_ALPHA.into(),
+                line: 0,
+                key: "alpha.law".into(),
+            },
+            vec![],
+            0,
+        ),
+    };
+    let estimates = raw
+        .estimates
+        .iter()
+        .map(|e| {
+            Ok(EstimateInput {
+                path: file(&e.path, "estimates.path")?,
+                kind: e.kind.clone(),
+                value_col: e.value_col.clone(),
+                gamma_col: e.gamma_col.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, SdslError>>()?;
+    let ns = raw.nstar.as_ref();
+    let cost_model = match ns.and_then(|n| n.cost_model.as_ref()) {
+        Some(c) => {
+            let (line, key) = loc(c.span(), "nstar.cost_model");
+            c.get_ref()
+                .parse::<crate::law::CostModel>()
+                .map_err(|e| err(line, &key, e.to_string()))?;
+            Located {
+                value: c.get_ref().clone(),
+                line,
+                key,
+            }
+        }
+        None => Located {
+            value: "params".into(),
+            line: 0,
+            key: "nstar.cost_model".into(),
+        },
+    };
+    let selection = |s: Option<&Spanned<Selection>>,
+                     key: &str|
+     -> Result<Located<Option<Vec<String>>>, SdslError> {
+        match s {
+            None => Ok(Located {
+                value: None,
+                line: 0,
+                key: key.into(),
+            }),
+            Some(sp) => {
+                let (line, key) = loc(sp.span(), key);
+                match sp.get_ref() {
+                    Selection::All(a) if a == "all" => Ok(Located {
+                        value: None,
+                        line,
+                        key,
+                    }),
+                    Selection::All(a) => Err(err(
+                        line,
+                        &key,
+                        format!("'{a}': give \"all\" or a list of names"),
+                    )),
+                    Selection::Names(v) => Ok(Located {
+                        value: Some(v.clone()),
+                        line,
+                        key,
+                    }),
+                }
+            }
+        }
+    };
+    let targets = selection(ns.and_then(|n| n.targets.as_ref()), "nstar.targets")?;
+    let draft_families = selection(
+        ns.and_then(|n| n.draft_families.as_ref()),
+        "nstar.draft_families",
+    )?;
+    let draws = match ns.and_then(|n| n.draws.as_ref()) {
+        Some(d) => {
+            let (line, key) = loc(d.span(), "nstar.draws");
+            Located {
+                value: *d.get_ref(),
+                line,
+                key,
+            }
+        }
+        None => Located {
+            value: 1000,
+            line: 0,
+            key: "nstar.draws".into(),
+        },
+    };
+    let law_grid = match ns.and_then(|n| n.law_grid.as_ref()) {
+        Some(g) => {
+            let (line, key) = loc(g.span(), "nstar.law_grid");
+            let r = g.get_ref();
+            Located {
+                value: (r.m_min, r.m_max, r.m_count, r.d_min, r.d_max, r.d_count),
+                line,
+                key,
+            }
+        }
+        None => Located {
+            value: (1e10, 1.2e11, 12, 1e11, 1e14, 7),
+            line: 0,
+            key: "nstar.law_grid".into(),
+        },
+    };
+    Ok(Manifest {
+        path: path.to_path_buf(),
+        text,
+        seed: raw.seed.map(|s| *s.get_ref()).unwrap_or(0),
+        registry,
+        loss_path,
+        drop_highest: l.drop_highest.unwrap_or(0),
+        n_col: l.n_col.clone(),
+        d_col: l.d_col.clone(),
+        loss_col: l.loss_col.clone(),
+        objective,
+        delta,
+        grid,
+        loss_bootstrap,
+        alpha_law,
+        alpha_tables,
+        alpha_bootstrap,
+        estimates,
+        cost_model,
+        targets,
+        draft_families,
+        draws,
+        law_grid,
+    })
+}

@@ -1,0 +1,216 @@
+//! The refit report: the schema of `reports/report.json` (and the content of
+//! `report.md`). Full f64 precision; numbers are formatted only in Markdown
+//! and figures. `SCHEMA_VERSION` changes whenever a field changes meaning.
+
+use crate::cli::alpha_estimate::EstimateRow;
+use crate::cli::fit_alpha::FitAlphaOut;
+use crate::cli::fit_loss::FitLossOut;
+use crate::derive::nstar_law::{GridPoint, LawGrid};
+use crate::derive::uncertainty::DrawInterval;
+use crate::law::{AlphaLaw, LossLaw};
+use serde::Serialize;
+
+/// Version of this schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything `sdsl refit` reports.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Schema version.
+    pub schema_version: u32,
+    /// The manifest read.
+    pub manifest: FileRef,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Every input file with its hash and use.
+    pub inputs: Vec<InputRef>,
+    /// The loss-law refit (with bootstrap).
+    pub loss: FitLossOut,
+    /// The acceptance law used for N*.
+    pub alpha: AlphaSection,
+    /// α estimated from raw measurements, per file.
+    pub estimates: Vec<EstimateSection>,
+    /// N* per target × draft family, and the N* law.
+    pub nstar: NstarSection,
+    /// Every warning of every stage.
+    pub warnings: Vec<String>,
+    /// Data behind the figures (not serialised).
+    #[serde(skip)]
+    pub figures: FigureData,
+}
+
+/// A file and its hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRef {
+    /// Path as resolved from the manifest.
+    pub path: String,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+/// An input file, its role and rows used.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputRef {
+    /// What it feeds: registry, loss, alpha, estimates.
+    pub role: &'static str,
+    /// Path.
+    pub path: String,
+    /// SHA-256.
+    pub sha256: String,
+    /// Rows used.
+    pub rows_used: usize,
+}
+
+/// The acceptance law and where it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlphaSection {
+    /// "published" (no table bundled) or "fitted".
+    pub source: &'static str,
+    /// Law id (shipped name/file) or the fitted tables.
+    pub id: String,
+    /// Provenance text.
+    pub provenance: String,
+    /// Coefficients used.
+    pub law: AlphaLaw,
+    /// The fit record when fitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<FitAlphaOut>,
+}
+
+/// α estimates from one raw-measurement file.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimateSection {
+    /// File.
+    pub path: String,
+    /// SHA-256.
+    pub sha256: String,
+    /// Kind recognised.
+    pub kind: String,
+    /// Value column used.
+    pub value_col: String,
+    /// Rows out.
+    pub rows: Vec<EstimateRow>,
+}
+
+/// One cell of the N* table.
+#[derive(Debug, Clone, Serialize)]
+pub struct NstarCell {
+    /// Target.
+    pub target: String,
+    /// Target parameters.
+    pub target_params: f64,
+    /// Target tokens.
+    pub target_tokens: f64,
+    /// Draft family.
+    pub draft_family: String,
+    /// Draft tokens.
+    pub draft_tokens: f64,
+    /// N* under the point laws (None: no interior optimum).
+    pub n_star: Option<f64>,
+    /// 95% interval over the bootstrap draws.
+    pub n_star_draws: DrawInterval,
+    /// α(N*).
+    pub alpha: Option<f64>,
+    /// γ*.
+    pub gamma_star: Option<f64>,
+    /// Best integer γ.
+    pub gamma_star_int: Option<u64>,
+    /// S*.
+    pub speedup: Option<f64>,
+    /// S at the best integer γ.
+    pub speedup_int: Option<f64>,
+    /// Why there is no N*.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The N* section.
+#[derive(Debug, Clone, Serialize)]
+pub struct NstarSection {
+    /// Cost model.
+    pub cost_model: String,
+    /// Which loss law feeds N* (the refit).
+    pub loss_law: LossLaw,
+    /// Bootstrap draws propagated.
+    pub draws: usize,
+    /// Draft families (table columns).
+    pub draft_families: Vec<String>,
+    /// Cells, target-major.
+    pub cells: Vec<NstarCell>,
+    /// The N* linear law.
+    pub law: NstarLawSection,
+}
+
+/// The N* law with both kinds of interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct NstarLawSection {
+    /// μ under the point laws.
+    pub mu: f64,
+    /// M0 under the point laws.
+    pub m0: f64,
+    /// 95% interval of μ over the bootstrap draws.
+    pub mu_ci95: [f64; 2],
+    /// 95% interval of M0 over the bootstrap draws.
+    pub m0_ci95: [f64; 2],
+    /// Draw counts.
+    pub draws: DrawInterval,
+    /// Formal OLS interval of μ on the deterministic grid.
+    pub mu_ols_ci95: [f64; 2],
+    /// Formal OLS interval of M0.
+    pub m0_ols_ci95: [f64; 2],
+    /// R² of the line on the grid.
+    pub r2: f64,
+    /// The ln D variant: (μ, λ, M0).
+    pub log_d: Option<[f64; 3]>,
+    /// The grid.
+    pub grid: LawGrid,
+    /// N* at each grid point.
+    pub points: Vec<GridPoint>,
+    /// The paper's μ.
+    pub paper_mu: f64,
+    /// The paper's M0.
+    pub paper_m0: f64,
+}
+
+/// One target's α line.
+#[derive(Debug, Clone, Default)]
+pub struct AlphaLine {
+    /// Legend label.
+    pub label: String,
+    /// Measured (draft ppl, α) points (empty for the published law).
+    pub points: Vec<(f64, f64)>,
+    /// Endpoints of the fitted or published line.
+    pub line: [(f64, f64); 2],
+}
+
+/// One target's S*(N) curve.
+#[derive(Debug, Clone, Default)]
+pub struct SpeedupCurve {
+    /// Legend label.
+    pub label: String,
+    /// (N, S*) points.
+    pub curve: Vec<(f64, f64)>,
+    /// N*, when interior.
+    pub n_star: Option<f64>,
+}
+
+/// Curves and samples the figures draw (computed by the pipeline).
+#[derive(Debug, Clone, Default)]
+pub struct FigureData {
+    /// Loss data (N, D, loss).
+    pub loss_points: Vec<(f64, f64, f64)>,
+    /// Fitted loss law.
+    pub loss_law: Option<LossLaw>,
+    /// Bootstrap draws of (E, A, B, α, β).
+    pub loss_draws: Vec<[f64; 5]>,
+    /// α versus draft ppl, one line per target.
+    pub alpha_lines: Vec<AlphaLine>,
+    /// Whether `alpha_lines` come from measurements (else: the published law).
+    pub alpha_measured: bool,
+    /// Predicted versus measured α (empty without a fitted table).
+    pub alpha_pred: Vec<(f64, f64)>,
+    /// Speed-up versus draft size, one curve per target.
+    pub speedup_curves: Vec<SpeedupCurve>,
+    /// N* versus M: band (M, lower, upper) from the draws.
+    pub nstar_band: Vec<(f64, f64, f64)>,
+}
