@@ -88,24 +88,6 @@ pub struct FitLossArgs {
     pub json: bool,
 }
 
-/// Parameter values by name.
-#[derive(Debug, Serialize)]
-pub struct Params {
-    /// E.
-    #[serde(rename = "E")]
-    pub e: f64,
-    /// A.
-    #[serde(rename = "A")]
-    pub a: f64,
-    /// B.
-    #[serde(rename = "B")]
-    pub b: f64,
-    /// α.
-    pub alpha: f64,
-    /// β.
-    pub beta: f64,
-}
-
 /// Bootstrap summary in the output.
 #[derive(Debug, Serialize)]
 pub struct BootOut {
@@ -152,8 +134,8 @@ pub struct FitLossOut {
     pub rows_used: usize,
     /// Objective name, value and δ.
     pub objective: ObjectiveOut,
-    /// Fitted constants.
-    pub params: Params,
+    /// Fitted constants (keys E, A, B, alpha, beta).
+    pub params: LossLaw,
     /// Fitted log scale σ (huber-mle only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sigma: Option<f64>,
@@ -314,13 +296,7 @@ pub fn fit_record(
                 Objective::Lsq => None,
             },
         },
-        params: Params {
-            e: fit.law.e,
-            a: fit.law.a,
-            b: fit.law.b,
-            alpha: fit.law.alpha,
-            beta: fit.law.beta,
-        },
+        params: fit.law.clone(),
         sigma: fit.sigma,
         derived: [("a_opt", q[5]), ("b_opt", q[6]), ("G", q[7])]
             .iter()

@@ -159,6 +159,26 @@ in the manifest.",
                 t.fit.n
             );
         }
+        if !f.per_family.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n| draft family | target term | R² | RMSE | n |\n| --- | --- | --- | --- | --- |"
+            );
+            for fam in &f.per_family {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {:.4} | {:.5} | {} |",
+                    fam.name, fam.uses_target_ppl, fam.fit.r2, fam.fit.rmse, fam.fit.n
+                );
+            }
+        }
+        if let Some(t) = &f.target_term {
+            let _ = writeln!(
+                w,
+                "\nIs the target term needed? t = {:.3} (p = {:.3e}); partial F = {:.3} (p = {:.3e}).",
+                t.t, t.p, t.partial_f, t.partial_f_p
+            );
+        }
         let _ = writeln!(
             w,
             "\nCross-validated RMSE of α: leave-one-target-out {}, leave-one-family-out {}.\n",
