@@ -339,7 +339,7 @@ fn custom_column_names_and_parquet_are_read() {
     assert!(rel(num(&v["params"], "A"), law.a) < 1e-6);
 }
 
-fn fd_check(objective: Objective, constraints: Constraints) {
+fn fd_check(objective: Objective, constraints: Constraints, centred: bool) {
     let law = sdsl::law::LossLaw::BESIROGLU_2024;
     let (mut n, mut d, mut l) = (vec![], vec![], vec![]);
     for i in 0..30 {
@@ -352,6 +352,11 @@ fn fd_check(objective: Objective, constraints: Constraints) {
     }
     let data = LossData::new(&n, &d, &l).unwrap();
     let map = Parameterisation::new(&objective, &constraints);
+    let map = if centred {
+        map.with_centring(&data)
+    } else {
+        map
+    };
     let phi = map.phi(&[6.1, 7.5, 0.6, 0.33, 0.37], -5.0);
     let mut g = vec![0.0; phi.len()];
     objective_and_gradient(&data, &objective, &map, &phi, &mut g);
@@ -380,11 +385,16 @@ fn analytic_gradients_match_finite_differences() {
         Objective::HuberMle { delta: 1e-3 },
         Objective::Lsq,
     ] {
-        fd_check(objective, Constraints::default());
-        let mut c = Constraints::default();
-        c.fix("E=1.69").unwrap();
-        c.tie("alpha=beta").unwrap();
-        fd_check(objective, c);
+        for centred in [false, true] {
+            fd_check(objective, Constraints::default(), centred);
+            let mut c = Constraints::default();
+            c.fix("E=1.69").unwrap();
+            c.tie("alpha=beta").unwrap();
+            fd_check(objective, c.clone(), centred);
+            let mut c = Constraints::default();
+            c.fix("A=400").unwrap();
+            fd_check(objective, c, centred);
+        }
     }
 }
 

@@ -133,7 +133,7 @@ pub fn bootstrap_loss(
             "--bootstrap {replicates}: need at least 2 replicates"
         )));
     }
-    let map = spec.map();
+    let map = spec.map().with_centring(data);
     let theta0 = match start {
         BootStart::Hoffmann => HOFFMANN_INIT,
         BootStart::Best => {

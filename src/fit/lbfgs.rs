@@ -17,7 +17,8 @@
 //! search finds no lower objective even after a reset to steepest descent,
 //! or three successive iterations each lower f by at most 1e-15 relative;
 //! or `max_iters`. Each line search evaluates at most 60 points, and stops
-//! bracketing once the bracket moves x by less than its rounding error.
+//! bracketing once the bracket moves x by less than its rounding error or f
+//! is flat to rounding (within 8ε·|f|) at both ends of the bracket.
 
 /// Largest problem dimension supported.
 pub const MAX_DIM: usize = 8;
@@ -281,8 +282,11 @@ where
     let xnorm = dot(x, x, n).sqrt().max(1e-300);
     let min_width = 2.0 * f64::EPSILON * xnorm / dnorm.max(1e-300);
     if let Some((mut lo, mut f_lo, mut d_lo, mut hi, mut f_hi, mut d_hi)) = bracket {
+        // The objective is flat to rounding across the bracket: no decrease
+        // can be resolved along this direction (the precision limit).
+        let flat = |f: f64| (f - f0).abs() <= 8.0 * f64::EPSILON * f0.abs();
         for _ in 0..30 {
-            if (hi - lo).abs() <= min_width {
+            if (hi - lo).abs() <= min_width || (flat(f_lo) && flat(f_hi)) {
                 break;
             }
             // cubic interpolation through (lo, f_lo, d_lo) and (hi, f_hi, d_hi)

@@ -248,6 +248,10 @@ pub struct Parameterisation {
     /// Index of σ in φ, for `huber-mle`.
     sigma: Option<usize>,
     n_free: usize,
+    /// Centring of the optimiser's coordinates: φ holds a − α·shift_n and
+    /// b − β·shift_d instead of a and b (see [`Parameterisation::with_centring`]).
+    shift_n: f64,
+    shift_d: f64,
 }
 
 impl Parameterisation {
@@ -278,6 +282,47 @@ impl Parameterisation {
             slots,
             sigma,
             n_free: k,
+            shift_n: 0.0,
+            shift_d: 0.0,
+        }
+    }
+
+    /// Centres the optimiser's coordinates on the data: with m_N, m_D the
+    /// means of ln N and ln D, the optimiser moves a' = a − α·m_N and
+    /// b' = b − β·m_D, so that a − α·ln N = a' − α·(ln N − m_N). This linear
+    /// change of variables leaves the objective and its minimiser unchanged
+    /// but removes most of the correlation between a and α (ln N ≈ 20), which
+    /// cuts L-BFGS iterations. Applied only where both coordinates are free.
+    ///
+    /// Not applied with a learned scale (`huber-mle`): there L-BFGS in the
+    /// centred coordinates stopped at the precision limit with a θ-gradient of
+    /// 7e-2, against 2e-4 without centring (same objective to 1e-15).
+    pub fn with_centring(mut self, data: &LossData) -> Parameterisation {
+        if self.sigma.is_some() {
+            return self;
+        }
+        let n = data.len().max(1) as f64;
+        let free = |j: usize| matches!(self.slots[j], Slot::Free(_));
+        if free(0) && free(3) {
+            self.shift_n = data.ln_n.iter().sum::<f64>() / n;
+        }
+        if free(1) && free(4) {
+            self.shift_d = data.ln_d.iter().sum::<f64>() / n;
+        }
+        self
+    }
+
+    /// Whether α and β share one free coordinate.
+    fn tied(&self) -> bool {
+        matches!((self.slots[3], self.slots[4]), (Slot::Free(a), Slot::Free(b)) if a == b)
+    }
+
+    /// The same map without centring (optimiser coordinates = θ).
+    pub fn without_centring(&self) -> Parameterisation {
+        Parameterisation {
+            shift_n: 0.0,
+            shift_d: 0.0,
+            ..self.clone()
         }
     }
 
@@ -295,6 +340,8 @@ impl Parameterisation {
                 Slot::Fixed(v) => v,
             };
         }
+        t[0] += t[3] * self.shift_n;
+        t[1] += t[4] * self.shift_d;
         t
     }
 
@@ -303,7 +350,14 @@ impl Parameterisation {
         let mut p = vec![0.0; self.n_free];
         for (j, s) in self.slots.iter().enumerate() {
             if let Slot::Free(k) = *s {
-                p[k] = theta[j];
+                p[k] = match j {
+                    0 => theta[0] - theta[3] * self.shift_n,
+                    // tied exponents share α's coordinate and value
+                    1 if self.tied() => theta[1] - theta[3] * self.shift_d,
+                    1 => theta[1] - theta[4] * self.shift_d,
+                    4 if self.tied() => theta[3],
+                    _ => theta[j],
+                };
             }
         }
         if let Some(k) = self.sigma {
@@ -382,6 +436,9 @@ pub fn objective_and_gradient(
         f += n * (huber_log_normaliser(delta) + map.sigma(phi));
         g_sigma += n;
     }
+    // chain rule through the centring: θ_a = φ_a + φ_α·shift_n, θ_b likewise
+    g[3] += map.shift_n * g[0];
+    g[4] += map.shift_d * g[1];
     grad.iter_mut().for_each(|v| *v = 0.0);
     for (j, s) in map.slots.iter().enumerate() {
         if let Slot::Free(k) = *s {
@@ -449,12 +506,20 @@ pub fn fit_from(
         settings.tol_grad,
         settings.max_iters,
     );
-    let ok = m.f.is_finite() && m.grad_norm.is_finite();
+    // Judge convergence by the gradient in θ = [ln A, ln B, ln E, α, β] (σ),
+    // whatever centring the optimiser used.
+    let phi = &m.x[..start.len()];
+    let plain = map.without_centring();
+    let phi_plain = plain.phi(&map.theta(phi), map.sigma(phi));
+    let mut g = vec![0.0; phi_plain.len()];
+    objective_and_gradient(data, objective, &plain, &phi_plain, &mut g);
+    let grad_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let ok = m.f.is_finite() && grad_norm.is_finite();
     StartResult {
-        phi: m.x[..start.len()].to_vec(),
+        phi: phi.to_vec(),
         value: if ok { m.f } else { f64::INFINITY },
-        grad_norm: m.grad_norm,
-        converged: ok && m.grad_norm <= settings.accept_grad * m.f.abs().max(1.0),
+        grad_norm,
+        converged: ok && grad_norm <= settings.accept_grad * m.f.abs().max(1.0),
         reason: m.stop.text(),
         iterations: m.iterations,
         evaluations: m.evaluations,
@@ -651,7 +716,7 @@ impl LossFitSpec {
     /// result does not depend on the thread count) and keeps the best.
     /// `on_start` is called once per finished start (for progress).
     pub fn fit(&self, data: &LossData, on_start: &(dyn Fn() + Sync)) -> Result<LossFit, SdslError> {
-        let map = self.map();
+        let map = self.map().with_centring(data);
         if data.len() <= map.n_free() {
             return Err(SdslError::InvalidArgument(format!(
                 "{} rows for {} free parameters: need more rows than parameters",
