@@ -1,7 +1,7 @@
 //! `sdsl nstar table` and `sdsl nstar law`.
 
 use super::predict::LawArgs;
-use crate::derive::nstar::NStarSetup;
+use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{LawGrid, NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};
 use crate::fit::ols::OlsFit;
 use clap::{Args, Subcommand};
@@ -79,23 +79,9 @@ pub struct TableRow {
     pub draft_family: String,
     /// Draft pre-training tokens.
     pub draft_tokens: f64,
-    /// N* (null when there is no interior optimum).
-    pub n_star: Option<f64>,
-    /// N*/M.
-    pub n_star_over_m: Option<f64>,
-    /// α(N*).
-    pub alpha: Option<f64>,
-    /// γ*.
-    pub gamma_star: Option<f64>,
-    /// Best integer γ.
-    pub gamma_star_int: Option<u64>,
-    /// S*.
-    pub speedup: Option<f64>,
-    /// S at the best integer γ.
-    pub speedup_int: Option<f64>,
-    /// Why there is no N*, if there is none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    /// N* and what follows from it, or why there is none.
+    #[serde(flatten)]
+    pub outcome: CellOutcome,
 }
 
 /// JSON output of `sdsl nstar table`.
@@ -139,22 +125,13 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
                 cost: laws.cost,
             }
             .validated()?;
-            let r = setup.solve();
-            let ok = r.as_ref().ok();
             rows.push(TableRow {
                 target: t.name.clone(),
                 target_params: t.params,
                 target_tokens: t.tokens,
                 draft_family: f.name.clone(),
                 draft_tokens: f.tokens,
-                n_star: ok.map(|r| r.n_star),
-                n_star_over_m: ok.map(|r| r.n_star_over_m),
-                alpha: ok.map(|r| r.alpha),
-                gamma_star: ok.map(|r| r.gamma_star),
-                gamma_star_int: ok.map(|r| r.gamma_star_int),
-                speedup: ok.map(|r| r.speedup),
-                speedup_int: ok.map(|r| r.speedup_int),
-                error: r.err().map(|e| e.to_string()),
+                outcome: CellOutcome::from(&setup.solve()),
             });
         }
     }
@@ -182,13 +159,16 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
                 r.target_tokens,
                 r.draft_family,
                 r.draft_tokens,
-                opt(r.n_star),
-                opt(r.n_star_over_m),
-                opt(r.alpha),
-                opt(r.gamma_star),
-                r.gamma_star_int.map(|g| g.to_string()).unwrap_or_default(),
-                opt(r.speedup),
-                opt(r.speedup_int)
+                opt(r.outcome.n_star),
+                opt(r.outcome.n_star_over_m),
+                opt(r.outcome.alpha),
+                opt(r.outcome.gamma_star),
+                r.outcome
+                    .gamma_star_int
+                    .map(|g| g.to_string())
+                    .unwrap_or_default(),
+                opt(r.outcome.speedup),
+                opt(r.outcome.speedup_int)
             );
         }
         return Ok(());
@@ -215,7 +195,7 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
             crate::cli::si(t.target_tokens)
         );
         for r in chunk {
-            let cell = match (r.n_star, r.alpha, r.speedup) {
+            let cell = match (r.outcome.n_star, r.outcome.alpha, r.outcome.speedup) {
                 (Some(n), Some(al), Some(s)) => format!("{} ({al:.3}, {s:.3})", crate::cli::si(n)),
                 _ => "none".to_string(),
             };

@@ -6,7 +6,7 @@
 use super::alpha_estimate::estimate;
 use super::fit_alpha::analyse;
 use super::fit_loss::fit_record;
-use crate::derive::nstar::NStarSetup;
+use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{LawGrid, PAPER_M0, PAPER_MU, fit_nstar_law};
 use crate::derive::uncertainty::{Cell, LawDraw, interval, propagate};
 use crate::fit::bootstrap::{BootStart, bootstrap_loss, quantile_sorted};
@@ -340,7 +340,6 @@ pub fn build_report(
             if let Err(e) = &r {
                 warnings.push(format!("N* for {} with {} drafts: {e}", t.name, f.name));
             }
-            let ok = r.as_ref().ok();
             cells_in.push(Cell {
                 m: t.params,
                 dt: t.tokens,
@@ -352,14 +351,8 @@ pub fn build_report(
                 target_tokens: t.tokens,
                 draft_family: f.name.clone(),
                 draft_tokens: f.tokens,
-                n_star: ok.map(|r| r.n_star),
                 n_star_draws: interval(&[]),
-                alpha: ok.map(|r| r.alpha),
-                gamma_star: ok.map(|r| r.gamma_star),
-                gamma_star_int: ok.map(|r| r.gamma_star_int),
-                speedup: ok.map(|r| r.speedup),
-                speedup_int: ok.map(|r| r.speedup_int),
-                error: r.err().map(|e| e.to_string()),
+                outcome: CellOutcome::from(&r),
             });
         }
     }

@@ -332,3 +332,42 @@ impl CostFunction for NegSpeedup<'_, '_> {
         })
     }
 }
+
+/// N* of one (target, draft family) cell as reported in tables: the optimum's
+/// main quantities, or why there is none (all None, with `error`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellOutcome {
+    /// N* (null when there is no interior optimum).
+    pub n_star: Option<f64>,
+    /// N*/M.
+    pub n_star_over_m: Option<f64>,
+    /// α(N*).
+    pub alpha: Option<f64>,
+    /// γ*.
+    pub gamma_star: Option<f64>,
+    /// Best integer γ.
+    pub gamma_star_int: Option<u64>,
+    /// S*.
+    pub speedup: Option<f64>,
+    /// S at the best integer γ.
+    pub speedup_int: Option<f64>,
+    /// Why there is no N*, if there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl From<&Result<NStar, SdslError>> for CellOutcome {
+    fn from(r: &Result<NStar, SdslError>) -> Self {
+        let ok = r.as_ref().ok();
+        CellOutcome {
+            n_star: ok.map(|r| r.n_star),
+            n_star_over_m: ok.map(|r| r.n_star_over_m),
+            alpha: ok.map(|r| r.alpha),
+            gamma_star: ok.map(|r| r.gamma_star),
+            gamma_star_int: ok.map(|r| r.gamma_star_int),
+            speedup: ok.map(|r| r.speedup),
+            speedup_int: ok.map(|r| r.speedup_int),
+            error: r.as_ref().err().map(|e| e.to_string()),
+        }
+    }
+}

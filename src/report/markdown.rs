@@ -274,14 +274,14 @@ Intervals: 95% percentiles over {} paired bootstrap draws of the laws.\n",
             si(c0.target_tokens)
         );
         for c in chunk {
-            line += &match c.n_star {
+            line += &match c.outcome.n_star {
                 Some(v) => format!(
                     " {} [{}, {}] (α {:.3}, S* {:.3}) |",
                     si(v),
                     si(c.n_star_draws.ci95[0]),
                     si(c.n_star_draws.ci95[1]),
-                    c.alpha.unwrap_or(f64::NAN),
-                    c.speedup.unwrap_or(f64::NAN)
+                    c.outcome.alpha.unwrap_or(f64::NAN),
+                    c.outcome.speedup.unwrap_or(f64::NAN)
                 ),
                 None => " none |".into(),
             };

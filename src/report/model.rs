@@ -5,6 +5,7 @@
 use crate::cli::alpha_estimate::EstimateRow;
 use crate::cli::fit_alpha::FitAlphaOut;
 use crate::cli::fit_loss::FitLossOut;
+use crate::derive::nstar::CellOutcome;
 use crate::derive::nstar_law::{GridPoint, LawGrid};
 use crate::derive::uncertainty::DrawInterval;
 use crate::law::{AlphaLaw, LossLaw};
@@ -105,23 +106,11 @@ pub struct NstarCell {
     pub draft_family: String,
     /// Draft tokens.
     pub draft_tokens: f64,
-    /// N* under the point laws (None: no interior optimum).
-    pub n_star: Option<f64>,
-    /// 95% interval over the bootstrap draws.
+    /// 95% interval of N* over the bootstrap draws.
     pub n_star_draws: DrawInterval,
-    /// α(N*).
-    pub alpha: Option<f64>,
-    /// γ*.
-    pub gamma_star: Option<f64>,
-    /// Best integer γ.
-    pub gamma_star_int: Option<u64>,
-    /// S*.
-    pub speedup: Option<f64>,
-    /// S at the best integer γ.
-    pub speedup_int: Option<f64>,
-    /// Why there is no N*.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    /// N* under the point laws and what follows from it, or why there is none.
+    #[serde(flatten)]
+    pub outcome: CellOutcome,
 }
 
 /// The N* section.
