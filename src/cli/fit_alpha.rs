@@ -34,6 +34,10 @@ pub struct FitAlphaArgs {
     /// Write the global law to this JSON file (usable as --alpha-law FILE).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Fit only the rows at this temperature (needed when the table mixes
+    /// temperatures, e.g. the lab's sampling and greedy rows).
+    #[arg(long, value_name = "T")]
+    pub temperature: Option<f64>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -252,6 +256,21 @@ pub fn analyse(
     bootstrap: usize,
     seed: u64,
 ) -> anyhow::Result<(FitAlphaOut, Model)> {
+    let temps = t.temperatures();
+    if temps.len() > 1 {
+        let row = t
+            .rows
+            .iter()
+            .find(|r| r.temperature.as_ref() == Some(&temps[1]))
+            .map(|r| r.row)
+            .unwrap_or(0);
+        bail!(
+            "{}: the rows mix temperatures {} (row {row} is at {}); acceptance depends on temperature, so fit one at a time (sdsl fit alpha --temperature T, or `temperature` in the manifest's [lab])",
+            t.path,
+            temps.join(" and "),
+            temps[1]
+        );
+    }
     let obs = obs_from(t);
     let all: Vec<&Obs> = obs.iter().collect();
     let mut warnings: Vec<String> = t.notes.clone();
@@ -449,7 +468,10 @@ struct LawFile<'a> {
 
 /// Runs `sdsl fit alpha`.
 pub fn run(a: FitAlphaArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
-    let table = read_accept_table(&a.file)?;
+    let mut table = read_accept_table(&a.file)?;
+    if let Some(t) = a.temperature {
+        table = table.at_temperature(t)?;
+    }
     let (out, _) = global
         .pool()?
         .install(|| analyse(&table, a.bootstrap, a.seed))?;

@@ -218,20 +218,21 @@ pub fn wls(
         .clone()
         .try_inverse()
         .ok_or_else(|| SdslError::Numerical("OLS: R is singular".into()))?;
-    let tdist =
-        StudentsT::new(0.0, 1.0, df as f64).map_err(|e| SdslError::Numerical(e.to_string()))?;
-    let tq = tdist.inverse_cdf(0.975);
+    // An exact fit (n = p) has no residual degrees of freedom: estimates
+    // only, with NaN standard errors, intervals and p values.
+    let tdist = if df > 0 {
+        Some(StudentsT::new(0.0, 1.0, df as f64).map_err(|e| SdslError::Numerical(e.to_string()))?)
+    } else {
+        None
+    };
+    let tq = tdist.as_ref().map_or(f64::NAN, |t| t.inverse_cdf(0.975));
     let coefficients = (0..p)
         .map(|j| {
             let var_scaled = rinv.row(j).norm_squared();
             let estimate = bs[j] / scale[j];
             let se = (s2 * var_scaled).sqrt() / scale[j];
             let t = estimate / se;
-            let pval = if df > 0 {
-                2.0 * tdist.sf(t.abs())
-            } else {
-                f64::NAN
-            };
+            let pval = tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs()));
             Coefficient {
                 name: names[j].to_string(),
                 estimate,
@@ -281,4 +282,25 @@ pub fn wls(
         condition_number,
         fitted: fitted_v.iter().zip(&sw).map(|(v, s)| v / s).collect(),
     })
+}
+
+#[cfg(test)]
+mod exact_fit_tests {
+    use super::*;
+
+    #[test]
+    fn two_points_give_the_line_through_them_with_nan_intervals() {
+        // y = 3 − 2x through (1, 1) and (2, −1): n = p = 2, no residual df.
+        let x = DMatrix::from_row_slice(2, 2, &[1.0, 1.0, 2.0, 1.0]);
+        let y = DVector::from_vec(vec![1.0, -1.0]);
+        let f = ols(&x, &y, &["A", "C"], true).expect("an exact fit is not an error");
+        assert!((f.coefficients[0].estimate + 2.0).abs() < 1e-12);
+        assert!((f.coefficients[1].estimate - 3.0).abs() < 1e-12);
+        assert_eq!(f.df_resid, 0);
+        assert!(
+            f.coefficients
+                .iter()
+                .all(|c| c.se.is_nan() && c.ci95[0].is_nan() && c.p.is_nan())
+        );
+    }
 }

@@ -56,6 +56,64 @@ pub struct AcceptTable {
 
 const REQUIRED: [&str; 5] = ["draft", "target", "draft_ppl", "target_ppl", "alpha"];
 
+/// Whether a temperature cell equals `t` (numerically when it parses).
+fn same_temperature(cell: &str, t: f64) -> bool {
+    cell.trim().parse::<f64>().map(|v| v == t).unwrap_or(false)
+}
+
+impl AcceptTable {
+    /// Distinct temperatures in first-appearance order (rows without one are skipped).
+    pub fn temperatures(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if let Some(t) = &r.temperature
+                && !out.contains(t)
+            {
+                out.push(t.clone());
+            }
+        }
+        out
+    }
+
+    /// The rows measured at temperature `t`; an error when there are none.
+    pub fn at_temperature(&self, t: f64) -> Result<AcceptTable, SdslError> {
+        if !self.rows.iter().any(|r| r.temperature.is_some()) {
+            return Err(SdslError::Data {
+                path: self.path.clone(),
+                message: format!(
+                    "no temperature column to select temperature {t} from; drop the temperature selection or add the column"
+                ),
+            });
+        }
+        let rows: Vec<AcceptRow> = self
+            .rows
+            .iter()
+            .filter(|r| {
+                r.temperature
+                    .as_deref()
+                    .is_some_and(|c| same_temperature(c, t))
+            })
+            .cloned()
+            .collect();
+        if rows.is_empty() {
+            return Err(SdslError::Data {
+                path: self.path.clone(),
+                message: format!(
+                    "no row at temperature {t}; the table has temperatures {}",
+                    self.temperatures().join(", ")
+                ),
+            });
+        }
+        Ok(AcceptTable {
+            path: format!("{} (temperature {t})", self.path),
+            sha256: self.sha256.clone(),
+            rows_total: self.rows_total,
+            rows,
+            notes: self.notes.clone(),
+        })
+    }
+}
+
 fn opt_str(t: &Table, name: &str) -> Result<Vec<Option<String>>, SdslError> {
     if t.has(name) {
         Ok(t.str_column(name)?.into_iter().map(Some).collect())
