@@ -139,3 +139,50 @@ fn a_table_that_fails_validation_stops_with_the_manifest_line() {
         ],
     );
 }
+
+const LAB: &str = "[lab]\nloss = \"lab/loss.csv\"\nacceptance = \"lab/acceptance.csv\"\nlogs = \"lab/acceptance_logs.csv\"\nspeculative = \"lab/speculative.csv\"\n";
+
+#[test]
+fn lab_settings_stop_at_their_line() {
+    // GOOD has 7 lines; [lab] is line 8, its keys lines 9–12.
+    bad_manifest(
+        &format!(
+            "{GOOD}{}",
+            LAB.replace("lab/acceptance_logs.csv", "lab/none.csv")
+        ),
+        &["line 11 (lab.logs)", "none.csv", "not found"],
+    );
+    bad_manifest(
+        &format!("{GOOD}{LAB}temperature = -1\n"),
+        &["line 13 (lab.temperature)", "≥ 0"],
+    );
+    bad_manifest(
+        &format!("{GOOD}{LAB}temperature = 0.7\n"),
+        &[
+            "line 13 (lab.temperature)",
+            "no row at temperature 0.7",
+            "temperatures 1, 0",
+        ],
+    );
+    bad_manifest(
+        &format!("{GOOD}{LAB}loss_bootstrap = 1\n"),
+        &["line 13 (lab.loss_bootstrap)", "2..=100000"],
+    );
+}
+
+#[test]
+fn fit_alpha_refuses_mixed_temperatures_and_selects_one() {
+    let lab = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/lab/acceptance.csv");
+    let f = lab.to_str().unwrap();
+    let err = sdsl_fails(&["fit", "alpha", f]);
+    assert!(
+        err.contains("mix temperatures 1 and 0") && err.contains("--temperature"),
+        "{err}"
+    );
+    let one = sdsl_json(&["fit", "alpha", f, "--temperature", "1", "--json"]);
+    let rows = one["global"]["n"].as_u64().unwrap();
+    let total = std::fs::read_to_string(&lab).unwrap().lines().count() as u64 - 1;
+    assert_eq!(2 * rows, total, "half the rows are at temperature 1");
+    let err = sdsl_fails(&["fit", "alpha", f, "--temperature", "0.5"]);
+    assert!(err.contains("no row at temperature 0.5"), "{err}");
+}

@@ -7,6 +7,7 @@ pub mod fit_loss;
 pub mod nstar;
 pub mod predict;
 pub mod refit;
+pub mod refit_lab;
 pub mod speedup;
 
 use clap::{Parser, Subcommand};

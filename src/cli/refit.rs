@@ -556,6 +556,19 @@ pub fn build_report(
         }
     }
 
+    let lab = match &m.lab {
+        Some(l) => Some(super::refit_lab::build_lab(
+            m,
+            l,
+            seed,
+            global,
+            &mut inputs,
+            &mut warnings,
+        )?),
+        None => None,
+    };
+    stages.mark("lab");
+
     let lin = &law_fit.linear;
     let report = Report {
         schema_version: SCHEMA_VERSION,
@@ -596,6 +609,7 @@ pub fn build_report(
                 paper_m0: PAPER_M0,
             },
         },
+        lab,
         warnings,
         figures,
     };

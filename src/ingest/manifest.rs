@@ -27,6 +27,19 @@ struct RawManifest {
     #[serde(default)]
     estimates: Vec<RawEstimate>,
     nstar: Option<RawNstar>,
+    lab: Option<RawLab>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLab {
+    loss: Spanned<String>,
+    acceptance: Spanned<String>,
+    logs: Spanned<String>,
+    speculative: Spanned<String>,
+    temperature: Option<Spanned<f64>>,
+    loss_bootstrap: Option<Spanned<usize>>,
+    alpha_bootstrap: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +119,26 @@ pub struct EstimateInput {
     pub gamma_col: Option<String>,
 }
 
+/// The `[lab]` section: the tables written by `sdsl-lab` (datasets/lab/).
+/// Its laws feed only the lab section of the report.
+#[derive(Debug, Clone)]
+pub struct LabInput {
+    /// Loss table of the ladder (N, D, loss).
+    pub loss: Located<PathBuf>,
+    /// Acceptance table (both temperatures).
+    pub acceptance: Located<PathBuf>,
+    /// Per-iteration speculative-sampling logs.
+    pub logs: Located<PathBuf>,
+    /// Per-run sampler summary (Σ min on the sampler's contexts, passes, FLOPs).
+    pub speculative: Located<PathBuf>,
+    /// Temperature of the acceptance rows fitted.
+    pub temperature: Located<f64>,
+    /// Loss-law bootstrap replicates.
+    pub loss_bootstrap: Located<usize>,
+    /// α-law bootstrap replicates.
+    pub alpha_bootstrap: usize,
+}
+
 /// The validated manifest.
 #[derive(Debug, Clone)]
 pub struct Manifest {
@@ -153,6 +186,8 @@ pub struct Manifest {
     pub draws: Located<usize>,
     /// N* law grid (m_min, m_max, m_count, d_min, d_max, d_count).
     pub law_grid: Located<(f64, f64, usize, f64, f64, usize)>,
+    /// The lab section, when present.
+    pub lab: Option<LabInput>,
 }
 
 impl Manifest {
@@ -431,6 +466,67 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
             key: "nstar.law_grid".into(),
         },
     };
+    let lab = match &raw.lab {
+        None => None,
+        Some(l) => {
+            let temperature = match &l.temperature {
+                Some(t) => {
+                    let (line, key) = loc(t.span(), "lab.temperature");
+                    if !(t.get_ref().is_finite() && *t.get_ref() >= 0.0) {
+                        return Err(err(
+                            line,
+                            &key,
+                            format!(
+                                "{} must be a finite number ≥ 0 (1: sampling, 0: greedy)",
+                                t.get_ref()
+                            ),
+                        ));
+                    }
+                    Located {
+                        value: *t.get_ref(),
+                        line,
+                        key,
+                    }
+                }
+                None => Located {
+                    value: 1.0,
+                    line: 0,
+                    key: "lab.temperature".into(),
+                },
+            };
+            let loss_bootstrap = match &l.loss_bootstrap {
+                Some(b) => {
+                    let (line, key) = loc(b.span(), "lab.loss_bootstrap");
+                    if *b.get_ref() == 1 || *b.get_ref() > 100_000 {
+                        return Err(err(
+                            line,
+                            &key,
+                            format!("{} replicates: use 0 (none) or 2..=100000", b.get_ref()),
+                        ));
+                    }
+                    Located {
+                        value: *b.get_ref(),
+                        line,
+                        key,
+                    }
+                }
+                None => Located {
+                    value: 0,
+                    line: 0,
+                    key: "lab.loss_bootstrap".into(),
+                },
+            };
+            Some(LabInput {
+                loss: file(&l.loss, "lab.loss")?,
+                acceptance: file(&l.acceptance, "lab.acceptance")?,
+                logs: file(&l.logs, "lab.logs")?,
+                speculative: file(&l.speculative, "lab.speculative")?,
+                temperature,
+                loss_bootstrap,
+                alpha_bootstrap: l.alpha_bootstrap.unwrap_or(0),
+            })
+        }
+    };
     Ok(Manifest {
         path: path.to_path_buf(),
         text,
@@ -454,5 +550,6 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
         draft_families,
         draws,
         law_grid,
+        lab,
     })
 }

@@ -33,6 +33,10 @@ pub struct Report {
     pub estimates: Vec<EstimateSection>,
     /// N* per target × draft family, and the N* law.
     pub nstar: NstarSection,
+    /// The lab section (`[lab]` of the manifest): the sdsl-lab ladder's own
+    /// laws and measurements; absent without a `[lab]` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lab: Option<crate::cli::refit_lab::LabSection>,
     /// Every warning of every stage.
     pub warnings: Vec<String>,
     /// Data behind the figures (not serialised).

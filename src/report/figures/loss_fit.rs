@@ -1,4 +1,6 @@
-//! Loss versus N at several D: the data (coloured by D band) and the fitted law.
+//! Loss versus N at several D: the data (one colour per training-token
+//! value when there are at most 8 of them, as in a designed ladder;
+//! otherwise one per decade of D) and the fitted law at that D.
 
 use super::{DrawResult, FONT, colour, e};
 use crate::report::model::FigureData;
@@ -28,12 +30,27 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
         .configure_mesh()
         .x_desc("parameters N")
         .y_desc("loss (nats/token)")
+        .x_labels(8)
         .x_label_formatter(&|v| format!("{v:.0e}"))
         .label_style((FONT, 14))
         .draw()
         .map_err(e)?;
-    // D bands: decades of tokens
-    let bands = [(1e8, 1e9), (1e9, 1e10), (1e10, 1e11), (1e11, 1e12)];
+    // Groups of D: the distinct values of a designed grid, else decades.
+    let mut distinct: Vec<f64> = Vec::new();
+    for p in &f.loss_points {
+        if !distinct.iter().any(|&d| (d - p.1).abs() <= 1e-9 * d) {
+            distinct.push(p.1);
+        }
+    }
+    distinct.sort_by(f64::total_cmp);
+    let exact = distinct.len() <= 8;
+    let bands: Vec<(f64, f64)> = if exact {
+        distinct.iter().map(|&d| (d * (1.0 - 1e-9), d * (1.0 + 1e-9))).collect()
+    } else {
+        let lo = distinct.first().map_or(0, |d| d.log10().floor() as i32);
+        let hi = distinct.last().map_or(0, |d| d.log10().floor() as i32);
+        (lo..=hi).map(|k| (10f64.powi(k), 10f64.powi(k + 1))).collect()
+    };
     for (i, (lo, hi)) in bands.iter().enumerate() {
         let c = colour(i);
         let pts: Vec<(f64, f64)> = f
@@ -51,7 +68,11 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
                     .map(|&(x, y)| Circle::new((x, y), 3, c.mix(0.6).filled())),
             )
             .map_err(e)?
-            .label(format!("data, D in [{lo:.0e}, {hi:.0e})"))
+            .label(if exact {
+                format!("data, D = {:.3e}", (lo * hi).sqrt())
+            } else {
+                format!("data, D in [{lo:.0e}, {hi:.0e})")
+            })
             .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
         let d: f64 = (lo * hi).sqrt();
         let curve: Vec<(f64, f64)> = (0..=100)

@@ -129,6 +129,33 @@ pub fn render_all(r: &Report, dir: &Path) -> Result<Vec<String>, SdslError> {
         |a| nstar_vs_m::draw(a, r),
         |a| nstar_vs_m::draw(a, r),
     )?);
+    if let Some(lab) = &r.lab {
+        let f = &lab.figures;
+        out.extend(both(
+            dir,
+            "lab_loss_fit",
+            |a| loss_fit::draw(a, f),
+            |a| loss_fit::draw(a, f),
+        )?);
+        out.extend(both(
+            dir,
+            "lab_alpha_vs_ppl",
+            |a| alpha_vs_ppl::draw(a, f),
+            |a| alpha_vs_ppl::draw(a, f),
+        )?);
+        out.extend(both(
+            dir,
+            "lab_alpha_predicted",
+            |a| alpha_predicted::draw(a, f),
+            |a| alpha_predicted::draw(a, f),
+        )?);
+        out.extend(both(
+            dir,
+            "lab_speedup_vs_n",
+            |a| speedup_vs_n::draw(a, f),
+            |a| speedup_vs_n::draw(a, f),
+        )?);
+    }
     Ok(out)
 }
 

@@ -1,0 +1,697 @@
+//! The lab section of `sdsl refit`: the tables written by `sdsl-lab` (a
+//! ladder of byte-level GPTs trained on tinyshakespeare, `datasets/lab/`)
+//! refitted with the same machinery as the main report — the loss law with
+//! its bootstrap, the acceptance law with per-target and global R² and
+//! cross-validation, the acceptance estimator on real speculative-sampling
+//! logs — and N* derived from the ladder's own laws next to the best draft
+//! measured by tokens per FLOP.
+//!
+//! The lab's laws feed only this section: byte-level perplexities never
+//! enter the main N* table.
+//!
+//! FLOP convention (SDSL's): a forward pass costs 2·N FLOPs per token with N
+//! the non-embedding parameters, and verifying γ + 1 tokens costs one target
+//! pass; tokens per FLOP = S/(2M), so c = N_draft/N_target.
+
+use super::alpha_estimate::{EstimateRow, estimate};
+use super::fit_alpha::{FitAlphaOut, analyse};
+use super::fit_loss::{FitLossOut, fit_record};
+use crate::derive::nstar::{N_MIN, NStarSetup};
+use crate::fit::bootstrap::{BootStart, bootstrap_loss};
+use crate::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
+use crate::ingest::acceptance::{
+    AcceptTable, DEFAULT_GROUP_COLS, MeasureKind, MeasureSpec, read_accept_table, read_measurements,
+};
+use crate::ingest::loss_table::{LossTableSpec, read_loss_table};
+use crate::ingest::manifest::{LabInput, Manifest};
+use crate::ingest::table::{Table, sha256_hex};
+use crate::law::throughput;
+use crate::law::{AlphaLaw, CostModel};
+use crate::report::model::{AlphaLine, FigureData, InputRef, SpeedupCurve};
+use anyhow::Context;
+use serde::Serialize;
+
+/// One checkpoint of the ladder.
+#[derive(Debug, Clone, Serialize)]
+pub struct LadderRow {
+    /// Checkpoint name (e.g. `L4-W128-D5M`).
+    pub model: String,
+    /// Non-embedding parameters.
+    pub n: f64,
+    /// All parameters.
+    pub n_total: f64,
+    /// Training tokens.
+    pub d: f64,
+    /// Passes over the training split.
+    pub epochs: f64,
+    /// Held-out cross-entropy, nats per byte.
+    pub loss: f64,
+}
+
+/// The acceptance law at another temperature (reported, not used for N*).
+#[derive(Debug, Serialize)]
+pub struct OtherTemperature {
+    /// Temperature of the rows.
+    pub temperature: String,
+    /// The analysis.
+    pub fit: FitAlphaOut,
+}
+
+/// Is α affine in draft perplexity at this scale?
+#[derive(Debug, Clone, Serialize)]
+pub struct AffineVerdict {
+    /// R² of the global affine law.
+    pub r2_global: f64,
+    /// Smallest and largest per-target R².
+    pub r2_per_target_range: [f64; 2],
+    /// Leave-one-target-out RMSE of α of the affine law (null with one target).
+    pub loto_rmse: Option<f64>,
+    /// Cross-validated RMSE of the affine form and of the best form.
+    pub affine_cv_rmse: f64,
+    /// Best form by cross-validated RMSE.
+    pub best_form: String,
+    /// Its cross-validated RMSE.
+    pub best_cv_rmse: f64,
+    /// One sentence.
+    pub summary: String,
+}
+
+/// One row of the estimator check.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimatorRow {
+    /// Draft checkpoint.
+    pub draft: String,
+    /// Target checkpoint.
+    pub target: String,
+    /// γ (null: all γ pooled).
+    pub gamma: Option<f64>,
+    /// Iterations behind the MLE.
+    pub iterations: usize,
+    /// MLE of α from the accepted counts.
+    pub mle: f64,
+    /// Its likelihood-ratio 95% interval.
+    pub ci95: Option<[f64; 2]>,
+    /// Σ min(p, q) on the sampler's own contexts (the positions the target tested).
+    pub summin_sampler: Option<f64>,
+    /// Σ min(p, q) on the held-out text.
+    pub summin_heldout: Option<f64>,
+    /// Whether the sampler-context Σ min lies in the interval.
+    pub covered_sampler: Option<bool>,
+    /// Whether the held-out Σ min lies in the interval.
+    pub covered_heldout: Option<bool>,
+}
+
+/// MLE from logs versus Σ min.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimatorCheck {
+    /// One row per pair, γ pooled (the criterion of the lab issue).
+    pub pairs: Vec<EstimatorRow>,
+    /// One row per (pair, γ).
+    pub per_gamma: Vec<EstimatorRow>,
+    /// Share of pairs whose interval covers the sampler-context Σ min.
+    pub share_covered_sampler: f64,
+    /// Share of pairs whose interval covers the held-out Σ min.
+    pub share_covered_heldout: f64,
+    /// Same at the (pair, γ) level.
+    pub share_covered_sampler_per_gamma: f64,
+}
+
+/// A measured draft with the SDSL throughput it implies.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasuredDraft {
+    /// Draft checkpoint.
+    pub draft: String,
+    /// Non-embedding parameters.
+    pub n: f64,
+    /// Measured α (held-out Σ min at the fitted temperature).
+    pub alpha: f64,
+    /// Best integer γ (0: no γ helps).
+    pub gamma_int: u64,
+    /// S at that γ.
+    pub speedup: f64,
+    /// Tokens per FLOP ×1e9 (S/(2M)).
+    pub tokens_per_gflop: f64,
+}
+
+/// The best (draft, γ) of the real sampler by emitted tokens per FLOP.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampledBest {
+    /// Draft checkpoint.
+    pub draft: String,
+    /// Lookahead.
+    pub gamma: f64,
+    /// Emitted tokens per FLOP ×1e9 (FLOPs counted, 2·N per token per pass).
+    pub tokens_per_gflop: f64,
+}
+
+/// N* of one lab target.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabNstar {
+    /// Target checkpoint.
+    pub target: String,
+    /// Its non-embedding parameters M.
+    pub m: f64,
+    /// Tokens of the target and of the drafts considered.
+    pub tokens: f64,
+    /// N* from the lab laws (null with the reason when there is none).
+    pub n_star: Option<f64>,
+    /// Why there is none.
+    pub n_star_error: Option<String>,
+    /// α, best integer γ and tokens per GFLOP at N* (law).
+    pub law_alpha: Option<f64>,
+    /// Best integer γ at N*.
+    pub law_gamma_int: Option<u64>,
+    /// Tokens per FLOP ×1e9 at N* (integer γ).
+    pub law_tokens_per_gflop: Option<f64>,
+    /// Every measured draft trained on the same tokens, best first.
+    pub measured: Vec<MeasuredDraft>,
+    /// Best of the real sampler runs for this target, if any.
+    pub sampled_best: Option<SampledBest>,
+}
+
+/// The lab section of the report.
+#[derive(Debug, Serialize)]
+pub struct LabSection {
+    /// What feeds what.
+    pub note: String,
+    /// The checkpoints.
+    pub ladder: Vec<LadderRow>,
+    /// Loss-law fit on the ladder.
+    pub loss: FitLossOut,
+    /// Temperature of the acceptance rows fitted.
+    pub temperature: f64,
+    /// Acceptance-law analysis at that temperature.
+    pub alpha: FitAlphaOut,
+    /// The fitted global law used for the lab N*.
+    pub alpha_law: AlphaLaw,
+    /// The same analysis at the table's other temperatures.
+    pub other_temperatures: Vec<OtherTemperature>,
+    /// Is α affine in draft perplexity here?
+    pub affine: AffineVerdict,
+    /// MLE from logs versus Σ min.
+    pub estimator: EstimatorCheck,
+    /// N* from the lab's laws versus the best measured draft.
+    pub nstar: Vec<LabNstar>,
+    /// Figure data (not serialised).
+    #[serde(skip)]
+    pub figures: FigureData,
+}
+
+fn input(role: &'static str, path: &str, sha: &str, rows: usize) -> InputRef {
+    InputRef {
+        role,
+        path: path.to_string(),
+        sha256: sha.to_string(),
+        rows_used: rows,
+    }
+}
+
+fn ladder(t: &Table) -> anyhow::Result<Vec<LadderRow>> {
+    let model = t.str_column("model")?;
+    let cols = ["N", "N_total", "D", "epochs", "loss"].map(|c| t.f64_column(c));
+    let [n, nt, d, ep, l] = cols;
+    let (n, nt, d, ep, l) = (n?, nt?, d?, ep?, l?);
+    Ok((0..t.height())
+        .map(|i| LadderRow {
+            model: model[i].clone(),
+            n: n[i],
+            n_total: nt[i],
+            d: d[i],
+            epochs: ep[i],
+            loss: l[i],
+        })
+        .collect())
+}
+
+fn verdict(f: &FitAlphaOut) -> AffineVerdict {
+    let r2s: Vec<f64> = f.per_target.iter().map(|t| t.fit.r2).collect();
+    let range = [
+        r2s.iter().cloned().fold(f64::INFINITY, f64::min),
+        r2s.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+    ];
+    let affine = f
+        .forms
+        .iter()
+        .find(|x| x.name == "affine_ppl")
+        .or(f.forms.first());
+    let best = f.forms.first();
+    let (acv, bname, bcv) = match (affine, best) {
+        (Some(a), Some(b)) => (a.cv_rmse, b.name.to_string(), b.cv_rmse),
+        _ => (f64::NAN, "—".into(), f64::NAN),
+    };
+    let r2g = f.global.fit.r2;
+    let summary = if bname == "affine_ppl"
+        || (acv.is_finite() && bcv.is_finite() && acv <= 1.1 * bcv)
+    {
+        format!(
+            "yes, to first order: the affine law explains R² = {r2g:.3} of the variance of α globally (per target {:.3}–{:.3}) and no other form predicts held-out targets more than 10% better (cross-validated RMSE {acv:.4} vs best {bcv:.4}, {bname})",
+            range[0], range[1]
+        )
+    } else {
+        format!(
+            "not quite: the affine law has R² = {r2g:.3} globally (per target {:.3}–{:.3}) but the {bname} form predicts held-out targets better (cross-validated RMSE {bcv:.4} vs {acv:.4} for the affine law)",
+            range[0], range[1]
+        )
+    };
+    AffineVerdict {
+        r2_global: r2g,
+        r2_per_target_range: range,
+        loto_rmse: f.cv.loto_rmse,
+        affine_cv_rmse: acv,
+        best_form: bname,
+        best_cv_rmse: bcv,
+        summary,
+    }
+}
+
+struct SpecRow {
+    draft: String,
+    target: String,
+    gamma: f64,
+    tested: f64,
+    summin_tested: f64,
+    tokens_per_gflop: f64,
+}
+
+fn spec_rows(t: &Table) -> anyhow::Result<Vec<SpecRow>> {
+    let (d, tg) = (t.str_column("draft")?, t.str_column("target")?);
+    let (g, te, s, tp) = (
+        t.f64_column("gamma")?,
+        t.f64_column("tested")?,
+        t.f64_column("alpha_summin_tested")?,
+        t.f64_column("tokens_per_gflop")?,
+    );
+    Ok((0..t.height())
+        .map(|i| SpecRow {
+            draft: d[i].clone(),
+            target: tg[i].clone(),
+            gamma: g[i],
+            tested: te[i],
+            summin_tested: s[i],
+            tokens_per_gflop: tp[i],
+        })
+        .collect())
+}
+
+fn est_row(
+    e: &EstimateRow,
+    gamma: Option<f64>,
+    sampler: Option<f64>,
+    heldout: Option<f64>,
+) -> EstimatorRow {
+    let inside = |v: Option<f64>| match (v, e.ci95) {
+        (Some(v), Some([lo, hi])) => Some(lo <= v && v <= hi),
+        _ => None,
+    };
+    EstimatorRow {
+        draft: e.draft.clone(),
+        target: e.target.clone(),
+        gamma,
+        iterations: e.n,
+        mle: e.alpha,
+        ci95: e.ci95,
+        summin_sampler: sampler,
+        summin_heldout: heldout,
+        covered_sampler: inside(sampler),
+        covered_heldout: inside(heldout),
+    }
+}
+
+fn share(rows: &[EstimatorRow], f: impl Fn(&EstimatorRow) -> Option<bool>) -> f64 {
+    let v: Vec<bool> = rows.iter().filter_map(f).collect();
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().filter(|&&b| b).count() as f64 / v.len() as f64
+    }
+}
+
+fn heldout_alpha(t1: &AcceptTable, draft: &str, target: &str) -> Option<f64> {
+    t1.rows
+        .iter()
+        .find(|r| r.draft == draft && r.target == target)
+        .map(|r| r.alpha)
+}
+
+fn estimator_check(
+    lab: &LabInput,
+    t1: &AcceptTable,
+    spec: &[SpecRow],
+    inputs: &mut Vec<InputRef>,
+) -> anyhow::Result<(EstimatorCheck, Vec<String>)> {
+    let loc = &lab.logs;
+    let mut warnings = Vec::new();
+    let base = MeasureSpec {
+        kind: Some(MeasureKind::Logs),
+        gamma_col: None,
+        value_col: None,
+        group_cols: None,
+    };
+    let meas = read_measurements(&loc.value, &base)?;
+    inputs.push(input(
+        "lab logs",
+        &meas.path,
+        &meas.sha256,
+        meas.gamma.len(),
+    ));
+    let pooled = estimate(&meas);
+    let header = Table::read(&loc.value)?;
+    let with_gamma: Vec<String> = DEFAULT_GROUP_COLS
+        .iter()
+        .chain(&["gamma"])
+        .filter(|c| header.has(c))
+        .map(|s| s.to_string())
+        .collect();
+    let per = estimate(&read_measurements(
+        &loc.value,
+        &MeasureSpec {
+            group_cols: Some(with_gamma),
+            ..base
+        },
+    )?);
+    let sampler = |d: &str, t: &str, g: Option<f64>| -> Option<f64> {
+        let rows: Vec<&SpecRow> = spec
+            .iter()
+            .filter(|r| r.draft == d && r.target == t && g.is_none_or(|g| r.gamma == g))
+            .collect();
+        let tested: f64 = rows.iter().map(|r| r.tested).sum();
+        (tested > 0.0)
+            .then(|| rows.iter().map(|r| r.summin_tested * r.tested).sum::<f64>() / tested)
+    };
+    let mut pairs = Vec::new();
+    for e in &pooled {
+        for f in &e.flags {
+            warnings.push(format!("lab estimate {} → {}: {f}", e.draft, e.target));
+        }
+        pairs.push(est_row(
+            e,
+            None,
+            sampler(&e.draft, &e.target, None),
+            heldout_alpha(t1, &e.draft, &e.target),
+        ));
+    }
+    let mut per_gamma = Vec::new();
+    for e in &per {
+        let g = e.gammas.first().copied();
+        per_gamma.push(est_row(
+            e,
+            g,
+            sampler(&e.draft, &e.target, g),
+            heldout_alpha(t1, &e.draft, &e.target),
+        ));
+    }
+    let check = EstimatorCheck {
+        share_covered_sampler: share(&pairs, |r| r.covered_sampler),
+        share_covered_heldout: share(&pairs, |r| r.covered_heldout),
+        share_covered_sampler_per_gamma: share(&per_gamma, |r| r.covered_sampler),
+        pairs,
+        per_gamma,
+    };
+    Ok((check, warnings))
+}
+
+/// Builds the lab section; `inputs` and `warnings` of the report are extended.
+pub fn build_lab(
+    m: &Manifest,
+    lab: &LabInput,
+    seed: u64,
+    global: &super::Global,
+    inputs: &mut Vec<InputRef>,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<LabSection> {
+    // Loss law on the ladder.
+    let lt = Table::read(&lab.loss.value).map_err(|e| m.at(&lab.loss, e))?;
+    let ladder = ladder(&lt).map_err(|e| m.at(&lab.loss, e))?;
+    let table = read_loss_table(
+        &lab.loss.value,
+        &LossTableSpec {
+            n_col: None,
+            d_col: None,
+            loss_col: None,
+            drop_highest: 0,
+        },
+    )
+    .map_err(|e| m.at(&lab.loss, e))?;
+    inputs.push(input(
+        "lab loss",
+        &table.path,
+        &table.sha256,
+        table.rows_used,
+    ));
+    let spec = LossFitSpec {
+        objective: Objective::Huber { delta: 1e-3 },
+        constraints: Constraints::default(),
+        grid: StartGrid::hoffmann(),
+        settings: SolverSettings::default(),
+    }
+    .validated()?;
+    if table.rows_used <= spec.map().n_free() {
+        return Err(m
+            .at(
+                &lab.loss,
+                format!(
+                    "{} rows: the loss fit needs more rows than its {} parameters",
+                    table.rows_used,
+                    spec.map().n_free()
+                ),
+            )
+            .into());
+    }
+    let data = LossData::new(&table.n, &table.d, &table.loss)?;
+    let bar = global.progress(spec.grid.starts(&spec.map()).len() as u64, "lab loss fit");
+    let fit = spec.fit(&data, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let boot = if lab.loss_bootstrap.value > 0 {
+        let bar = global.progress(lab.loss_bootstrap.value as u64, "lab bootstrap");
+        let b = bootstrap_loss(
+            &data,
+            &spec,
+            &fit,
+            lab.loss_bootstrap.value,
+            seed,
+            BootStart::Hoffmann,
+            &|| bar.inc(1),
+        )?;
+        bar.finish_and_clear();
+        Some(b)
+    } else {
+        None
+    };
+    let loss = fit_record(&table, 0, &fit, boot.as_ref());
+    warnings.extend(loss.warnings.iter().map(|w| format!("lab loss fit: {w}")));
+    let law = fit.law.clone();
+
+    // Acceptance law at the chosen temperature (and the others, reported).
+    let full = read_accept_table(&lab.acceptance.value).map_err(|e| m.at(&lab.acceptance, e))?;
+    inputs.push(input(
+        "lab acceptance",
+        &full.path,
+        &full.sha256,
+        full.rows.len(),
+    ));
+    let t = lab.temperature.value;
+    let chosen = full
+        .at_temperature(t)
+        .map_err(|e| m.at(&lab.temperature, e))?;
+    let (alpha, model) = analyse(&chosen, lab.alpha_bootstrap, seed)?;
+    warnings.extend(alpha.warnings.iter().map(|w| format!("lab alpha fit: {w}")));
+    let est = model.fit.estimates();
+    let alpha_law = if model.uses_y {
+        AlphaLaw {
+            a: est[0],
+            b: est[1],
+            c: est[2],
+        }
+    } else {
+        AlphaLaw {
+            a: est[0],
+            b: 0.0,
+            c: est[1],
+        }
+    };
+    let mut other_temperatures = Vec::new();
+    for temp in full.temperatures() {
+        let v: f64 = temp.trim().parse().unwrap_or(f64::NAN);
+        if v != t {
+            match full
+                .at_temperature(v)
+                .map_err(anyhow::Error::from)
+                .and_then(|sub| analyse(&sub, 0, seed))
+            {
+                Ok((fit, _)) => other_temperatures.push(OtherTemperature {
+                    temperature: temp,
+                    fit,
+                }),
+                Err(e) => warnings.push(format!(
+                    "lab alpha fit at temperature {temp} (reported only): {e}"
+                )),
+            }
+        }
+    }
+    let affine = verdict(&alpha);
+
+    // Estimator check: the sampler runs at temperature 1, so Σ min is the temperature-1 rows.
+    let st = Table::read(&lab.speculative.value).map_err(|e| m.at(&lab.speculative, e))?;
+    inputs.push(input("lab sampler", st.label(), st.sha256(), st.height()));
+    let spec_rows = spec_rows(&st).map_err(|e| m.at(&lab.speculative, e))?;
+    let t1 = full
+        .at_temperature(1.0)
+        .map_err(|e| m.at(&lab.acceptance, e))?;
+    let (estimator, w) = estimator_check(lab, &t1, &spec_rows, inputs)
+        .map_err(|e| anyhow::anyhow!(m.at(&lab.logs, e)))?;
+    warnings.extend(w);
+
+    // N* from the lab laws versus measured drafts.
+    let tokens_of = |name: &str| ladder.iter().find(|r| r.model == name).map(|r| r.d);
+    let mut targets: Vec<String> = Vec::new();
+    for r in &chosen.rows {
+        if !targets.contains(&r.target) {
+            targets.push(r.target.clone());
+        }
+    }
+    let mut nstar = Vec::new();
+    let mut figures = FigureData {
+        loss_points: table
+            .n
+            .iter()
+            .zip(&table.d)
+            .zip(&table.loss)
+            .map(|((n, d), l)| (*n, *d, *l))
+            .collect(),
+        loss_law: Some(law.clone()),
+        loss_draws: boot
+            .as_ref()
+            .map(|b| {
+                b.draws
+                    .iter()
+                    .map(|l| [l.e, l.a, l.b, l.alpha, l.beta])
+                    .collect()
+            })
+            .unwrap_or_default(),
+        alpha_measured: true,
+        ..FigureData::default()
+    };
+    for tg in &targets {
+        let rows: Vec<_> = chosen.rows.iter().filter(|r| &r.target == tg).collect();
+        let mparams = rows[0]
+            .target_params
+            .with_context(|| format!("{}: target_params is needed for the lab N*", chosen.path))?;
+        let dt = tokens_of(tg)
+            .with_context(|| format!("{}: target {tg} is not in the loss table", chosen.path))?;
+        let setup = NStarSetup {
+            target_params: mparams,
+            target_tokens: dt,
+            draft_tokens: dt,
+            loss: &law,
+            alpha: &alpha_law,
+            cost: CostModel::Params,
+        };
+        let sol = setup.clone().validated().and_then(|s| s.solve());
+        let mut measured: Vec<MeasuredDraft> = rows
+            .iter()
+            .filter(|r| tokens_of(&r.draft) == Some(dt))
+            .filter_map(|r| {
+                let n = r.draft_params?;
+                let o = throughput::optimum(r.alpha, n / mparams);
+                Some(MeasuredDraft {
+                    draft: r.draft.clone(),
+                    n,
+                    alpha: r.alpha,
+                    gamma_int: o.gamma_star_int,
+                    speedup: o.speedup_star_int,
+                    tokens_per_gflop: o.speedup_star_int / (2.0 * mparams) * 1e9,
+                })
+            })
+            .collect();
+        measured.sort_by(|a, b| b.tokens_per_gflop.total_cmp(&a.tokens_per_gflop));
+        let sampled_best = spec_rows
+            .iter()
+            .filter(|r| &r.target == tg)
+            .max_by(|a, b| a.tokens_per_gflop.total_cmp(&b.tokens_per_gflop))
+            .map(|r| SampledBest {
+                draft: r.draft.clone(),
+                gamma: r.gamma,
+                tokens_per_gflop: r.tokens_per_gflop,
+            });
+        let (n_star, err, la, lg, lt) = match &sol {
+            Ok(s) => (
+                Some(s.n_star),
+                None,
+                Some(s.alpha),
+                Some(s.gamma_star_int),
+                Some(s.tokens_per_flop_int * 1e9),
+            ),
+            Err(e) => {
+                warnings.push(format!("lab N* for {tg}: {e}"));
+                (None, Some(e.to_string()), None, None, None)
+            }
+        };
+        nstar.push(LabNstar {
+            target: tg.clone(),
+            m: mparams,
+            tokens: dt,
+            n_star,
+            n_star_error: err,
+            law_alpha: la,
+            law_gamma_int: lg,
+            law_tokens_per_gflop: lt,
+            measured,
+            sampled_best,
+        });
+
+        // figures: measured α per target with its per-target line; S* curve
+        if let Some(pt) = alpha.per_target.iter().find(|p| &p.target == tg) {
+            let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.draft_ppl, r.alpha)).collect();
+            let (lo, hi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(a, b), p| {
+                (a.min(p.0), b.max(p.0))
+            });
+            let (ca, cc) = (pt.fit.coefficients["A"], pt.fit.coefficients["C"]);
+            figures.alpha_lines.push(AlphaLine {
+                label: format!("{tg} (R² {:.3})", pt.fit.r2),
+                points: pts,
+                line: [(lo, ca * lo + cc), (hi, ca * hi + cc)],
+            });
+        }
+        if sol.is_err() && setup.clone().validated().is_err() {
+            continue;
+        }
+        let curve: Vec<(f64, f64)> = (0..=160)
+            .map(|k| {
+                let n = (N_MIN.ln() + (mparams.ln() - N_MIN.ln()) * k as f64 / 160.0).exp();
+                let e = setup.evaluate(n);
+                (
+                    n,
+                    if e.admissible() {
+                        e.optimum.speedup_star
+                    } else {
+                        1.0
+                    },
+                )
+            })
+            .collect();
+        figures.speedup_curves.push(SpeedupCurve {
+            label: tg.clone(),
+            curve,
+            n_star: sol.as_ref().ok().map(|s| s.n_star),
+        });
+    }
+    figures.alpha_pred = chosen
+        .rows
+        .iter()
+        .map(|r| (r.alpha, alpha_law.alpha(r.draft_ppl, r.target_ppl)))
+        .collect();
+    let _ = sha256_hex;
+    Ok(LabSection {
+        note: "byte-level GPTs trained on tinyshakespeare by sdsl-lab (datasets/lab/); these laws feed only this section, never the main N* table".into(),
+        ladder,
+        loss,
+        temperature: t,
+        alpha,
+        alpha_law,
+        other_temperatures,
+        affine,
+        estimator,
+        nstar,
+        figures,
+    })
+}
