@@ -2,12 +2,12 @@
 
 # Run the tests (the same command CI runs).
 test:
-    cargo test --release
+    cargo test --release --workspace
 
 # Format check and clippy with warnings as errors.
 lint:
     cargo fmt --all -- --check
-    cargo clippy --release --all-targets -- -D warnings
+    cargo clippy --release --workspace --all-targets -- -D warnings
 
 # Example: throughput-optimal draft for OPT-13B with OPT drafts.
 predict target="OPT-13B" family="OPT":
@@ -28,3 +28,12 @@ bench:
 # Regenerate reports/ from datasets/ (the main job).
 refit:
     cargo run --release -- refit
+
+# The lab: train the byte-level GPT ladder on tinyshakespeare, measure it and rewrite datasets/lab/
+# (about half an hour on 2 cores); then `just refit` puts it into the report.
+lab:
+    cargo run --release -p sdsl-lab
+
+# Every lab stage on a tiny ladder, written to target/lab-smoke (seconds).
+lab-smoke:
+    cargo run --release -p sdsl-lab -- --smoke
