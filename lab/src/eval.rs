@@ -36,16 +36,21 @@ pub fn softmax_rows(logits: &[f32], out: &mut Vec<f32>) {
     }
 }
 
+/// The model's logits for token ids [B, T] as row-major f32 [B·T, 256].
+pub fn logits_of(model: &Gpt, x: &Tensor) -> Result<Vec<f32>> {
+    Ok(model
+        .forward(x)?
+        .to_dtype(DType::F32)?
+        .flatten_all()?
+        .to_vec1::<f32>()?)
+}
+
 /// Mean held-out cross-entropy (nats/byte) and the number of positions.
 pub fn heldout_loss(model: &Gpt, windows: &[&[u8]]) -> Result<(f64, usize)> {
     let (mut total, mut n) = (0f64, 0usize);
     for b in window_batches(windows) {
         let (x, y) = b?;
-        let logits = model
-            .forward(&x)?
-            .to_dtype(DType::F32)?
-            .flatten_all()?
-            .to_vec1::<f32>()?;
+        let logits = logits_of(model, &x)?;
         for (row, &t) in logits.chunks_exact(VOCAB).zip(&y) {
             let mx = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
             let lse = mx as f64
@@ -58,6 +63,7 @@ pub fn heldout_loss(model: &Gpt, windows: &[&[u8]]) -> Result<(f64, usize)> {
         }
         n += y.len();
     }
+    anyhow::ensure!(n > 0, "no held-out window to score");
     Ok((total / n as f64, n))
 }
 
@@ -68,11 +74,7 @@ pub fn heldout_probs(model: &Gpt, windows: &[&[u8]]) -> Result<(Vec<f32>, Vec<u3
     let mut next = Vec::new();
     for b in window_batches(windows) {
         let (x, y) = b?;
-        let logits = model
-            .forward(&x)?
-            .to_dtype(DType::F32)?
-            .flatten_all()?
-            .to_vec1::<f32>()?;
+        let logits = logits_of(model, &x)?;
         softmax_rows(&logits, &mut probs);
         next.extend(y);
     }

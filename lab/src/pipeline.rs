@@ -404,8 +404,20 @@ pub fn run(
     }
     std::fs::create_dir_all(work)?;
     let corpus_abs = std::fs::canonicalize(corpus_path)?;
-    let build = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(std::fs::read(std::env::current_exe()?)?));
-    let write_job = |path: &Path, job: Job| write_json(path, &JobFile { build: build.clone(), corpus_sha256: corpus.sha256.clone(), job });
+    let build = format!(
+        "{:x}",
+        <sha2::Sha256 as sha2::Digest>::digest(std::fs::read(std::env::current_exe()?)?)
+    );
+    let write_job = |path: &Path, job: Job| {
+        write_json(
+            path,
+            &JobFile {
+                build: build.clone(),
+                corpus_sha256: corpus.sha256.clone(),
+                job,
+            },
+        )
+    };
     eprintln!(
         "sdsl-lab: {} ladder, {} rungs, {} child processes at a time",
         plan.name,
@@ -551,7 +563,12 @@ pub fn run(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .filter(|n| n != "." && n != "..")
-        .with_context(|| format!("--out {}: give a directory name (the directory is replaced as a whole)", out.display()))?;
+        .with_context(|| {
+            format!(
+                "--out {}: give a directory name (the directory is replaced as a whole)",
+                out.display()
+            )
+        })?;
     let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
     let tmp = parent.join(format!(".{name}.sdsl-lab-tmp"));
     let _ = std::fs::remove_dir_all(&tmp);

@@ -18,7 +18,7 @@ use crate::model::{Gpt, VOCAB};
 use crate::rng;
 use crate::spec::{IterationLog, sample_index, summarise, verify};
 use anyhow::Result;
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -56,11 +56,8 @@ fn probs_at(model: &Gpt, seqs: &[Vec<u32>], rows: &[Vec<usize>]) -> Result<Vec<V
         x.extend_from_slice(s);
         x.extend(std::iter::repeat_n(0u32, l - s.len()));
     }
-    let logits = model.forward(&Tensor::from_vec(x, (seqs.len(), l), &Device::Cpu)?)?;
-    let logits = logits
-        .to_dtype(DType::F32)?
-        .flatten_all()?
-        .to_vec1::<f32>()?;
+    let logits =
+        crate::eval::logits_of(model, &Tensor::from_vec(x, (seqs.len(), l), &Device::Cpu)?)?;
     let mut out = Vec::with_capacity(seqs.len());
     let mut buf = Vec::with_capacity(VOCAB);
     for (b, r) in rows.iter().enumerate() {

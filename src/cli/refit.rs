@@ -95,6 +95,66 @@ fn merge_tables(tables: Vec<AcceptTable>) -> anyhow::Result<AcceptTable> {
     Ok(first)
 }
 
+/// Figure data of a loss fit: the points, the law and the bootstrap draws.
+pub(super) fn loss_figures(
+    table: &crate::ingest::loss_table::LossTable,
+    law: &crate::law::LossLaw,
+    boot: Option<&crate::fit::bootstrap::LossBootstrap>,
+) -> FigureData {
+    FigureData {
+        loss_points: table
+            .n
+            .iter()
+            .zip(&table.d)
+            .zip(&table.loss)
+            .map(|((n, d), l)| (*n, *d, *l))
+            .collect(),
+        loss_law: Some(law.clone()),
+        loss_draws: boot
+            .map(|b| {
+                b.draws
+                    .iter()
+                    .map(|l| [l.e, l.a, l.b, l.alpha, l.beta])
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..FigureData::default()
+    }
+}
+
+/// Measured α per target with each target's fitted line (over its draft-ppl
+/// range), and predicted-versus-measured pairs under `law`.
+pub(super) fn measured_alpha_figures(
+    figures: &mut FigureData,
+    fit: &super::fit_alpha::FitAlphaOut,
+    t: &AcceptTable,
+    law: &AlphaLaw,
+) {
+    figures.alpha_measured = true;
+    for pt in &fit.per_target {
+        let pts: Vec<(f64, f64)> = t
+            .rows
+            .iter()
+            .filter(|r| r.target == pt.target)
+            .map(|r| (r.draft_ppl, r.alpha))
+            .collect();
+        let (xlo, xhi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(a, b), p| {
+            (a.min(p.0), b.max(p.0))
+        });
+        let (ca, cc) = (pt.fit.coefficients["A"], pt.fit.coefficients["C"]);
+        figures.alpha_lines.push(AlphaLine {
+            label: format!("{} (R² {:.3})", pt.target, pt.fit.r2),
+            points: pts,
+            line: [(xlo, ca * xlo + cc), (xhi, ca * xhi + cc)],
+        });
+    }
+    figures.alpha_pred = t
+        .rows
+        .iter()
+        .map(|r| (r.alpha, law.alpha(r.draft_ppl, r.target_ppl)))
+        .collect();
+}
+
 /// Builds the report in memory.
 pub fn build_report(
     m: &Manifest,
@@ -414,51 +474,10 @@ pub fn build_report(
     stages.mark("N* draws");
 
     // figure data
-    let mut figures = FigureData {
-        loss_points: table
-            .n
-            .iter()
-            .zip(&table.d)
-            .zip(&table.loss)
-            .map(|((n, d), l)| (*n, *d, *l))
-            .collect(),
-        loss_law: Some(loss_law.clone()),
-        loss_draws: boot
-            .as_ref()
-            .map(|b| {
-                b.draws
-                    .iter()
-                    .map(|l| [l.e, l.a, l.b, l.alpha, l.beta])
-                    .collect()
-            })
-            .unwrap_or_default(),
-        ..FigureData::default()
-    };
+    let mut figures = loss_figures(&table, &loss_law, boot.as_ref());
     if let (Some(f), Some(t)) = (&alpha.fit, &alpha_table) {
         // measured points and per-target lines over each target's draft-ppl range
-        figures.alpha_measured = true;
-        for pt in &f.per_target {
-            let pts: Vec<(f64, f64)> = t
-                .rows
-                .iter()
-                .filter(|r| r.target == pt.target)
-                .map(|r| (r.draft_ppl, r.alpha))
-                .collect();
-            let (xlo, xhi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(a, b), p| {
-                (a.min(p.0), b.max(p.0))
-            });
-            let (ca, cc) = (pt.fit.coefficients["A"], pt.fit.coefficients["C"]);
-            figures.alpha_lines.push(AlphaLine {
-                label: format!("{} (R² {:.3})", pt.target, pt.fit.r2),
-                points: pts,
-                line: [(xlo, ca * xlo + cc), (xhi, ca * xhi + cc)],
-            });
-        }
-        figures.alpha_pred = t
-            .rows
-            .iter()
-            .map(|r| (r.alpha, alpha.law.alpha(r.draft_ppl, r.target_ppl)))
-            .collect();
+        measured_alpha_figures(&mut figures, f, t, &alpha.law);
     }
     if figures.alpha_lines.is_empty() {
         // published law: one line per family's largest target, over the registry drafts' ppl range

@@ -27,7 +27,7 @@ use crate::ingest::manifest::{LabInput, Manifest};
 use crate::ingest::table::{Table, sha256_hex};
 use crate::law::throughput;
 use crate::law::{AlphaLaw, CostModel};
-use crate::report::model::{AlphaLine, FigureData, InputRef, SpeedupCurve};
+use crate::report::model::{FigureData, InputRef, SpeedupCurve};
 use anyhow::Context;
 use serde::Serialize;
 
@@ -550,27 +550,7 @@ pub fn build_lab(
         }
     }
     let mut nstar = Vec::new();
-    let mut figures = FigureData {
-        loss_points: table
-            .n
-            .iter()
-            .zip(&table.d)
-            .zip(&table.loss)
-            .map(|((n, d), l)| (*n, *d, *l))
-            .collect(),
-        loss_law: Some(law.clone()),
-        loss_draws: boot
-            .as_ref()
-            .map(|b| {
-                b.draws
-                    .iter()
-                    .map(|l| [l.e, l.a, l.b, l.alpha, l.beta])
-                    .collect()
-            })
-            .unwrap_or_default(),
-        alpha_measured: true,
-        ..FigureData::default()
-    };
+    let mut figures = super::refit::loss_figures(&table, &law, boot.as_ref());
     for tg in &targets {
         let rows: Vec<_> = chosen.rows.iter().filter(|r| &r.target == tg).collect();
         let mparams = rows[0]
@@ -639,19 +619,7 @@ pub fn build_lab(
             sampled_best,
         });
 
-        // figures: measured α per target with its per-target line; S* curve
-        if let Some(pt) = alpha.per_target.iter().find(|p| &p.target == tg) {
-            let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.draft_ppl, r.alpha)).collect();
-            let (lo, hi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(a, b), p| {
-                (a.min(p.0), b.max(p.0))
-            });
-            let (ca, cc) = (pt.fit.coefficients["A"], pt.fit.coefficients["C"]);
-            figures.alpha_lines.push(AlphaLine {
-                label: format!("{tg} (R² {:.3})", pt.fit.r2),
-                points: pts,
-                line: [(lo, ca * lo + cc), (hi, ca * hi + cc)],
-            });
-        }
+        // figure: S* versus N with N* marked
         if sol.is_err() && setup.clone().validated().is_err() {
             continue;
         }
@@ -675,11 +643,7 @@ pub fn build_lab(
             n_star: sol.as_ref().ok().map(|s| s.n_star),
         });
     }
-    figures.alpha_pred = chosen
-        .rows
-        .iter()
-        .map(|r| (r.alpha, alpha_law.alpha(r.draft_ppl, r.target_ppl)))
-        .collect();
+    super::refit::measured_alpha_figures(&mut figures, &alpha, &chosen, &alpha_law);
     let _ = sha256_hex;
     Ok(LabSection {
         note: "byte-level GPTs trained on tinyshakespeare by sdsl-lab (datasets/lab/); these laws feed only this section, never the main N* table".into(),

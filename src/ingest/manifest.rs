@@ -312,28 +312,32 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
             key: "loss.grid".into(),
         },
     };
-    let loss_bootstrap = match &l.bootstrap {
-        Some(b) => {
-            let (line, key) = loc(b.span(), "loss.bootstrap");
-            if *b.get_ref() == 1 || *b.get_ref() > 100_000 {
-                return Err(err(
+    // A replicate count: 0 (none) or 2..=100000, 0 when absent.
+    let replicates = |b: Option<&Spanned<usize>>, key: &str| -> Result<Located<usize>, SdslError> {
+        match b {
+            Some(b) => {
+                let (line, key) = loc(b.span(), key);
+                if *b.get_ref() == 1 || *b.get_ref() > 100_000 {
+                    return Err(err(
+                        line,
+                        &key,
+                        format!("{} replicates: use 0 (none) or 2..=100000", b.get_ref()),
+                    ));
+                }
+                Ok(Located {
+                    value: *b.get_ref(),
                     line,
-                    &key,
-                    format!("{} replicates: use 0 (none) or 2..=100000", b.get_ref()),
-                ));
+                    key,
+                })
             }
-            Located {
-                value: *b.get_ref(),
-                line,
-                key,
-            }
+            None => Ok(Located {
+                value: 0,
+                line: 0,
+                key: key.into(),
+            }),
         }
-        None => Located {
-            value: 0,
-            line: 0,
-            key: "loss.bootstrap".into(),
-        },
     };
+    let loss_bootstrap = replicates(l.bootstrap.as_ref(), "loss.bootstrap")?;
     let (alpha_law, alpha_tables, alpha_bootstrap) = match &raw.alpha {
         Some(a) => {
             let law = match &a.law {
@@ -494,28 +498,7 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
                     key: "lab.temperature".into(),
                 },
             };
-            let loss_bootstrap = match &l.loss_bootstrap {
-                Some(b) => {
-                    let (line, key) = loc(b.span(), "lab.loss_bootstrap");
-                    if *b.get_ref() == 1 || *b.get_ref() > 100_000 {
-                        return Err(err(
-                            line,
-                            &key,
-                            format!("{} replicates: use 0 (none) or 2..=100000", b.get_ref()),
-                        ));
-                    }
-                    Located {
-                        value: *b.get_ref(),
-                        line,
-                        key,
-                    }
-                }
-                None => Located {
-                    value: 0,
-                    line: 0,
-                    key: "lab.loss_bootstrap".into(),
-                },
-            };
+            let loss_bootstrap = replicates(l.loss_bootstrap.as_ref(), "lab.loss_bootstrap")?;
             Some(LabInput {
                 loss: file(&l.loss, "lab.loss")?,
                 acceptance: file(&l.acceptance, "lab.acceptance")?,

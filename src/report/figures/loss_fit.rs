@@ -45,11 +45,16 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     distinct.sort_by(f64::total_cmp);
     let exact = distinct.len() <= 8;
     let bands: Vec<(f64, f64)> = if exact {
-        distinct.iter().map(|&d| (d * (1.0 - 1e-9), d * (1.0 + 1e-9))).collect()
+        distinct
+            .iter()
+            .map(|&d| (d * (1.0 - 1e-9), d * (1.0 + 1e-9)))
+            .collect()
     } else {
         let lo = distinct.first().map_or(0, |d| d.log10().floor() as i32);
         let hi = distinct.last().map_or(0, |d| d.log10().floor() as i32);
-        (lo..=hi).map(|k| (10f64.powi(k), 10f64.powi(k + 1))).collect()
+        (lo..=hi)
+            .map(|k| (10f64.powi(k), 10f64.powi(k + 1)))
+            .collect()
     };
     for (i, (lo, hi)) in bands.iter().enumerate() {
         let c = colour(i);
