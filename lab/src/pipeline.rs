@@ -80,7 +80,7 @@ impl Plan {
     /// The experiment of `just lab`.
     pub fn full(seed: u64) -> Self {
         let budgets = [500_000, 1_000_000, 2_000_000, 5_000_000];
-        let rungs = [(1, 32), (2, 64), (3, 96), (4, 128)]
+        let rungs = [(1, 16), (1, 32), (2, 64), (3, 96), (4, 128)]
             .iter()
             .map(|&(l, w)| rung(l, w, seed, &budgets, 16, 100, usize::MAX))
             .collect();
@@ -88,7 +88,16 @@ impl Plan {
             name: "full".into(),
             seed,
             rungs,
-            sample_pairs: vec![(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)],
+            sample_pairs: vec![
+                (0, 3),
+                (0, 4),
+                (1, 2),
+                (1, 3),
+                (1, 4),
+                (2, 3),
+                (2, 4),
+                (3, 4),
+            ],
             gammas: vec![2, 4, 8],
             iterations: 2000,
             streams: 50,
