@@ -251,7 +251,6 @@ pub fn execute(job: &Job) -> Result<()> {
             for k in ckpts {
                 probs.push(eval::heldout_probs(&eval::load(k.cfg, &k.weights)?, &windows)?.0);
             }
-            let top = ckpts.iter().map(|k| k.rung).max().unwrap_or(0);
             let mut pairs = Vec::new();
             for (t, kt) in ckpts.iter().enumerate() {
                 if !is_final(ckpts, t) || kt.rung == 0 {
@@ -267,7 +266,6 @@ pub fn execute(job: &Job) -> Result<()> {
                     }
                 }
             }
-            let _ = top;
             write_json(
                 result,
                 &AlphaResult {
@@ -561,7 +559,6 @@ pub fn run(
 
     // Stage 3: the tables, written to a fresh directory then swapped in.
     let tables = Tables {
-        plan: &plan,
         rungs: &rungs,
         ckpts: &ckpts,
         alpha: &alpha,
@@ -657,7 +654,6 @@ pub fn run(
 }
 
 struct Tables<'a> {
-    plan: &'a Plan,
     rungs: &'a [RungRecord],
     ckpts: &'a [Ckpt],
     alpha: &'a AlphaResult,
@@ -788,7 +784,6 @@ impl Tables<'_> {
                 o.emitted as f64 / flops * 1e9
             );
         }
-        let _ = self.plan;
         s
     }
 }

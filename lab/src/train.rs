@@ -167,41 +167,22 @@ pub fn train_rung(spec: &RungSpec, corpus: &Corpus, dir: &Path) -> Result<RungRe
     let mut checkpoints = Vec::new();
     for (k, &d) in spec.budgets.iter().enumerate() {
         let (start, end) = (spec.cooldown_start(d), spec.steps_for(d));
-        if k + 1 == spec.budgets.len() {
-            main_losses.extend(run_steps(
-                spec,
-                &model,
-                &mut opt,
-                corpus,
-                &mut data,
-                (step, end),
-                final_cool,
-            )?);
-            trained_steps += end - step;
-            step = end;
-            checkpoints.push(checkpoint(
-                spec,
-                &model,
-                &windows,
-                dir,
-                d,
-                end,
-                tail_mean(&main_losses[start as usize..]),
-            )?);
+        let is_last = k + 1 == spec.budgets.len();
+        // The main run goes to the branch point, or through the final cooldown.
+        let until = if is_last { end } else { start };
+        let steps = (step, until);
+        main_losses.extend(run_steps(
+            spec, &model, &mut opt, corpus, &mut data, steps, final_cool,
+        )?);
+        trained_steps += until - step;
+        step = until;
+        if is_last {
+            let tail = tail_mean(&main_losses[start as usize..]);
+            checkpoints.push(checkpoint(spec, &model, &windows, dir, d, end, tail)?);
         } else {
-            main_losses.extend(run_steps(
-                spec,
-                &model,
-                &mut opt,
-                corpus,
-                &mut data,
-                (step, start),
-                final_cool,
-            )?);
-            trained_steps += start - step;
-            step = start;
             let saved = opt.clone();
             let mut branch = rng::stream(spec.seed, 100 + k as u64);
+            let cool = Some((start, end));
             let l = run_steps(
                 spec,
                 &model,
@@ -209,7 +190,7 @@ pub fn train_rung(spec: &RungSpec, corpus: &Corpus, dir: &Path) -> Result<RungRe
                 corpus,
                 &mut branch,
                 (start, end),
-                Some((start, end)),
+                cool,
             )?;
             trained_steps += end - start;
             checkpoints.push(checkpoint(

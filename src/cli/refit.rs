@@ -95,6 +95,70 @@ fn merge_tables(tables: Vec<AcceptTable>) -> anyhow::Result<AcceptTable> {
     Ok(first)
 }
 
+/// The fit data of a loss table; an error at the manifest line `loc` when the
+/// table has no more rows than the fit has parameters.
+pub(super) fn loss_data<T>(
+    m: &Manifest,
+    loc: &crate::ingest::manifest::Located<T>,
+    table: &crate::ingest::loss_table::LossTable,
+    spec: &LossFitSpec,
+) -> anyhow::Result<LossData> {
+    if table.rows_used <= spec.map().n_free() {
+        return Err(m
+            .at(
+                loc,
+                format!(
+                    "{} rows used: a fit needs more rows than its {} parameters",
+                    table.rows_used,
+                    spec.map().n_free()
+                ),
+            )
+            .into());
+    }
+    Ok(LossData::new(&table.n, &table.d, &table.loss)?)
+}
+
+/// The multi-start loss fit with a progress bar labelled `what`.
+pub(super) fn fit_with_progress(
+    data: &LossData,
+    spec: &LossFitSpec,
+    global: &super::Global,
+    what: &str,
+) -> anyhow::Result<crate::fit::loss::LossFit> {
+    let bar = global.progress(spec.grid.starts(&spec.map()).len() as u64, what);
+    let fit = spec.fit(data, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    Ok(fit)
+}
+
+/// `replicates` case-resampling refits from Hoffmann's start (None for 0),
+/// with a progress bar labelled `what`.
+pub(super) fn bootstrap_with_progress(
+    data: &LossData,
+    spec: &LossFitSpec,
+    fit: &crate::fit::loss::LossFit,
+    replicates: usize,
+    seed: u64,
+    global: &super::Global,
+    what: &str,
+) -> anyhow::Result<Option<crate::fit::bootstrap::LossBootstrap>> {
+    if replicates == 0 {
+        return Ok(None);
+    }
+    let bar = global.progress(replicates as u64, what);
+    let b = bootstrap_loss(
+        data,
+        spec,
+        fit,
+        replicates,
+        seed,
+        BootStart::Hoffmann,
+        &|| bar.inc(1),
+    )?;
+    bar.finish_and_clear();
+    Ok(Some(b))
+}
+
 /// Figure data of a loss fit: the points, the law and the bootstrap draws.
 pub(super) fn loss_figures(
     table: &crate::ingest::loss_table::LossTable,
@@ -204,41 +268,22 @@ pub fn build_report(
         settings: SolverSettings::default(),
     }
     .validated()?;
-    if table.rows_used <= spec.map().n_free() {
-        return Err(m
-            .at(
-                &m.loss_path,
-                format!(
-                    "{} rows used: a fit needs more rows than its {} parameters",
-                    table.rows_used,
-                    spec.map().n_free()
-                ),
-            )
-            .into());
-    }
-    let data = LossData::new(&table.n, &table.d, &table.loss)?;
+    let data = loss_data(m, &m.loss_path, &table, &spec)?;
     stages.mark("ingest");
-    let bar = global.progress(spec.grid.starts(&spec.map()).len() as u64, "loss fit");
-    let fit = spec.fit(&data, &|| bar.inc(1))?;
-    bar.finish_and_clear();
+    let fit = fit_with_progress(&data, &spec, global, "loss fit")?;
     stages.mark("loss fit");
-    let boot = if m.loss_bootstrap.value > 0 {
-        let bar = global.progress(m.loss_bootstrap.value as u64, "bootstrap");
-        let b = bootstrap_loss(
-            &data,
-            &spec,
-            &fit,
-            m.loss_bootstrap.value,
-            seed,
-            BootStart::Hoffmann,
-            &|| bar.inc(1),
-        )?;
-        bar.finish_and_clear();
-        Some(b)
-    } else {
+    let boot = bootstrap_with_progress(
+        &data,
+        &spec,
+        &fit,
+        m.loss_bootstrap.value,
+        seed,
+        global,
+        "bootstrap",
+    )?;
+    if boot.is_none() {
         warnings.push("loss.bootstrap = 0: no intervals on the loss law or on N*".into());
-        None
-    };
+    }
     let loss_record = fit_record(&table, m.drop_highest, &fit, boot.as_ref());
     warnings.extend(
         loss_record

@@ -17,14 +17,13 @@ use super::alpha_estimate::{EstimateRow, estimate};
 use super::fit_alpha::{FitAlphaOut, analyse};
 use super::fit_loss::{FitLossOut, fit_record};
 use crate::derive::nstar::{N_MIN, NStarSetup};
-use crate::fit::bootstrap::{BootStart, bootstrap_loss};
-use crate::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
+use crate::fit::loss::{Constraints, LossFitSpec, Objective, SolverSettings, StartGrid};
 use crate::ingest::acceptance::{
     AcceptTable, DEFAULT_GROUP_COLS, MeasureKind, MeasureSpec, read_accept_table, read_measurements,
 };
 use crate::ingest::loss_table::{LossTableSpec, read_loss_table};
 use crate::ingest::manifest::{LabInput, Manifest};
-use crate::ingest::table::{Table, sha256_hex};
+use crate::ingest::table::Table;
 use crate::law::throughput;
 use crate::law::{AlphaLaw, CostModel};
 use crate::report::model::{FigureData, InputRef, SpeedupCurve};
@@ -445,38 +444,17 @@ pub fn build_lab(
         settings: SolverSettings::default(),
     }
     .validated()?;
-    if table.rows_used <= spec.map().n_free() {
-        return Err(m
-            .at(
-                &lab.loss,
-                format!(
-                    "{} rows: the loss fit needs more rows than its {} parameters",
-                    table.rows_used,
-                    spec.map().n_free()
-                ),
-            )
-            .into());
-    }
-    let data = LossData::new(&table.n, &table.d, &table.loss)?;
-    let bar = global.progress(spec.grid.starts(&spec.map()).len() as u64, "lab loss fit");
-    let fit = spec.fit(&data, &|| bar.inc(1))?;
-    bar.finish_and_clear();
-    let boot = if lab.loss_bootstrap.value > 0 {
-        let bar = global.progress(lab.loss_bootstrap.value as u64, "lab bootstrap");
-        let b = bootstrap_loss(
-            &data,
-            &spec,
-            &fit,
-            lab.loss_bootstrap.value,
-            seed,
-            BootStart::Hoffmann,
-            &|| bar.inc(1),
-        )?;
-        bar.finish_and_clear();
-        Some(b)
-    } else {
-        None
-    };
+    let data = super::refit::loss_data(m, &lab.loss, &table, &spec)?;
+    let fit = super::refit::fit_with_progress(&data, &spec, global, "lab loss fit")?;
+    let boot = super::refit::bootstrap_with_progress(
+        &data,
+        &spec,
+        &fit,
+        lab.loss_bootstrap.value,
+        seed,
+        global,
+        "lab bootstrap",
+    )?;
     let loss = fit_record(&table, 0, &fit, boot.as_ref());
     warnings.extend(loss.warnings.iter().map(|w| format!("lab loss fit: {w}")));
     let law = fit.law.clone();
@@ -644,7 +622,6 @@ pub fn build_lab(
         });
     }
     super::refit::measured_alpha_figures(&mut figures, &alpha, &chosen, &alpha_law);
-    let _ = sha256_hex;
     Ok(LabSection {
         note: "byte-level GPTs trained on tinyshakespeare by sdsl-lab (datasets/lab/); these laws feed only this section, never the main N* table".into(),
         ladder,
