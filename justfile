@@ -1,8 +1,17 @@
 # sdsl recipes; every recipe is a thin wrapper over cargo (install just with `pip install rust-just`).
 
-# Run the tests (the same command CI runs).
+# Run the tests (the README's test command; CI also runs the lab's).
 test:
-    cargo test --release --workspace
+    cargo test --release
+
+# The lab's tests (candle; no polars).
+test-lab:
+    cargo test --release -p sdsl-lab
+
+# The library modules never name the command line; the library builds without default features.
+layering:
+    cargo test --release --test layering
+    cargo build --release --lib --no-default-features
 
 # Format check and clippy with warnings as errors.
 lint:

@@ -46,3 +46,70 @@ pub enum SdslError {
         source: std::io::Error,
     },
 }
+
+impl SdslError {
+    /// A short machine-readable name of the variant (the `kind` of the
+    /// `--json` error object).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SdslError::InvalidArgument(_) => "invalid_argument",
+            SdslError::InvalidLaw(_) => "invalid_law",
+            SdslError::LawFile { .. } => "law_file",
+            SdslError::UnknownLaw { .. } => "unknown_law",
+            SdslError::Data { .. } => "data",
+            SdslError::UnknownName { .. } => "unknown_name",
+            SdslError::NoOptimum(_) => "no_optimum",
+            SdslError::Numerical(_) => "numerical",
+            SdslError::Io { .. } => "io",
+        }
+    }
+
+    /// The file the error is about, when there is one (a manifest error
+    /// names the manifest, with its line, as `PATH line N (key)`).
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            SdslError::LawFile { path, .. }
+            | SdslError::Data { path, .. }
+            | SdslError::Io { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The 1-based data row named in the message (`row N`), if any.
+    pub fn row(&self) -> Option<usize> {
+        let msg = self.to_string();
+        let at = msg.find("row ")?;
+        let digits: String = msg[at + 4..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        digits.parse().ok()
+    }
+
+    /// The column named in the message (`column 'NAME'`), if any.
+    pub fn column(&self) -> Option<String> {
+        let msg = self.to_string();
+        let at = msg.find("column '")? + "column '".len();
+        let end = msg[at..].find('\'')?;
+        Some(msg[at..at + end].to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SdslError;
+
+    #[test]
+    fn row_and_column_are_read_from_the_message() {
+        let e = SdslError::Data {
+            path: "t.csv".into(),
+            message: "row 12 (line 13), column 'loss': 'x' is not a number".into(),
+        };
+        assert_eq!(e.kind(), "data");
+        assert_eq!(e.path(), Some("t.csv"));
+        assert_eq!(e.row(), Some(12));
+        assert_eq!(e.column().as_deref(), Some("loss"));
+        let e = SdslError::InvalidArgument("no row here".into());
+        assert_eq!((e.row(), e.column(), e.path()), (None, None, None));
+    }
+}

@@ -9,8 +9,9 @@ use crate::model::GptConfig;
 use crate::sampler::{self, SampleOutcome, SampleSpec};
 use crate::train::{RungRecord, RungSpec, train_rung};
 use anyhow::{Context, Result, bail};
+use sdsl::ingest::columns as col;
+use sdsl::report::csv_out::CsvTable;
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Instant;
@@ -579,10 +580,10 @@ pub fn run(
     let tmp = parent.join(format!(".{name}.sdsl-lab-tmp"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;
-    std::fs::write(tmp.join("loss.csv"), tables.loss_csv())?;
-    std::fs::write(tmp.join("acceptance.csv"), tables.acceptance_csv())?;
-    std::fs::write(tmp.join("acceptance_logs.csv"), tables.logs_csv())?;
-    std::fs::write(tmp.join("speculative.csv"), tables.speculative_csv())?;
+    std::fs::write(tmp.join("loss.csv"), tables.loss_csv()?)?;
+    std::fs::write(tmp.join("acceptance.csv"), tables.acceptance_csv()?)?;
+    std::fs::write(tmp.join("acceptance_logs.csv"), tables.logs_csv()?)?;
+    std::fs::write(tmp.join("speculative.csv"), tables.speculative_csv()?)?;
     if let Ok(s) = std::fs::read_to_string(out.join("SOURCE.md")) {
         std::fs::write(tmp.join("SOURCE.md"), s)?;
     }
@@ -662,89 +663,140 @@ struct Tables<'a> {
 }
 
 impl Tables<'_> {
-    fn loss_csv(&self) -> String {
-        let mut s = String::from(
-            "model,layers,width,heads,N,N_total,D,steps,epochs,loss,ppl,heldout_positions\n",
-        );
+    fn loss_csv(&self) -> Result<String> {
+        let mut t = CsvTable::new(&[
+            col::MODEL,
+            "layers",
+            "width",
+            "heads",
+            col::N,
+            col::N_TOTAL,
+            col::D,
+            "steps",
+            col::EPOCHS,
+            col::LOSS,
+            "ppl",
+            "heldout_positions",
+        ])?;
         for r in self.rungs {
             let m = r.spec.model;
             for c in &r.checkpoints {
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{},{},{},{},{:.4},{},{},{}",
+                t.row(&[
                     ckpt_name(&m, c.budget),
-                    m.layers,
-                    m.width,
-                    m.heads,
-                    m.non_embedding_params(),
-                    m.total_params(),
-                    c.tokens,
-                    c.steps,
-                    c.epochs,
-                    c.heldout_loss,
-                    c.heldout_loss.exp(),
-                    c.heldout_positions
-                );
+                    m.layers.to_string(),
+                    m.width.to_string(),
+                    m.heads.to_string(),
+                    m.non_embedding_params().to_string(),
+                    m.total_params().to_string(),
+                    c.tokens.to_string(),
+                    c.steps.to_string(),
+                    format!("{:.4}", c.epochs),
+                    c.heldout_loss.to_string(),
+                    c.heldout_loss.exp().to_string(),
+                    c.heldout_positions.to_string(),
+                ])?;
             }
         }
-        s
+        Ok(t.finish()?)
     }
 
-    fn acceptance_csv(&self) -> String {
-        let mut s = String::from(
-            "draft,target,draft_ppl,target_ppl,alpha,alpha_se,temperature,dataset,draft_family,target_family,draft_params,target_params,draft_params_total,target_params_total,draft_tokens,n_tokens\n",
-        );
+    fn acceptance_csv(&self) -> Result<String> {
+        let mut t = CsvTable::new(&[
+            col::DRAFT,
+            col::TARGET,
+            col::DRAFT_PPL,
+            col::TARGET_PPL,
+            col::ALPHA,
+            "alpha_se",
+            col::TEMPERATURE,
+            col::DATASET,
+            col::DRAFT_FAMILY,
+            col::TARGET_FAMILY,
+            col::DRAFT_PARAMS,
+            col::TARGET_PARAMS,
+            "draft_params_total",
+            "target_params_total",
+            "draft_tokens",
+            col::N_TOKENS,
+        ])?;
         for (temp, pick) in [("1", 0), ("0", 1)] {
             for p in &self.alpha.pairs {
-                let (d, t) = (&self.ckpts[p.draft], &self.ckpts[p.target]);
+                let (d, tg) = (&self.ckpts[p.draft], &self.ckpts[p.target]);
                 let (a, se) = if pick == 0 {
                     (p.acc.alpha, p.acc.alpha_se)
                 } else {
                     (p.acc.greedy, p.acc.greedy_se)
                 };
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                    d.name,
-                    t.name,
-                    d.loss.exp(),
-                    t.loss.exp(),
-                    a,
-                    se,
-                    temp,
-                    DATASET,
-                    FAMILY,
-                    FAMILY,
-                    d.cfg.non_embedding_params(),
-                    t.cfg.non_embedding_params(),
-                    d.cfg.total_params(),
-                    t.cfg.total_params(),
-                    d.tokens,
-                    p.acc.positions
-                );
+                t.row(&[
+                    d.name.clone(),
+                    tg.name.clone(),
+                    d.loss.exp().to_string(),
+                    tg.loss.exp().to_string(),
+                    a.to_string(),
+                    se.to_string(),
+                    temp.to_string(),
+                    DATASET.to_string(),
+                    FAMILY.to_string(),
+                    FAMILY.to_string(),
+                    d.cfg.non_embedding_params().to_string(),
+                    tg.cfg.non_embedding_params().to_string(),
+                    d.cfg.total_params().to_string(),
+                    tg.cfg.total_params().to_string(),
+                    d.tokens.to_string(),
+                    p.acc.positions.to_string(),
+                ])?;
             }
         }
-        s
+        Ok(t.finish()?)
     }
 
-    fn logs_csv(&self) -> String {
-        let mut s = String::from("draft,target,gamma,iteration,accepted,temperature,dataset\n");
+    fn logs_csv(&self) -> Result<String> {
+        let mut t = CsvTable::new(&[
+            col::DRAFT,
+            col::TARGET,
+            col::GAMMA,
+            "iteration",
+            col::ACCEPTED,
+            col::TEMPERATURE,
+            col::DATASET,
+        ])?;
         for (r, o) in self.runs.iter().zip(self.outcomes) {
             for (i, a) in o.accepted.iter().enumerate() {
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{},1,{}",
-                    r.draft.name, r.target.name, r.spec.gamma, i, a, DATASET
-                );
+                t.row(&[
+                    r.draft.name.clone(),
+                    r.target.name.clone(),
+                    r.spec.gamma.to_string(),
+                    i.to_string(),
+                    a.to_string(),
+                    "1".to_string(),
+                    DATASET.to_string(),
+                ])?;
             }
         }
-        s
+        Ok(t.finish()?)
     }
 
-    fn speculative_csv(&self) -> String {
-        let mut s = String::from(
-            "draft,target,gamma,iterations,accepted,tested,alpha_ratio,alpha_summin_tested,alpha_summin_proposed,alpha_summin_heldout,draft_params,target_params,draft_passes,target_passes,emitted,restarts,flops,tokens_per_gflop\n",
-        );
+    fn speculative_csv(&self) -> Result<String> {
+        let mut t = CsvTable::new(&[
+            col::DRAFT,
+            col::TARGET,
+            col::GAMMA,
+            "iterations",
+            col::ACCEPTED,
+            col::TESTED,
+            "alpha_ratio",
+            col::ALPHA_SUMMIN_TESTED,
+            "alpha_summin_proposed",
+            "alpha_summin_heldout",
+            col::DRAFT_PARAMS,
+            col::TARGET_PARAMS,
+            "draft_passes",
+            "target_passes",
+            "emitted",
+            "restarts",
+            "flops",
+            col::TOKENS_PER_GFLOP,
+        ])?;
         for (r, o) in self.runs.iter().zip(self.outcomes) {
             let acc: u64 = o.accepted.iter().map(|&a| a as u64).sum();
             let held = self
@@ -761,29 +813,27 @@ impl Tables<'_> {
                 r.target.cfg.non_embedding_params() as f64,
             );
             let flops = 2.0 * (nd * o.draft_passes as f64 + nt * o.target_passes as f64);
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                r.draft.name,
-                r.target.name,
-                r.spec.gamma,
-                o.accepted.len(),
-                acc,
-                o.tested,
-                acc as f64 / o.tested as f64,
-                o.overlap_tested / o.tested as f64,
-                o.overlap_all / o.proposed as f64,
+            t.row(&[
+                r.draft.name.clone(),
+                r.target.name.clone(),
+                r.spec.gamma.to_string(),
+                o.accepted.len().to_string(),
+                acc.to_string(),
+                o.tested.to_string(),
+                (acc as f64 / o.tested as f64).to_string(),
+                (o.overlap_tested / o.tested as f64).to_string(),
+                (o.overlap_all / o.proposed as f64).to_string(),
                 held.map(|v| v.to_string()).unwrap_or_default(),
-                nd,
-                nt,
-                o.draft_passes,
-                o.target_passes,
-                o.emitted,
-                o.restarts,
-                flops,
-                o.emitted as f64 / flops * 1e9
-            );
+                nd.to_string(),
+                nt.to_string(),
+                o.draft_passes.to_string(),
+                o.target_passes.to_string(),
+                o.emitted.to_string(),
+                o.restarts.to_string(),
+                flops.to_string(),
+                (o.emitted as f64 / flops * 1e9).to_string(),
+            ])?;
         }
-        s
+        Ok(t.finish()?)
     }
 }

@@ -1,11 +1,9 @@
 //! `sdsl alpha estimate`: α per (draft, target, grouping columns) from raw
 //! speculative-decoding measurements (see `fit::estimate` for the methods).
 
-use crate::fit::estimate::{AlphaEstimate, alpha_from_taus, mle_from_counts};
+use crate::fit::estimate::{EstimateRow, estimate};
 use crate::ingest::acceptance::{MeasureKind, MeasureSpec, Measurements, read_measurements};
 use clap::{Args, ValueEnum};
-use serde::Serialize;
-use serde_json::{Map, Value};
 use std::path::PathBuf;
 
 /// Kinds on the command line.
@@ -56,137 +54,25 @@ pub struct EstimateArgs {
     pub out: Option<PathBuf>,
 }
 
-/// One estimated row.
-#[derive(Debug, Clone, Serialize)]
-pub struct EstimateRow {
-    /// Draft model.
-    pub draft: String,
-    /// Target model.
-    pub target: String,
-    /// Grouping columns and their values.
-    #[serde(flatten)]
-    pub groups: Map<String, Value>,
-    /// Draft perplexity, copied when the input has it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub draft_ppl: Option<f64>,
-    /// Target perplexity, copied when the input has it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_ppl: Option<f64>,
-    /// Estimated α.
-    pub alpha: f64,
-    /// 95% interval (null for a single γ of a τ/TAR table).
-    pub ci95: Option<[f64; 2]>,
-    /// Method: logs-mle, tau or tar.
-    pub method: &'static str,
-    /// Iterations (logs) or γ values (τ/TAR) behind the estimate.
-    pub n: usize,
-    /// The γ values seen.
-    pub gammas: Vec<f64>,
-    /// Warnings: boundary MLE, suspect source rows.
-    pub flags: Vec<String>,
-}
-
-/// Groups rows by (draft, target, grouping columns) in first-appearance order
-/// and estimates α for each group.
-pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {
-    let mut order: Vec<&Vec<String>> = Vec::new();
-    for k in &m.keys {
-        if !order.contains(&k) {
-            order.push(k);
-        }
-    }
-    order
-        .into_iter()
-        .map(|key| {
-            let idx: Vec<usize> = (0..m.keys.len()).filter(|&i| &m.keys[i] == key).collect();
-            let mut gammas: Vec<f64> = idx.iter().map(|&i| m.gamma[i]).collect();
-            gammas.sort_by(f64::total_cmp);
-            gammas.dedup();
-            let mut flags: Vec<String> = idx.iter().filter_map(|&i| m.suspect[i].clone()).collect();
-            flags.dedup();
-            let (est, method, n): (Option<AlphaEstimate>, &'static str, usize) = match m.kind {
-                MeasureKind::Logs => {
-                    let s: f64 = idx.iter().map(|&i| m.value[i]).sum();
-                    let f = idx.iter().filter(|&&i| m.value[i] < m.gamma[i]).count() as f64;
-                    let e = mle_from_counts(s, f);
-                    if e.boundary {
-                        flags.push(format!(
-                            "MLE on the boundary (alpha = {}): every drafted token was {}; the interval is one-sided",
-                            e.alpha,
-                            if f == 0.0 { "accepted" } else { "rejected" }
-                        ));
-                    }
-                    (Some(e), "logs-mle", idx.len())
-                }
-                MeasureKind::Tau | MeasureKind::Tar => {
-                    // several rows at one γ are averaged first
-                    let pts: Vec<(f64, f64)> = gammas
-                        .iter()
-                        .map(|&g| {
-                            let vals: Vec<f64> = idx.iter().filter(|&&i| m.gamma[i] == g).map(|&i| m.value[i]).collect();
-                            let v = vals.iter().sum::<f64>() / vals.len() as f64;
-                            (g, if m.kind == MeasureKind::Tar { 1.0 + g * v } else { v })
-                        })
-                        .collect();
-                    let name = if m.kind == MeasureKind::Tar { "tar" } else { "tau" };
-                    if gammas.len() == 1 {
-                        flags.push("a single gamma: no interval".into());
-                    }
-                    (alpha_from_taus(&pts), name, pts.len())
-                }
-            };
-            let groups = m
-                .group_cols
-                .iter()
-                .zip(&key[2..])
-                .map(|(c, v)| (c.clone(), Value::String(v.clone())))
-                .collect();
-            let first = idx[0];
-            let est = est.unwrap_or(AlphaEstimate {
-                alpha: f64::NAN,
-                ci95: None,
-                boundary: false,
-            });
-            EstimateRow {
-                draft: key[0].clone(),
-                target: key[1].clone(),
-                groups,
-                draft_ppl: m.ppl.as_ref().map(|p| p.0[first]),
-                target_ppl: m.ppl.as_ref().map(|p| p.1[first]),
-                alpha: est.alpha,
-                ci95: est.ci95,
-                method,
-                n,
-                gammas,
-                flags,
-            }
-        })
-        .collect()
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Renders rows as CSV in the acceptance-table schema.
-pub fn render_csv(m: &Measurements, rows: &[EstimateRow]) -> String {
+pub fn render_csv(m: &Measurements, rows: &[EstimateRow]) -> Result<String, crate::SdslError> {
     let mut head = vec!["draft".to_string(), "target".to_string()];
     head.extend(m.group_cols.iter().cloned());
     if m.ppl.is_some() {
         head.extend(["draft_ppl".to_string(), "target_ppl".to_string()]);
     }
     head.extend(["alpha", "ci95_lower", "ci95_upper", "method", "n", "flags"].map(String::from));
-    let mut out = head.join(",") + "\n";
+    let mut out = crate::report::csv_out::CsvTable::new(&head)?;
     for r in rows {
-        let mut f = vec![csv_field(&r.draft), csv_field(&r.target)];
+        let mut f = vec![r.draft.clone(), r.target.clone()];
         for g in &m.group_cols {
-            f.push(csv_field(
-                r.groups.get(g).and_then(|v| v.as_str()).unwrap_or(""),
-            ));
+            f.push(
+                r.groups
+                    .get(g)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string(),
+            );
         }
         if let (Some(x), Some(y)) = (r.draft_ppl, r.target_ppl) {
             f.push(x.to_string());
@@ -197,10 +83,10 @@ pub fn render_csv(m: &Measurements, rows: &[EstimateRow]) -> String {
         f.push(r.ci95.map(|c| c[1].to_string()).unwrap_or_default());
         f.push(r.method.to_string());
         f.push(r.n.to_string());
-        f.push(csv_field(&r.flags.join("; ")));
-        out += &(f.join(",") + "\n");
+        f.push(r.flags.join("; "));
+        out.row(&f)?;
     }
-    out
+    out.finish()
 }
 
 /// Runs `sdsl alpha estimate`.
@@ -225,7 +111,7 @@ pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
             bad.target
         );
     }
-    let csv = render_csv(&m, &rows);
+    let csv = render_csv(&m, &rows)?;
     for r in &rows {
         for f in &r.flags {
             eprintln!("warning: {} → {}: {f}", r.draft, r.target);

@@ -1,11 +1,9 @@
 //! `sdsl fit loss`: refit L(N, D) = E + A/N^α + B/D^β on an (N, D, loss) table.
 
-use crate::fit::bootstrap::{BootStart, Estimate, LossBootstrap, bootstrap_loss, loss_quantities};
-use crate::fit::loss::{
-    Constraints, LossData, LossFit, LossFitSpec, Objective, SolverSettings, StartGrid,
-    StartsSummary,
-};
-use crate::ingest::loss_table::{LossTable, LossTableSpec, read_loss_table};
+use crate::fit::bootstrap::{BootStart, Estimate, LossBootstrap, bootstrap_loss};
+use crate::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
+use crate::fit::loss_record::{FitLossOut, fit_record};
+use crate::ingest::loss_table::{LossTableSpec, read_loss_table};
 use crate::law::LossLaw;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -88,123 +86,6 @@ pub struct FitLossArgs {
     pub json: bool,
 }
 
-/// Bootstrap summary in the output.
-#[derive(Debug, Serialize)]
-pub struct BootOut {
-    /// Replicates.
-    pub replicates: usize,
-    /// Seed.
-    pub seed: u64,
-    /// Start of every refit.
-    pub start: BootStart,
-    /// Refits that converged.
-    pub converged: usize,
-    /// Refits without a finite objective (excluded).
-    pub failed: usize,
-    /// Standard errors.
-    pub se: BTreeMap<String, f64>,
-    /// 95% percentile intervals.
-    pub ci95: BTreeMap<String, [f64; 2]>,
-}
-
-impl From<&LossBootstrap> for BootOut {
-    fn from(b: &LossBootstrap) -> Self {
-        BootOut {
-            replicates: b.replicates,
-            seed: b.seed,
-            start: b.start,
-            converged: b.converged,
-            failed: b.failed,
-            se: b.estimates.iter().map(|(k, e)| (k.clone(), e.se)).collect(),
-            ci95: b
-                .estimates
-                .iter()
-                .map(|(k, e)| (k.clone(), e.ci95))
-                .collect(),
-        }
-    }
-}
-
-/// JSON output of `sdsl fit loss`.
-#[derive(Debug, Serialize)]
-pub struct FitLossOut {
-    /// The input file and rows.
-    pub input: InputOut,
-    /// Rows used by the fit.
-    pub rows_used: usize,
-    /// Objective name, value and δ.
-    pub objective: ObjectiveOut,
-    /// Fitted constants (keys E, A, B, alpha, beta).
-    pub params: LossLaw,
-    /// Fitted log scale σ (huber-mle only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sigma: Option<f64>,
-    /// a_opt = β/(α+β), b_opt = α/(α+β), G = (αA/(βB))^(1/(α+β)).
-    pub derived: BTreeMap<String, f64>,
-    /// Multi-start summary.
-    pub starts: StartsSummary,
-    /// The best start's solver status.
-    pub best_start: BestStart,
-    /// Fixed and tied parameters.
-    pub constraints: ConstraintsOut,
-    /// Solver settings.
-    pub solver: SolverSettings,
-    /// Bootstrap, when requested.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bootstrap: Option<BootOut>,
-    /// Warnings (also printed to stderr).
-    pub warnings: Vec<String>,
-}
-
-/// Input description.
-#[derive(Debug, Serialize)]
-pub struct InputOut {
-    /// Path as given.
-    pub path: String,
-    /// SHA-256 of the file.
-    pub sha256: String,
-    /// Layout recognised.
-    pub layout: String,
-    /// Rows in the file.
-    pub rows_total: usize,
-    /// Outlier rule K.
-    pub drop_highest: usize,
-    /// Data-row numbers dropped.
-    pub dropped_rows: Vec<usize>,
-}
-
-/// Objective in the output.
-#[derive(Debug, Serialize)]
-pub struct ObjectiveOut {
-    /// Name.
-    pub name: &'static str,
-    /// Value at the optimum.
-    pub value: f64,
-    /// Huber δ (absent for lsq).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub delta: Option<f64>,
-}
-
-/// Solver status of the best start.
-#[derive(Debug, Serialize)]
-pub struct BestStart {
-    /// Why it stopped.
-    pub reason: String,
-    /// Iterations.
-    pub iterations: u64,
-    /// Gradient norm at the optimum.
-    pub grad_norm: f64,
-}
-
-/// Constraints in the output.
-#[derive(Debug, Serialize)]
-pub struct ConstraintsOut {
-    /// Fixed parameters.
-    pub fixed: BTreeMap<String, f64>,
-    /// Tie, if any.
-    pub tie: Option<&'static str>,
-}
-
 /// What `--out` writes: a loss-law file plus the fit record.
 #[derive(Debug, Serialize)]
 struct LawFileOut<'a> {
@@ -226,15 +107,19 @@ pub fn spec_from_args(a: &FitLossArgs) -> anyhow::Result<LossFitSpec> {
     };
     let mut constraints = Constraints::default();
     for f in &a.fix {
-        constraints.fix(f)?;
+        constraints
+            .fix(f)
+            .map_err(|e| anyhow::anyhow!("--fix: {e}"))?;
     }
     if let Some(t) = &a.tie {
-        constraints.tie(t)?;
+        constraints
+            .tie(t)
+            .map_err(|e| anyhow::anyhow!("--tie: {e}"))?;
     }
     let grid = match a.grid.as_str() {
         "hoffmann" => StartGrid::hoffmann(),
         "init" => StartGrid::hoffmann_init(),
-        spec => StartGrid::parse(spec)?,
+        spec => StartGrid::parse(spec).map_err(|e| anyhow::anyhow!("--grid: {e}"))?,
     };
     Ok(LossFitSpec {
         objective,
@@ -243,85 +128,6 @@ pub fn spec_from_args(a: &FitLossArgs) -> anyhow::Result<LossFitSpec> {
         settings: SolverSettings::default(),
     }
     .validated()?)
-}
-
-/// Builds the output record of a fit.
-pub fn fit_record(
-    table: &LossTable,
-    drop_highest: usize,
-    fit: &LossFit,
-    boot: Option<&LossBootstrap>,
-) -> FitLossOut {
-    let q = loss_quantities(&fit.law);
-    let mut warnings = Vec::new();
-    if fit.grad_norm > SolverSettings::default().accept_grad * fit.value.abs().max(1.0) {
-        warnings.push(format!(
-            "the best start did not converge (gradient norm {:.3e}, stopped: {}); try another grid or objective",
-            fit.grad_norm, fit.reason
-        ));
-    }
-    if fit.starts.at_best < 2 && fit.starts.total > 1 {
-        warnings.push("only one start reached the best objective: the optimum may be fragile; try a denser --grid".into());
-    }
-    if let Some(b) = boot {
-        if b.failed > 0 {
-            warnings.push(format!(
-                "{} bootstrap refits produced no finite objective and were excluded",
-                b.failed
-            ));
-        }
-        let unconv = b.replicates - b.failed - b.converged;
-        if unconv > 0 {
-            warnings.push(format!(
-                "{unconv} of {} bootstrap refits stopped with a gradient norm above the acceptance threshold; they are kept (as Besiroglu et al. do)",
-                b.replicates
-            ));
-        }
-    }
-    FitLossOut {
-        input: InputOut {
-            path: table.path.clone(),
-            sha256: table.sha256.clone(),
-            layout: table.layout.clone(),
-            rows_total: table.rows_total,
-            drop_highest,
-            dropped_rows: table.dropped_rows.clone(),
-        },
-        rows_used: table.rows_used,
-        objective: ObjectiveOut {
-            name: fit.objective.name(),
-            value: fit.value,
-            delta: match fit.objective {
-                Objective::Huber { delta } | Objective::HuberMle { delta } => Some(delta),
-                Objective::Lsq => None,
-            },
-        },
-        params: fit.law.clone(),
-        sigma: fit.sigma,
-        derived: [("a_opt", q[5]), ("b_opt", q[6]), ("G", q[7])]
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect(),
-        starts: fit.starts.clone(),
-        best_start: BestStart {
-            reason: fit.reason.clone(),
-            iterations: fit.iterations,
-            grad_norm: fit.grad_norm,
-        },
-        constraints: ConstraintsOut {
-            fixed: fit
-                .constraints
-                .fixed
-                .iter()
-                .enumerate()
-                .filter_map(|(j, v)| v.map(|v| (crate::fit::loss::PARAM_NAMES[j].to_string(), v)))
-                .collect(),
-            tie: fit.constraints.tie_alpha_beta.then_some("alpha=beta"),
-        },
-        solver: SolverSettings::default(),
-        bootstrap: boot.map(BootOut::from),
-        warnings,
-    }
 }
 
 /// Runs `sdsl fit loss`.

@@ -7,7 +7,6 @@ pub mod fit_loss;
 pub mod nstar;
 pub mod predict;
 pub mod refit;
-pub mod refit_lab;
 pub mod speedup;
 
 use clap::{Parser, Subcommand};
@@ -85,6 +84,12 @@ pub enum Command {
     Alpha(AlphaCommand),
     /// Regenerate every report table and figure from a manifest (datasets/refit.toml).
     Refit(refit::RefitArgs),
+    /// Print a shell completion script (e.g. `sdsl completions bash > /etc/bash_completion.d/sdsl`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `sdsl alpha` subcommands.
@@ -113,6 +118,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Alpha(AlphaCommand::Estimate(a)) => alpha_estimate::run(a),
         Command::Fit(FitCommand::Alpha(a)) => fit_alpha::run(a, &cli.global),
         Command::Refit(a) => refit::run(a, &cli.global),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "sdsl", &mut std::io::stdout());
+            Ok(())
+        }
     }
 }
 
@@ -148,25 +158,4 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Formats a count of parameters or tokens compactly (e.g. 117.3M, 12.85B).
-pub fn si(v: f64) -> String {
-    let a = v.abs();
-    let (d, s) = if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "B")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    let digits = format!("{:.4}", v / d);
-    let digits = if digits.contains('.') {
-        digits.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &digits
-    };
-    format!("{digits}{s}")
-}
+pub use crate::report::si;

@@ -136,6 +136,25 @@ impl<'a> NStarSetup<'a> {
         self.loss.ppl(self.target_params, self.target_tokens)
     }
 
+    /// S*(N) at `steps + 1` log-spaced draft sizes from `lo` to `hi`: the
+    /// speed-up at the optimal γ where speculation is admissible
+    /// (0 < α < 1 and some γ helps), else 1 (plain decoding). The curve the
+    /// speed-up figures draw.
+    pub fn speedup_curve(&self, lo: f64, hi: f64, steps: usize) -> Vec<(f64, f64)> {
+        (0..=steps)
+            .map(|k| {
+                let n = (lo.ln() + (hi.ln() - lo.ln()) * k as f64 / steps as f64).exp();
+                let e = self.evaluate(n);
+                let s = if e.admissible() {
+                    e.optimum.speedup_star
+                } else {
+                    1.0
+                };
+                (n, s)
+            })
+            .collect()
+    }
+
     /// α, c, γ* and S* for a draft of `n` parameters.
     pub fn evaluate(&self, n: f64) -> DraftEval {
         let draft_ppl = self.loss.ppl(n, self.draft_tokens);

@@ -109,7 +109,32 @@ pub struct Model {
     pub fit: OlsFit,
 }
 
+/// The affine law α = A·x + B·y + C from coefficients in a model's order:
+/// (A, B, C) when the target term is in the model, (A, C) with B = 0 when
+/// it is not. Used for the point fit and for each bootstrap replicate.
+pub fn alpha_law_from(coefficients: &[f64], uses_y: bool) -> crate::law::AlphaLaw {
+    if uses_y {
+        crate::law::AlphaLaw {
+            a: coefficients[0],
+            b: coefficients[1],
+            c: coefficients[2],
+        }
+    } else {
+        crate::law::AlphaLaw {
+            a: coefficients[0],
+            b: 0.0,
+            c: coefficients[1],
+        }
+    }
+}
+
 impl Model {
+    /// The fitted affine acceptance law (meaningful for [`Form::AffinePpl`],
+    /// the form N* uses).
+    pub fn alpha_law(&self) -> crate::law::AlphaLaw {
+        alpha_law_from(&self.fit.estimates(), self.uses_y)
+    }
+
     /// Predicted α at (x, y).
     pub fn predict(&self, x: f64, y: f64) -> f64 {
         let b = self.fit.estimates();

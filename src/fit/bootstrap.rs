@@ -130,7 +130,7 @@ pub fn bootstrap_loss(
 ) -> Result<LossBootstrap, SdslError> {
     if replicates < 2 {
         return Err(SdslError::InvalidArgument(format!(
-            "--bootstrap {replicates}: need at least 2 replicates"
+            "bootstrap replicates = {replicates}: need at least 2 replicates"
         )));
     }
     let map = spec.map().with_centring(data);

@@ -19,8 +19,10 @@
 //!   the τ scale); its 95% interval is a t-interval α̂ ± t₀.₉₇₅(m − 1)·sd(αᵢ)/√m
 //!   from the m per-γ inversions αᵢ, and undefined for a single γ.
 
+use crate::ingest::acceptance::{MeasureKind, Measurements};
 use crate::law::throughput::expected_tokens;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// χ²₁ 95% quantile (two-sided LR interval).
@@ -174,6 +176,114 @@ fn golden(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
         }
     }
     0.5 * (lo + hi)
+}
+
+/// One estimated row.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimateRow {
+    /// Draft model.
+    pub draft: String,
+    /// Target model.
+    pub target: String,
+    /// Grouping columns and their values.
+    #[serde(flatten)]
+    pub groups: Map<String, Value>,
+    /// Draft perplexity, copied when the input has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_ppl: Option<f64>,
+    /// Target perplexity, copied when the input has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_ppl: Option<f64>,
+    /// Estimated α.
+    pub alpha: f64,
+    /// 95% interval (null for a single γ of a τ/TAR table).
+    pub ci95: Option<[f64; 2]>,
+    /// Method: logs-mle, tau or tar.
+    pub method: &'static str,
+    /// Iterations (logs) or γ values (τ/TAR) behind the estimate.
+    pub n: usize,
+    /// The γ values seen.
+    pub gammas: Vec<f64>,
+    /// Warnings: boundary MLE, suspect source rows.
+    pub flags: Vec<String>,
+}
+
+/// Groups rows by (draft, target, grouping columns) in first-appearance order
+/// and estimates α for each group.
+pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {
+    let mut order: Vec<&Vec<String>> = Vec::new();
+    for k in &m.keys {
+        if !order.contains(&k) {
+            order.push(k);
+        }
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let idx: Vec<usize> = (0..m.keys.len()).filter(|&i| &m.keys[i] == key).collect();
+            let mut gammas: Vec<f64> = idx.iter().map(|&i| m.gamma[i]).collect();
+            gammas.sort_by(f64::total_cmp);
+            gammas.dedup();
+            let mut flags: Vec<String> = idx.iter().filter_map(|&i| m.suspect[i].clone()).collect();
+            flags.dedup();
+            let (est, method, n): (Option<AlphaEstimate>, &'static str, usize) = match m.kind {
+                MeasureKind::Logs => {
+                    let s: f64 = idx.iter().map(|&i| m.value[i]).sum();
+                    let f = idx.iter().filter(|&&i| m.value[i] < m.gamma[i]).count() as f64;
+                    let e = mle_from_counts(s, f);
+                    if e.boundary {
+                        flags.push(format!(
+                            "MLE on the boundary (alpha = {}): every drafted token was {}; the interval is one-sided",
+                            e.alpha,
+                            if f == 0.0 { "accepted" } else { "rejected" }
+                        ));
+                    }
+                    (Some(e), "logs-mle", idx.len())
+                }
+                MeasureKind::Tau | MeasureKind::Tar => {
+                    // several rows at one γ are averaged first
+                    let pts: Vec<(f64, f64)> = gammas
+                        .iter()
+                        .map(|&g| {
+                            let vals: Vec<f64> = idx.iter().filter(|&&i| m.gamma[i] == g).map(|&i| m.value[i]).collect();
+                            let v = vals.iter().sum::<f64>() / vals.len() as f64;
+                            (g, if m.kind == MeasureKind::Tar { 1.0 + g * v } else { v })
+                        })
+                        .collect();
+                    let name = if m.kind == MeasureKind::Tar { "tar" } else { "tau" };
+                    if gammas.len() == 1 {
+                        flags.push("a single gamma: no interval".into());
+                    }
+                    (alpha_from_taus(&pts), name, pts.len())
+                }
+            };
+            let groups = m
+                .group_cols
+                .iter()
+                .zip(&key[2..])
+                .map(|(c, v)| (c.clone(), Value::String(v.clone())))
+                .collect();
+            let first = idx[0];
+            let est = est.unwrap_or(AlphaEstimate {
+                alpha: f64::NAN,
+                ci95: None,
+                boundary: false,
+            });
+            EstimateRow {
+                draft: key[0].clone(),
+                target: key[1].clone(),
+                groups,
+                draft_ppl: m.ppl.as_ref().map(|p| p.0[first]),
+                target_ppl: m.ppl.as_ref().map(|p| p.1[first]),
+                alpha: est.alpha,
+                ci95: est.ci95,
+                method,
+                n,
+                gammas,
+                flags,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -178,7 +178,7 @@ impl Constraints {
     pub fn fix(&mut self, spec: &str) -> Result<(), SdslError> {
         let bad = |why: String| {
             SdslError::InvalidArgument(format!(
-                "--fix {spec}: {why}; expected NAME=VALUE with NAME one of E, A, B, alpha, beta"
+                "fix {spec}: {why}; expected NAME=VALUE with NAME one of E, A, B, alpha, beta"
             ))
         };
         let (name, value) = spec.split_once('=').ok_or_else(|| bad("no '='".into()))?;
@@ -209,7 +209,7 @@ impl Constraints {
             Ok(())
         } else {
             Err(SdslError::InvalidArgument(format!(
-                "--tie {spec}: only alpha=beta is supported"
+                "tie {spec}: only alpha=beta is supported"
             )))
         }
     }
@@ -220,7 +220,7 @@ impl Constraints {
             && a != b
         {
             return Err(SdslError::InvalidArgument(format!(
-                "--tie alpha=beta contradicts --fix alpha={a} and --fix beta={b}"
+                "tie alpha=beta contradicts fix alpha={a} and fix beta={b}"
             )));
         }
         if self.fixed.iter().all(Option::is_some) {
@@ -575,7 +575,7 @@ impl StartGrid {
         for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             let bad = |why: &str| {
                 SdslError::InvalidArgument(format!(
-                    "--grid '{part}': {why}; expected e.g. 'a=0,5,10;alpha=0,0.5' with names a, b, e (logs of A, B, E), alpha, beta"
+                    "start grid '{part}': {why}; expected e.g. 'a=0,5,10;alpha=0,0.5' with names a, b, e (logs of A, B, E), alpha, beta"
                 ))
             };
             let (name, values) = part.split_once('=').ok_or_else(|| bad("no '='"))?;
@@ -696,7 +696,7 @@ impl LossFitSpec {
                 if !(delta.is_finite() && delta > 0.0) =>
             {
                 return Err(SdslError::InvalidArgument(format!(
-                    "--delta {delta}: must be a finite number > 0"
+                    "Huber delta {delta}: must be a finite number > 0"
                 )));
             }
             _ => {}

@@ -3,6 +3,8 @@
 
 use super::table::Table;
 use crate::error::SdslError;
+#[cfg(feature = "io")]
+use crate::ingest::columns as col;
 use serde::Serialize;
 use std::path::Path;
 
@@ -54,7 +56,13 @@ pub struct AcceptTable {
     pub notes: Vec<String>,
 }
 
-const REQUIRED: [&str; 5] = ["draft", "target", "draft_ppl", "target_ppl", "alpha"];
+const REQUIRED: [&str; 5] = [
+    col::DRAFT,
+    col::TARGET,
+    col::DRAFT_PPL,
+    col::TARGET_PPL,
+    col::ALPHA,
+];
 
 /// Whether a temperature cell equals `t` (numerically when it parses).
 fn same_temperature(cell: &str, t: f64) -> bool {
@@ -114,6 +122,7 @@ impl AcceptTable {
     }
 }
 
+#[cfg(feature = "io")]
 fn opt_str(t: &Table, name: &str) -> Result<Vec<Option<String>>, SdslError> {
     if t.has(name) {
         Ok(t.str_column(name)?.into_iter().map(Some).collect())
@@ -122,6 +131,7 @@ fn opt_str(t: &Table, name: &str) -> Result<Vec<Option<String>>, SdslError> {
     }
 }
 
+#[cfg(feature = "io")]
 fn opt_f64(t: &Table, name: &str) -> Result<Vec<Option<f64>>, SdslError> {
     if t.has(name) {
         let v = t.f64_column(name)?;
@@ -136,6 +146,7 @@ fn opt_f64(t: &Table, name: &str) -> Result<Vec<Option<f64>>, SdslError> {
 /// weights > 0, and no two rows with the same (draft, target, temperature,
 /// dataset, gamma) but different values (identical repeats are dropped with
 /// a note).
+#[cfg(feature = "io")]
 pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
     let t = Table::read(path)?;
     for c in REQUIRED {
@@ -150,11 +161,11 @@ pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
         path: t.label().to_string(),
         message: format!("row {} (line {}), column '{col}': {msg}", i + 1, i + 2),
     };
-    let draft = t.str_column("draft")?;
-    let target = t.str_column("target")?;
-    let xs = t.f64_column("draft_ppl")?;
-    let ys = t.f64_column("target_ppl")?;
-    let alpha = t.f64_column("alpha")?;
+    let draft = t.str_column(col::DRAFT)?;
+    let target = t.str_column(col::TARGET)?;
+    let xs = t.f64_column(col::DRAFT_PPL)?;
+    let ys = t.f64_column(col::TARGET_PPL)?;
+    let alpha = t.f64_column(col::ALPHA)?;
     for i in 0..alpha.len() {
         if !(alpha[i] > 0.0 && alpha[i] < 1.0) {
             return Err(err(
@@ -177,15 +188,15 @@ pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
         }
     }
     let (dfam, tfam, dset) = (
-        opt_str(&t, "draft_family")?,
-        opt_str(&t, "target_family")?,
-        opt_str(&t, "dataset")?,
+        opt_str(&t, col::DRAFT_FAMILY)?,
+        opt_str(&t, col::TARGET_FAMILY)?,
+        opt_str(&t, col::DATASET)?,
     );
-    let (temp, gam) = (opt_str(&t, "temperature")?, opt_str(&t, "gamma")?);
+    let (temp, gam) = (opt_str(&t, col::TEMPERATURE)?, opt_str(&t, col::GAMMA)?);
     let (dpar, tpar, w) = (
-        opt_f64(&t, "draft_params")?,
-        opt_f64(&t, "target_params")?,
-        opt_f64(&t, "n_tokens")?,
+        opt_f64(&t, col::DRAFT_PARAMS)?,
+        opt_f64(&t, col::TARGET_PARAMS)?,
+        opt_f64(&t, col::N_TOKENS)?,
     );
     let mut rows: Vec<AcceptRow> = Vec::new();
     let mut notes = Vec::new();
@@ -320,9 +331,16 @@ pub const DEFAULT_GROUP_COLS: [&str; 10] = [
 /// `accepted` → logs; `tau` → τ table; `tar` or vLLM's `tar_steady_steps2to5`
 /// → TAR table (steady-state TAR by default). γ is `gamma` or vLLM's
 /// `k_num_speculative_tokens`.
+#[cfg(feature = "io")]
 pub fn read_measurements(path: &Path, spec: &MeasureSpec) -> Result<Measurements, SdslError> {
-    let t = Table::read(path)?;
-    for c in ["draft", "target"] {
+    measurements_from(&Table::read(path)?, spec)
+}
+
+/// [`read_measurements`] on a table already read (to group one file two ways
+/// without reading it twice).
+#[cfg(feature = "io")]
+pub fn measurements_from(t: &Table, spec: &MeasureSpec) -> Result<Measurements, SdslError> {
+    for c in [col::DRAFT, col::TARGET] {
         if !t.has(c) {
             return Err(t.missing_column(c, "raw measurements need draft and target columns"));
         }
@@ -333,8 +351,8 @@ pub fn read_measurements(path: &Path, spec: &MeasureSpec) -> Result<Measurements
         (k, v) => {
             let found = if let Some(v) = v {
                 Some((k, v.clone()))
-            } else if k.is_none_or(|k| k == MeasureKind::Logs) && t.has("accepted") {
-                Some((Some(MeasureKind::Logs), "accepted".to_string()))
+            } else if k.is_none_or(|k| k == MeasureKind::Logs) && t.has(col::ACCEPTED) {
+                Some((Some(MeasureKind::Logs), col::ACCEPTED.to_string()))
             } else if k.is_none_or(|k| k == MeasureKind::Tau) && t.has("tau") {
                 Some((Some(MeasureKind::Tau), "tau".to_string()))
             } else if k.is_none_or(|k| k == MeasureKind::Tar) {
@@ -347,13 +365,13 @@ pub fn read_measurements(path: &Path, spec: &MeasureSpec) -> Result<Measurements
                 Some((None, v)) => {
                     return Err(SdslError::Data {
                         path: t.label().to_string(),
-                        message: format!("--value-col {v} needs --kind logs|tau|tar"),
+                        message: format!("value column {v} needs a kind (logs, tau or tar)"),
                     });
                 }
                 None => {
                     return Err(t.missing_column(
                         "accepted, tau or tar",
-                        "give per-iteration logs (draft, target, gamma, accepted), a tau table (gamma, tau) or a TAR table (gamma, tar); or name the columns with --kind and --value-col",
+                        "give per-iteration logs (draft, target, gamma, accepted), a tau table (gamma, tau) or a TAR table (gamma, tar); or name the kind and the value column",
                     ));
                 }
             }
@@ -362,7 +380,7 @@ pub fn read_measurements(path: &Path, spec: &MeasureSpec) -> Result<Measurements
     let gamma_col = match &spec.gamma_col {
         Some(g) => g.clone(),
         None => pick(&["gamma", "k_num_speculative_tokens"]).ok_or_else(|| {
-            t.missing_column("gamma", "name the lookahead column with --gamma-col (vLLM's k_num_speculative_tokens is recognised)")
+            t.missing_column("gamma", "name the lookahead column (gamma_col; vLLM's k_num_speculative_tokens is recognised)")
         })?,
     };
     let gamma = t.f64_column(&gamma_col)?;
@@ -419,10 +437,10 @@ pub fn read_measurements(path: &Path, spec: &MeasureSpec) -> Result<Measurements
             .map(|c| c.to_string())
             .collect(),
     };
-    let mut cols = vec![t.str_column("draft")?, t.str_column("target")?];
+    let mut cols = vec![t.str_column(col::DRAFT)?, t.str_column(col::TARGET)?];
     for g in &group_cols {
         if !t.has(g) {
-            return Err(t.missing_column(g, "check --group-cols"));
+            return Err(t.missing_column(g, "check the grouping columns"));
         }
         cols.push(t.str_column(g)?);
     }
@@ -431,16 +449,19 @@ pub fn read_measurements(path: &Path, spec: &MeasureSpec) -> Result<Measurements
         .collect();
     // The source of vLLM's window sweep calls steady-state TAR at temperature 0
     // suspect (degenerate rollouts): flag those rows.
-    let suspect = if value_col == "tar_steady_steps2to5" && t.has("temperature") {
-        let temp = t.f64_column("temperature")?;
+    let suspect = if value_col == "tar_steady_steps2to5" && t.has(col::TEMPERATURE) {
+        let temp = t.f64_column(col::TEMPERATURE)?;
         temp.iter()
             .map(|&x| (x == 0.0).then(|| "steady-state TAR at temperature 0: the source suspects degenerate rollouts (compare tar_step1)".to_string()))
             .collect()
     } else {
         vec![None; gamma.len()]
     };
-    let ppl = if t.has("draft_ppl") && t.has("target_ppl") {
-        Some((t.f64_column("draft_ppl")?, t.f64_column("target_ppl")?))
+    let ppl = if t.has(col::DRAFT_PPL) && t.has(col::TARGET_PPL) {
+        Some((
+            t.f64_column(col::DRAFT_PPL)?,
+            t.f64_column(col::TARGET_PPL)?,
+        ))
     } else {
         None
     };

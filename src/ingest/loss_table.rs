@@ -13,6 +13,8 @@
 
 use super::table::Table;
 use crate::error::SdslError;
+#[cfg(feature = "io")]
+use crate::ingest::columns as col;
 use serde::Serialize;
 use std::path::Path;
 
@@ -56,11 +58,18 @@ pub struct LossTable {
 }
 
 /// Reads and validates a loss table.
+#[cfg(feature = "io")]
 pub fn read_loss_table(path: &Path, spec: &LossTableSpec) -> Result<LossTable, SdslError> {
-    let t = Table::read(path)?;
+    loss_table_from(&Table::read(path)?, spec)
+}
+
+/// [`read_loss_table`] on a table already read (the lab reads its loss table
+/// once for the ladder and the fit).
+#[cfg(feature = "io")]
+pub fn loss_table_from(t: &Table, spec: &LossTableSpec) -> Result<LossTable, SdslError> {
     let custom = spec.n_col.is_some() || spec.d_col.is_some() || spec.loss_col.is_some();
-    let epoch = !custom && !t.has("N") && t.has("Model Size") && t.has("Training FLOP");
-    let loss_name = spec.loss_col.clone().unwrap_or_else(|| "loss".into());
+    let epoch = !custom && !t.has(col::N) && t.has("Model Size") && t.has("Training FLOP");
+    let loss_name = spec.loss_col.clone().unwrap_or_else(|| col::LOSS.into());
     let (layout, n, d) = if epoch {
         let n = t.f64_column("Model Size")?;
         t.require_positive("Model Size", &n)?;
@@ -73,13 +82,13 @@ pub fn read_loss_table(path: &Path, spec: &LossTableSpec) -> Result<LossTable, S
             d,
         )
     } else {
-        let n_name = spec.n_col.clone().unwrap_or_else(|| "N".into());
-        let d_name = spec.d_col.clone().unwrap_or_else(|| "D".into());
+        let n_name = spec.n_col.clone().unwrap_or_else(|| col::N.into());
+        let d_name = spec.d_col.clone().unwrap_or_else(|| col::D.into());
         for name in [&n_name, &d_name, &loss_name] {
             if !t.has(name) {
                 return Err(t.missing_column(
                     name,
-                    "a loss table needs columns N, D, loss (or the Epoch layout 'Model Size', 'Training FLOP', loss); pick other names with --n-col, --d-col, --loss-col",
+                    "a loss table needs columns N, D, loss (or the Epoch layout 'Model Size', 'Training FLOP', loss); name other columns (n_col, d_col, loss_col)",
                 ));
             }
         }
@@ -95,7 +104,7 @@ pub fn read_loss_table(path: &Path, spec: &LossTableSpec) -> Result<LossTable, S
         (layout, n, d)
     };
     if !t.has(&loss_name) {
-        return Err(t.missing_column(&loss_name, "name the loss column with --loss-col"));
+        return Err(t.missing_column(&loss_name, "name the loss column (loss_col)"));
     }
     let loss = t.f64_column(&loss_name)?;
     t.require_positive(&loss_name, &loss)?;
@@ -105,7 +114,7 @@ pub fn read_loss_table(path: &Path, spec: &LossTableSpec) -> Result<LossTable, S
             return Err(SdslError::Data {
                 path: t.label().to_string(),
                 message: format!(
-                    "--drop-highest {} would drop all {rows_total} rows",
+                    "drop_highest = {} would drop all {rows_total} rows",
                     spec.drop_highest
                 ),
             });

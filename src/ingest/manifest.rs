@@ -2,7 +2,12 @@
 //! `sdsl refit`. Every error names the manifest file and the line of the
 //! offending key, and says how to fix it.
 
+use crate::derive::nstar_law::LawGrid;
 use crate::error::SdslError;
+use crate::fit::loss::{Objective, StartGrid};
+use crate::ingest::acceptance::MeasureKind;
+use crate::ingest::loss_table::LossTableSpec;
+use crate::law::CostModel;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -111,8 +116,8 @@ pub struct Located<T> {
 pub struct EstimateInput {
     /// The file.
     pub path: Located<PathBuf>,
-    /// Forced kind (logs, tau, tar).
-    pub kind: Option<String>,
+    /// Forced kind (logs, tau, tar); None: recognised from the columns.
+    pub kind: Option<MeasureKind>,
     /// Value column.
     pub value_col: Option<String>,
     /// γ column.
@@ -152,20 +157,12 @@ pub struct Manifest {
     pub registry: Located<PathBuf>,
     /// Loss table.
     pub loss_path: Located<PathBuf>,
-    /// Outlier rule.
-    pub drop_highest: usize,
-    /// Column overrides.
-    pub n_col: Option<String>,
-    /// Column overrides.
-    pub d_col: Option<String>,
-    /// Column overrides.
-    pub loss_col: Option<String>,
-    /// Objective name.
-    pub objective: Located<String>,
-    /// Huber δ.
-    pub delta: f64,
-    /// Start grid spec.
-    pub grid: Located<String>,
+    /// Column choices and the outlier rule of the loss table.
+    pub loss_table: LossTableSpec,
+    /// Objective (with its Huber δ).
+    pub objective: Located<Objective>,
+    /// Start grid.
+    pub grid: Located<StartGrid>,
     /// Loss bootstrap replicates.
     pub loss_bootstrap: Located<usize>,
     /// Published α law (name or file) used when no tables are given.
@@ -176,16 +173,16 @@ pub struct Manifest {
     pub alpha_bootstrap: usize,
     /// Raw measurement files.
     pub estimates: Vec<EstimateInput>,
-    /// Cost model text.
-    pub cost_model: Located<String>,
+    /// Cost model.
+    pub cost_model: Located<CostModel>,
     /// Targets ("all" = None).
     pub targets: Located<Option<Vec<String>>>,
     /// Draft families ("all" = None).
     pub draft_families: Located<Option<Vec<String>>>,
     /// Draws propagated to N*.
     pub draws: Located<usize>,
-    /// N* law grid (m_min, m_max, m_count, d_min, d_max, d_count).
-    pub law_grid: Located<(f64, f64, usize, f64, f64, usize)>,
+    /// N* law grid (validated).
+    pub law_grid: Located<LawGrid>,
     /// The lab section, when present.
     pub lab: Option<LabInput>,
 }
@@ -230,65 +227,58 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
             ),
         }
     })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let loc =
-        |span: std::ops::Range<usize>, key: &str| (line_of(&text, span.start), key.to_string());
-    let err = |line: usize, key: &str, msg: String| SdslError::Data {
-        path: format!("{} line {line} ({key})", path.display()),
-        message: msg,
+    let cx = Cx {
+        text: &text,
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        path,
     };
-    let file = |s: &Spanned<String>, key: &str| -> Result<Located<PathBuf>, SdslError> {
-        let (line, key) = loc(s.span(), key);
-        let p = dir.join(s.get_ref());
-        if !p.is_file() {
-            return Err(err(
-                line,
-                &key,
-                format!(
-                    "file '{}' not found (resolved to {}); paths are relative to the manifest",
-                    s.get_ref(),
-                    p.display()
-                ),
-            ));
-        }
-        Ok(Located {
-            value: p,
-            line,
-            key,
-        })
-    };
-    let registry = file(&raw.registry, "registry")?;
+    let registry = cx.file(&raw.registry, "registry")?;
     let l = &raw.loss;
-    let loss_path = file(&l.path, "loss.path")?;
-    let objective = match &l.objective {
-        Some(o) => {
-            let (line, key) = loc(o.span(), "loss.objective");
-            if !["huber", "huber-mle", "lsq"].contains(&o.get_ref().as_str()) {
-                return Err(err(
-                    line,
-                    &key,
-                    format!(
-                        "'{}' is not an objective; use huber, huber-mle or lsq",
-                        o.get_ref()
-                    ),
-                ));
-            }
-            Located {
-                value: o.get_ref().clone(),
-                line,
-                key,
-            }
-        }
-        None => Located {
-            value: "huber".into(),
-            line: 0,
-            key: "loss.objective".into(),
+    let loss_path = cx.file(&l.path, "loss.path")?;
+    let (objective, grid) = loss_settings(&cx, l)?;
+    let loss_bootstrap = cx.replicates(l.bootstrap.as_ref(), "loss.bootstrap")?;
+    let (alpha_law, alpha_tables, alpha_bootstrap) = alpha_settings(&cx, raw.alpha.as_ref())?;
+    let estimates = estimate_inputs(&cx, &raw.estimates)?;
+    let (cost_model, targets, draft_families, draws, law_grid) =
+        nstar_settings(&cx, raw.nstar.as_ref())?;
+    let lab = lab_input(&cx, raw.lab.as_ref())?;
+    Ok(Manifest {
+        path: path.to_path_buf(),
+        text,
+        seed: raw.seed.map(|s| *s.get_ref()).unwrap_or(0),
+        registry,
+        loss_path,
+        loss_table: LossTableSpec {
+            n_col: l.n_col.clone(),
+            d_col: l.d_col.clone(),
+            loss_col: l.loss_col.clone(),
+            drop_highest: l.drop_highest.unwrap_or(0),
         },
-    };
+        objective,
+        grid,
+        loss_bootstrap,
+        alpha_law,
+        alpha_tables,
+        alpha_bootstrap,
+        estimates,
+        cost_model,
+        targets,
+        draft_families,
+        draws,
+        law_grid,
+        lab,
+    })
+}
+
+/// `[loss]` settings: Huber δ, objective and start grid.
+fn loss_settings(
+    cx: &Cx,
+    l: &RawLoss,
+) -> Result<(Located<Objective>, Located<StartGrid>), SdslError> {
     let delta = match &l.delta {
         Some(d) if !(d.get_ref().is_finite() && *d.get_ref() > 0.0) => {
-            let (line, key) = loc(d.span(), "loss.delta");
-            return Err(err(
+            let (line, key) = cx.loc(d.span(), "loss.delta");
+            return Err(cx.err(
                 line,
                 &key,
                 format!("{} must be a finite number > 0", d.get_ref()),
@@ -297,52 +287,59 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
         Some(d) => *d.get_ref(),
         None => 1e-3,
     };
-    let grid = match &l.grid {
-        Some(g) => {
-            let (line, key) = loc(g.span(), "loss.grid");
-            Located {
-                value: g.get_ref().clone(),
-                line,
-                key,
-            }
+    let objective = match &l.objective {
+        Some(o) => {
+            let (line, key) = cx.loc(o.span(), "loss.objective");
+            let value = match o.get_ref().as_str() {
+                "huber" => Objective::Huber { delta },
+                "huber-mle" => Objective::HuberMle { delta },
+                "lsq" => Objective::Lsq,
+                other => {
+                    return Err(cx.err(
+                        line,
+                        &key,
+                        format!("'{other}' is not an objective; use huber, huber-mle or lsq"),
+                    ));
+                }
+            };
+            Located { value, line, key }
         }
         None => Located {
-            value: "hoffmann".into(),
+            value: Objective::Huber { delta },
+            line: 0,
+            key: "loss.objective".into(),
+        },
+    };
+    let grid = match &l.grid {
+        Some(g) => {
+            let (line, key) = cx.loc(g.span(), "loss.grid");
+            let value = match g.get_ref().as_str() {
+                "hoffmann" => StartGrid::hoffmann(),
+                "init" => StartGrid::hoffmann_init(),
+                spec => StartGrid::parse(spec).map_err(|e| cx.err(line, &key, e.to_string()))?,
+            };
+            Located { value, line, key }
+        }
+        None => Located {
+            value: StartGrid::hoffmann(),
             line: 0,
             key: "loss.grid".into(),
         },
     };
-    // A replicate count: 0 (none) or 2..=100000, 0 when absent.
-    let replicates = |b: Option<&Spanned<usize>>, key: &str| -> Result<Located<usize>, SdslError> {
-        match b {
-            Some(b) => {
-                let (line, key) = loc(b.span(), key);
-                if *b.get_ref() == 1 || *b.get_ref() > 100_000 {
-                    return Err(err(
-                        line,
-                        &key,
-                        format!("{} replicates: use 0 (none) or 2..=100000", b.get_ref()),
-                    ));
-                }
-                Ok(Located {
-                    value: *b.get_ref(),
-                    line,
-                    key,
-                })
-            }
-            None => Ok(Located {
-                value: 0,
-                line: 0,
-                key: key.into(),
-            }),
-        }
-    };
-    let loss_bootstrap = replicates(l.bootstrap.as_ref(), "loss.bootstrap")?;
-    let (alpha_law, alpha_tables, alpha_bootstrap) = match &raw.alpha {
+    Ok((objective, grid))
+}
+
+/// `[alpha]`: the published law, the tables to fit and their bootstrap.
+fn alpha_settings(
+    cx: &Cx,
+    alpha: Option<&RawAlpha>,
+) -> Result<(Located<String>, Vec<Located<PathBuf>>, usize), SdslError> {
+    let raw_alpha = alpha;
+    let out = match raw_alpha {
         Some(a) => {
             let law = match &a.law {
                 Some(s) => {
-                    let (line, key) = loc(s.span(), "alpha.law");
+                    let (line, key) = cx.loc(s.span(), "alpha.law");
                     Located {
                         value: s.get_ref().clone(),
                         line,
@@ -358,7 +355,7 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
             let tables = a
                 .tables
                 .iter()
-                .map(|t| file(t, "alpha.tables"))
+                .map(|t| cx.file(t, "alpha.tables"))
                 .collect::<Result<Vec<_>, _>>()?;
             (law, tables, a.bootstrap.unwrap_or(0))
         }
@@ -372,76 +369,77 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
             0,
         ),
     };
+    Ok(out)
+}
+
+/// `[[estimates]]`: raw-measurement files and their column choices.
+fn estimate_inputs(cx: &Cx, raw: &[RawEstimate]) -> Result<Vec<EstimateInput>, SdslError> {
     let estimates = raw
-        .estimates
         .iter()
         .map(|e| {
+            let path = cx.file(&e.path, "estimates.path")?;
+            let kind = match e.kind.as_deref() {
+                None => None,
+                Some("logs") => Some(MeasureKind::Logs),
+                Some("tau") => Some(MeasureKind::Tau),
+                Some("tar") => Some(MeasureKind::Tar),
+                Some(other) => {
+                    return Err(cx.err(
+                        path.line,
+                        &path.key,
+                        format!("kind '{other}': use logs, tau or tar"),
+                    ));
+                }
+            };
             Ok(EstimateInput {
-                path: file(&e.path, "estimates.path")?,
-                kind: e.kind.clone(),
+                path,
+                kind,
                 value_col: e.value_col.clone(),
                 gamma_col: e.gamma_col.clone(),
             })
         })
         .collect::<Result<Vec<_>, SdslError>>()?;
-    let ns = raw.nstar.as_ref();
+    Ok(estimates)
+}
+
+/// `[nstar]`: cost model, selections, draws and the N* law grid.
+#[allow(clippy::type_complexity)]
+fn nstar_settings(
+    cx: &Cx,
+    ns: Option<&RawNstar>,
+) -> Result<
+    (
+        Located<CostModel>,
+        Located<Option<Vec<String>>>,
+        Located<Option<Vec<String>>>,
+        Located<usize>,
+        Located<LawGrid>,
+    ),
+    SdslError,
+> {
     let cost_model = match ns.and_then(|n| n.cost_model.as_ref()) {
         Some(c) => {
-            let (line, key) = loc(c.span(), "nstar.cost_model");
-            c.get_ref()
-                .parse::<crate::law::CostModel>()
-                .map_err(|e| err(line, &key, e.to_string()))?;
-            Located {
-                value: c.get_ref().clone(),
-                line,
-                key,
-            }
+            let (line, key) = cx.loc(c.span(), "nstar.cost_model");
+            let value = c
+                .get_ref()
+                .parse::<CostModel>()
+                .map_err(|e| cx.err(line, &key, e.to_string()))?;
+            Located { value, line, key }
         }
         None => Located {
-            value: "params".into(),
+            value: CostModel::Params,
             line: 0,
             key: "nstar.cost_model".into(),
         },
     };
-    let selection = |s: Option<&Spanned<Selection>>,
-                     key: &str|
-     -> Result<Located<Option<Vec<String>>>, SdslError> {
-        match s {
-            None => Ok(Located {
-                value: None,
-                line: 0,
-                key: key.into(),
-            }),
-            Some(sp) => {
-                let (line, key) = loc(sp.span(), key);
-                match sp.get_ref() {
-                    Selection::All(a) if a == "all" => Ok(Located {
-                        value: None,
-                        line,
-                        key,
-                    }),
-                    Selection::All(a) => Err(err(
-                        line,
-                        &key,
-                        format!("'{a}': give \"all\" or a list of names"),
-                    )),
-                    Selection::Names(v) => Ok(Located {
-                        value: Some(v.clone()),
-                        line,
-                        key,
-                    }),
-                }
-            }
-        }
-    };
-    let targets = selection(ns.and_then(|n| n.targets.as_ref()), "nstar.targets")?;
-    let draft_families = selection(
+    let targets = cx.selection(ns.and_then(|n| n.targets.as_ref()), "nstar.targets")?;
+    let draft_families = cx.selection(
         ns.and_then(|n| n.draft_families.as_ref()),
         "nstar.draft_families",
     )?;
     let draws = match ns.and_then(|n| n.draws.as_ref()) {
         Some(d) => {
-            let (line, key) = loc(d.span(), "nstar.draws");
+            let (line, key) = cx.loc(d.span(), "nstar.draws");
             Located {
                 value: *d.get_ref(),
                 line,
@@ -456,28 +454,39 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
     };
     let law_grid = match ns.and_then(|n| n.law_grid.as_ref()) {
         Some(g) => {
-            let (line, key) = loc(g.span(), "nstar.law_grid");
+            let (line, key) = cx.loc(g.span(), "nstar.law_grid");
             let r = g.get_ref();
-            Located {
-                value: (r.m_min, r.m_max, r.m_count, r.d_min, r.d_max, r.d_count),
-                line,
-                key,
+            let value = LawGrid {
+                m_min: r.m_min,
+                m_max: r.m_max,
+                n_m: r.m_count,
+                d_min: r.d_min,
+                d_max: r.d_max,
+                n_d: r.d_count,
             }
+            .validated()
+            .map_err(|e| cx.err(line, &key, e.to_string()))?;
+            Located { value, line, key }
         }
         None => Located {
-            value: (1e10, 1.2e11, 12, 1e11, 1e14, 7),
+            value: LawGrid::default(),
             line: 0,
             key: "nstar.law_grid".into(),
         },
     };
-    let lab = match &raw.lab {
+    Ok((cost_model, targets, draft_families, draws, law_grid))
+}
+
+/// `[lab]`: the sdsl-lab tables.
+fn lab_input(cx: &Cx, raw_lab: Option<&RawLab>) -> Result<Option<LabInput>, SdslError> {
+    let lab = match raw_lab {
         None => None,
         Some(l) => {
             let temperature = match &l.temperature {
                 Some(t) => {
-                    let (line, key) = loc(t.span(), "lab.temperature");
+                    let (line, key) = cx.loc(t.span(), "lab.temperature");
                     if !(t.get_ref().is_finite() && *t.get_ref() >= 0.0) {
-                        return Err(err(
+                        return Err(cx.err(
                             line,
                             &key,
                             format!(
@@ -498,41 +507,127 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
                     key: "lab.temperature".into(),
                 },
             };
-            let loss_bootstrap = replicates(l.loss_bootstrap.as_ref(), "lab.loss_bootstrap")?;
+            let loss_bootstrap = cx.replicates(l.loss_bootstrap.as_ref(), "lab.loss_bootstrap")?;
             Some(LabInput {
-                loss: file(&l.loss, "lab.loss")?,
-                acceptance: file(&l.acceptance, "lab.acceptance")?,
-                logs: file(&l.logs, "lab.logs")?,
-                speculative: file(&l.speculative, "lab.speculative")?,
+                loss: cx.file(&l.loss, "lab.loss")?,
+                acceptance: cx.file(&l.acceptance, "lab.acceptance")?,
+                logs: cx.file(&l.logs, "lab.logs")?,
+                speculative: cx.file(&l.speculative, "lab.speculative")?,
                 temperature,
                 loss_bootstrap,
                 alpha_bootstrap: l.alpha_bootstrap.unwrap_or(0),
             })
         }
     };
-    Ok(Manifest {
-        path: path.to_path_buf(),
-        text,
-        seed: raw.seed.map(|s| *s.get_ref()).unwrap_or(0),
-        registry,
-        loss_path,
-        drop_highest: l.drop_highest.unwrap_or(0),
-        n_col: l.n_col.clone(),
-        d_col: l.d_col.clone(),
-        loss_col: l.loss_col.clone(),
-        objective,
-        delta,
-        grid,
-        loss_bootstrap,
-        alpha_law,
-        alpha_tables,
-        alpha_bootstrap,
-        estimates,
-        cost_model,
-        targets,
-        draft_families,
-        draws,
-        law_grid,
-        lab,
-    })
+    Ok(lab)
+}
+
+/// Where manifest values come from: its text (for line numbers), folder
+/// (for relative paths) and path (for messages).
+struct Cx<'a> {
+    text: &'a str,
+    dir: PathBuf,
+    path: &'a Path,
+}
+
+impl Cx<'_> {
+    /// The 1-based line of a span and the key, for messages.
+    fn loc(&self, span: std::ops::Range<usize>, key: &str) -> (usize, String) {
+        (line_of(self.text, span.start), key.to_string())
+    }
+
+    /// An error at a manifest line.
+    fn err(&self, line: usize, key: &str, msg: String) -> SdslError {
+        SdslError::Data {
+            path: format!("{} line {line} ({key})", self.path.display()),
+            message: msg,
+        }
+    }
+
+    /// A path relative to the manifest that must name an existing file.
+    fn file(&self, s: &Spanned<String>, key: &str) -> Result<Located<PathBuf>, SdslError> {
+        let (line, key) = self.loc(s.span(), key);
+        let p = self.dir.join(s.get_ref());
+        if !p.is_file() {
+            return Err(self.err(
+                line,
+                &key,
+                format!(
+                    "file '{}' not found (resolved to {}); paths are relative to the manifest",
+                    s.get_ref(),
+                    p.display()
+                ),
+            ));
+        }
+        Ok(Located {
+            value: p,
+            line,
+            key,
+        })
+    }
+
+    /// A replicate count: 0 (none) or 2..=100000, 0 when absent.
+    fn replicates(
+        &self,
+        b: Option<&Spanned<usize>>,
+        key: &str,
+    ) -> Result<Located<usize>, SdslError> {
+        match b {
+            Some(b) => {
+                let (line, key) = self.loc(b.span(), key);
+                if *b.get_ref() == 1 || *b.get_ref() > 100_000 {
+                    return Err(self.err(
+                        line,
+                        &key,
+                        format!("{} replicates: use 0 (none) or 2..=100000", b.get_ref()),
+                    ));
+                }
+                Ok(Located {
+                    value: *b.get_ref(),
+                    line,
+                    key,
+                })
+            }
+            None => Ok(Located {
+                value: 0,
+                line: 0,
+                key: key.into(),
+            }),
+        }
+    }
+
+    /// "all" (None) or a list of names.
+    fn selection(
+        &self,
+        s: Option<&Spanned<Selection>>,
+        key: &str,
+    ) -> Result<Located<Option<Vec<String>>>, SdslError> {
+        match s {
+            None => Ok(Located {
+                value: None,
+                line: 0,
+                key: key.into(),
+            }),
+            Some(sp) => {
+                let (line, key) = self.loc(sp.span(), key);
+                match sp.get_ref() {
+                    Selection::All(a) if a == "all" => Ok(Located {
+                        value: None,
+                        line,
+                        key,
+                    }),
+                    Selection::All(a) => Err(self.err(
+                        line,
+                        &key,
+                        format!("'{a}': give \"all\" or a list of names"),
+                    )),
+                    Selection::Names(v) => Ok(Located {
+                        value: Some(v.clone()),
+                        line,
+                        key,
+                    }),
+                }
+            }
+        }
+    }
 }

@@ -1,8 +1,24 @@
 //! The only module that knows file formats, column names and polars.
 
 pub mod acceptance;
+pub mod columns;
 pub mod laws;
 pub mod loss_table;
+#[cfg(feature = "io")]
 pub mod manifest;
 pub mod registry;
+#[cfg(feature = "io")]
 pub mod table;
+
+pub use hash::sha256_hex;
+
+mod hash {
+    /// Lower-case hex SHA-256 of `bytes` (input provenance in reports).
+    pub fn sha256_hex(bytes: &[u8]) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}

@@ -2,6 +2,7 @@
 //! pre-training tokens, source. The bundled file is embedded in the binary;
 //! `--registry FILE` reads another of the same shape.
 
+#[cfg(feature = "io")]
 use super::table::Table;
 use crate::error::SdslError;
 use serde::Serialize;
@@ -46,6 +47,9 @@ pub struct Registry {
     pub path: String,
     /// The models.
     pub models: Vec<Model>,
+    /// SHA-256 of the file's bytes (provenance in reports).
+    #[serde(skip)]
+    pub sha256: String,
 }
 
 /// A draft family: its members and their common pre-training tokens.
@@ -61,6 +65,7 @@ pub struct DraftFamily {
 
 impl Registry {
     /// The registry bundled with the binary.
+    #[cfg(feature = "io")]
     pub fn bundled() -> Result<Registry, SdslError> {
         Registry::from_table(&Table::from_csv_bytes(
             BUNDLED_PATH,
@@ -69,10 +74,12 @@ impl Registry {
     }
 
     /// Reads a registry file (CSV or Parquet).
+    #[cfg(feature = "io")]
     pub fn read(path: &Path) -> Result<Registry, SdslError> {
         Registry::from_table(&Table::read(path)?)
     }
 
+    #[cfg(feature = "io")]
     fn from_table(t: &Table) -> Result<Registry, SdslError> {
         let names = t.str_column("name")?;
         let families = t.str_column("family")?;
@@ -126,6 +133,7 @@ impl Registry {
         Ok(Registry {
             path: t.label().to_string(),
             models,
+            sha256: t.sha256().to_string(),
         })
     }
 
@@ -182,7 +190,7 @@ impl Registry {
             return Err(SdslError::Data {
                 path: self.path.clone(),
                 message: format!(
-                    "draft family '{fam}' mixes pre-training token counts ({} has {:e}, {} has {:e}); give --draft-tokens explicitly or fix the registry",
+                    "draft family '{fam}' mixes pre-training token counts ({} has {:e}, {} has {:e}); give the draft tokens explicitly or fix the registry",
                     drafts[0].name, tokens, odd.name, odd.tokens
                 ),
             });

@@ -1,10 +1,11 @@
 //! `report.md`: the refit as a paper appendix. Pure: `render(&Report)`.
 
+use super::lab_model::LabSection;
 use super::model::Report;
 use std::fmt::Write;
 
 fn si(v: f64) -> String {
-    crate::cli::si(v)
+    super::si(v)
 }
 
 fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
@@ -34,6 +35,26 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
         );
     }
 
+    loss_section(w, r);
+    alpha_section(w, r);
+    estimates_section(w, r);
+    nstar_section(w, r);
+    if let Some(lab) = &r.lab {
+        render_lab(w, lab);
+    }
+
+    let _ = writeln!(w, "\n## Warnings\n");
+    if r.warnings.is_empty() {
+        let _ = writeln!(w, "None.");
+    }
+    for x in &r.warnings {
+        let _ = writeln!(w, "- {x}");
+    }
+    s
+}
+
+/// The loss-law section: fitted constants next to Besiroglu et al., derived quantities, bootstrap.
+fn loss_section(w: &mut String, r: &Report) {
     // Loss law
     let l = &r.loss;
     let _ = writeln!(w, "\n## Loss law L(N, D) = E + A/N^α + B/D^β\n");
@@ -100,7 +121,10 @@ the best start stopped with: {}.\n",
         w,
         "\n![loss-law fit](figures/loss_fit.png)\n\n![bootstrap distributions](figures/loss_bootstrap.png)"
     );
+}
 
+/// The acceptance-law section: published or fitted, with its per-target and cross-validated fits.
+fn alpha_section(w: &mut String, r: &Report) {
     // Acceptance law
     let a = &r.alpha;
     let _ = writeln!(
@@ -205,7 +229,10 @@ in the manifest.",
         w,
         "\n![alpha versus draft perplexity](figures/alpha_vs_ppl.png)"
     );
+}
 
+/// α estimated from raw measurements, per file.
+fn estimates_section(w: &mut String, r: &Report) {
     // Estimates
     if !r.estimates.is_empty() {
         let _ = writeln!(w, "\n## Acceptance rates from raw measurements\n");
@@ -241,7 +268,10 @@ in the manifest.",
             }
         }
     }
+}
 
+/// The N* table with its intervals and the N* linear law.
+fn nstar_section(w: &mut String, r: &Report) {
     // N*
     let n = &r.nstar;
     let _ = writeln!(w, "\n## N*: the throughput-optimal draft size\n");
@@ -340,19 +370,6 @@ fitted by OLS N* = μ·M + M0:\n",
         w,
         "\n![speed-up versus draft size](figures/speedup_vs_n.png)\n\n![N* versus M](figures/nstar_vs_m.png)"
     );
-
-    if let Some(lab) = &r.lab {
-        render_lab(w, lab);
-    }
-
-    let _ = writeln!(w, "\n## Warnings\n");
-    if r.warnings.is_empty() {
-        let _ = writeln!(w, "None.");
-    }
-    for x in &r.warnings {
-        let _ = writeln!(w, "- {x}");
-    }
-    s
 }
 
 fn ci(v: Option<[f64; 2]>, digits: usize) -> String {
@@ -380,7 +397,7 @@ fn num(v: f64) -> String {
     }
 }
 
-fn render_lab(w: &mut String, lab: &crate::cli::refit_lab::LabSection) {
+fn render_lab(w: &mut String, lab: &LabSection) {
     let _ = writeln!(
         w,
         "\n## Lab: a miniature SDSL experiment on CPU (sdsl-lab)\n"
@@ -411,6 +428,14 @@ one target pass verifies γ + 1 tokens, tokens per FLOP = S/(2M).\n",
             r.loss.exp()
         );
     }
+    lab_loss(w, lab);
+    lab_alpha(w, lab);
+    lab_estimator(w, lab);
+    lab_nstar(w, lab);
+}
+
+/// The lab loss law with its bootstrap.
+fn lab_loss(w: &mut String, lab: &LabSection) {
     let l = &lab.loss;
     let _ = writeln!(w, "\n### Loss law on the ladder\n");
     let _ = writeln!(
@@ -453,7 +478,10 @@ interpolator of the ladder, not a claim about byte-level models at other scales.
         );
     }
     let _ = writeln!(w, "\n![lab loss fit](figures/lab_loss_fit.png)");
+}
 
+/// The lab acceptance law: per-target, global, forms, other temperatures.
+fn lab_alpha(w: &mut String, lab: &LabSection) {
     let a = &lab.alpha;
     let g = &a.global.fit;
     let _ = writeln!(
@@ -531,7 +559,10 @@ interpolator of the ladder, not a claim about byte-level models at other scales.
         w,
         "\n![lab alpha versus draft ppl](figures/lab_alpha_vs_ppl.png)\n\n![lab predicted versus measured alpha](figures/lab_alpha_predicted.png)"
     );
+}
 
+/// The acceptance estimator checked on real speculative sampling.
+fn lab_estimator(w: &mut String, lab: &LabSection) {
     let e = &lab.estimator;
     let _ = writeln!(
         w,
@@ -585,7 +616,10 @@ measured on a fixed corpus is from acceptance in generation.\n"
             yes_no(r.covered_heldout)
         );
     }
+}
 
+/// The lab N* from the ladder's laws versus the best measured draft.
+fn lab_nstar(w: &mut String, lab: &LabSection) {
     let _ = writeln!(
         w,
         "\n### N* from the ladder's laws versus the best measured draft\n"

@@ -1,8 +1,13 @@
 //! Writing results. Renderers are pure; [`write_atomic`] does the I/O.
 
+pub mod csv_out;
+#[cfg(feature = "plots")]
 pub mod figures;
+pub mod lab_model;
 pub mod markdown;
 pub mod model;
+#[cfg(feature = "plots")]
+pub mod write;
 
 use crate::error::SdslError;
 use std::io::Write;
@@ -32,4 +37,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SdslError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io)
+}
+
+/// Formats a count of parameters or tokens compactly (e.g. 117.3M, 12.85B).
+pub fn si(v: f64) -> String {
+    let a = v.abs();
+    let (d, s) = if a >= 1e12 {
+        (1e12, "T")
+    } else if a >= 1e9 {
+        (1e9, "B")
+    } else if a >= 1e6 {
+        (1e6, "M")
+    } else if a >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
+    let digits = format!("{:.4}", v / d);
+    let digits = if digits.contains('.') {
+        digits.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &digits
+    };
+    format!("{digits}{s}")
 }

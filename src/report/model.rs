@@ -2,12 +2,12 @@
 //! `report.md`). Full f64 precision; numbers are formatted only in Markdown
 //! and figures. `SCHEMA_VERSION` changes whenever a field changes meaning.
 
-use crate::cli::alpha_estimate::EstimateRow;
-use crate::cli::fit_alpha::FitAlphaOut;
-use crate::cli::fit_loss::FitLossOut;
 use crate::derive::nstar::CellOutcome;
 use crate::derive::nstar_law::{GridPoint, LawGrid};
 use crate::derive::uncertainty::DrawInterval;
+use crate::fit::alpha_analysis::FitAlphaOut;
+use crate::fit::estimate::EstimateRow;
+use crate::fit::loss_record::FitLossOut;
 use crate::law::{AlphaLaw, LossLaw};
 use serde::Serialize;
 
@@ -36,7 +36,7 @@ pub struct Report {
     /// The lab section (`[lab]` of the manifest): the sdsl-lab ladder's own
     /// laws and measurements; absent without a `[lab]` section.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lab: Option<crate::cli::refit_lab::LabSection>,
+    pub lab: Option<super::lab_model::LabSection>,
     /// Every warning of every stage.
     pub warnings: Vec<String>,
     /// Data behind the figures (not serialised).

@@ -13,188 +13,24 @@
 //! the non-embedding parameters, and verifying γ + 1 tokens costs one target
 //! pass; tokens per FLOP = S/(2M), so c = N_draft/N_target.
 
-use super::alpha_estimate::{EstimateRow, estimate};
-use super::fit_alpha::{FitAlphaOut, analyse};
-use super::fit_loss::{FitLossOut, fit_record};
+use super::{Ledger, Progress, RefitConfig};
 use crate::derive::nstar::{N_MIN, NStarSetup};
+use crate::error::SdslError;
+use crate::fit::alpha_analysis::{FitAlphaOut, analyse};
+use crate::fit::estimate::{EstimateRow, estimate};
 use crate::fit::loss::{Constraints, LossFitSpec, Objective, SolverSettings, StartGrid};
+use crate::fit::loss_record::fit_record;
 use crate::ingest::acceptance::{
-    AcceptTable, DEFAULT_GROUP_COLS, MeasureKind, MeasureSpec, read_accept_table, read_measurements,
+    AcceptTable, DEFAULT_GROUP_COLS, MeasureKind, MeasureSpec, measurements_from, read_accept_table,
 };
-use crate::ingest::loss_table::{LossTableSpec, read_loss_table};
-use crate::ingest::manifest::{LabInput, Manifest};
+use crate::ingest::columns as col;
+use crate::ingest::loss_table::{LossTableSpec, loss_table_from};
+use crate::ingest::manifest::LabInput;
 use crate::ingest::table::Table;
 use crate::law::throughput;
 use crate::law::{AlphaLaw, CostModel};
+pub use crate::report::lab_model::*;
 use crate::report::model::{FigureData, InputRef, SpeedupCurve};
-use anyhow::Context;
-use serde::Serialize;
-
-/// One checkpoint of the ladder.
-#[derive(Debug, Clone, Serialize)]
-pub struct LadderRow {
-    /// Checkpoint name (e.g. `L4-W128-D5M`).
-    pub model: String,
-    /// Non-embedding parameters.
-    pub n: f64,
-    /// All parameters.
-    pub n_total: f64,
-    /// Training tokens.
-    pub d: f64,
-    /// Passes over the training split.
-    pub epochs: f64,
-    /// Held-out cross-entropy, nats per byte.
-    pub loss: f64,
-}
-
-/// The acceptance law at another temperature (reported, not used for N*).
-#[derive(Debug, Serialize)]
-pub struct OtherTemperature {
-    /// Temperature of the rows.
-    pub temperature: String,
-    /// The analysis.
-    pub fit: FitAlphaOut,
-}
-
-/// Is α affine in draft perplexity at this scale?
-#[derive(Debug, Clone, Serialize)]
-pub struct AffineVerdict {
-    /// R² of the global affine law.
-    pub r2_global: f64,
-    /// Smallest and largest per-target R².
-    pub r2_per_target_range: [f64; 2],
-    /// Leave-one-target-out RMSE of α of the affine law (null with one target).
-    pub loto_rmse: Option<f64>,
-    /// Cross-validated RMSE of the affine form and of the best form.
-    pub affine_cv_rmse: f64,
-    /// Best form by cross-validated RMSE.
-    pub best_form: String,
-    /// Its cross-validated RMSE.
-    pub best_cv_rmse: f64,
-    /// One sentence.
-    pub summary: String,
-}
-
-/// One row of the estimator check.
-#[derive(Debug, Clone, Serialize)]
-pub struct EstimatorRow {
-    /// Draft checkpoint.
-    pub draft: String,
-    /// Target checkpoint.
-    pub target: String,
-    /// γ (null: all γ pooled).
-    pub gamma: Option<f64>,
-    /// Iterations behind the MLE.
-    pub iterations: usize,
-    /// MLE of α from the accepted counts.
-    pub mle: f64,
-    /// Its likelihood-ratio 95% interval.
-    pub ci95: Option<[f64; 2]>,
-    /// Σ min(p, q) on the sampler's own contexts (the positions the target tested).
-    pub summin_sampler: Option<f64>,
-    /// Σ min(p, q) on the held-out text.
-    pub summin_heldout: Option<f64>,
-    /// Whether the sampler-context Σ min lies in the interval.
-    pub covered_sampler: Option<bool>,
-    /// Whether the held-out Σ min lies in the interval.
-    pub covered_heldout: Option<bool>,
-}
-
-/// MLE from logs versus Σ min.
-#[derive(Debug, Clone, Serialize)]
-pub struct EstimatorCheck {
-    /// One row per pair, γ pooled (the criterion of the lab issue).
-    pub pairs: Vec<EstimatorRow>,
-    /// One row per (pair, γ).
-    pub per_gamma: Vec<EstimatorRow>,
-    /// Share of pairs whose interval covers the sampler-context Σ min.
-    pub share_covered_sampler: f64,
-    /// Share of pairs whose interval covers the held-out Σ min.
-    pub share_covered_heldout: f64,
-    /// Same at the (pair, γ) level.
-    pub share_covered_sampler_per_gamma: f64,
-}
-
-/// A measured draft with the SDSL throughput it implies.
-#[derive(Debug, Clone, Serialize)]
-pub struct MeasuredDraft {
-    /// Draft checkpoint.
-    pub draft: String,
-    /// Non-embedding parameters.
-    pub n: f64,
-    /// Measured α (held-out Σ min at the fitted temperature).
-    pub alpha: f64,
-    /// Best integer γ (0: no γ helps).
-    pub gamma_int: u64,
-    /// S at that γ.
-    pub speedup: f64,
-    /// Tokens per FLOP ×1e9 (S/(2M)).
-    pub tokens_per_gflop: f64,
-}
-
-/// The best (draft, γ) of the real sampler by emitted tokens per FLOP.
-#[derive(Debug, Clone, Serialize)]
-pub struct SampledBest {
-    /// Draft checkpoint.
-    pub draft: String,
-    /// Lookahead.
-    pub gamma: f64,
-    /// Emitted tokens per FLOP ×1e9 (FLOPs counted, 2·N per token per pass).
-    pub tokens_per_gflop: f64,
-}
-
-/// N* of one lab target.
-#[derive(Debug, Clone, Serialize)]
-pub struct LabNstar {
-    /// Target checkpoint.
-    pub target: String,
-    /// Its non-embedding parameters M.
-    pub m: f64,
-    /// Tokens of the target and of the drafts considered.
-    pub tokens: f64,
-    /// N* from the lab laws (null with the reason when there is none).
-    pub n_star: Option<f64>,
-    /// Why there is none.
-    pub n_star_error: Option<String>,
-    /// α, best integer γ and tokens per GFLOP at N* (law).
-    pub law_alpha: Option<f64>,
-    /// Best integer γ at N*.
-    pub law_gamma_int: Option<u64>,
-    /// Tokens per FLOP ×1e9 at N* (integer γ).
-    pub law_tokens_per_gflop: Option<f64>,
-    /// Every measured draft trained on the same tokens, best first.
-    pub measured: Vec<MeasuredDraft>,
-    /// Best of the real sampler runs for this target, if any.
-    pub sampled_best: Option<SampledBest>,
-}
-
-/// The lab section of the report.
-#[derive(Debug, Serialize)]
-pub struct LabSection {
-    /// What feeds what.
-    pub note: String,
-    /// The checkpoints.
-    pub ladder: Vec<LadderRow>,
-    /// Loss-law fit on the ladder.
-    pub loss: FitLossOut,
-    /// Temperature of the acceptance rows fitted.
-    pub temperature: f64,
-    /// Acceptance-law analysis at that temperature.
-    pub alpha: FitAlphaOut,
-    /// The fitted global law used for the lab N*.
-    pub alpha_law: AlphaLaw,
-    /// The same analysis at the table's other temperatures.
-    pub other_temperatures: Vec<OtherTemperature>,
-    /// Is α affine in draft perplexity here?
-    pub affine: AffineVerdict,
-    /// MLE from logs versus Σ min.
-    pub estimator: EstimatorCheck,
-    /// N* from the lab's laws versus the best measured draft.
-    pub nstar: Vec<LabNstar>,
-    /// Figure data (not serialised).
-    #[serde(skip)]
-    pub figures: FigureData,
-}
 
 fn input(role: &'static str, path: &str, sha: &str, rows: usize) -> InputRef {
     InputRef {
@@ -205,9 +41,9 @@ fn input(role: &'static str, path: &str, sha: &str, rows: usize) -> InputRef {
     }
 }
 
-fn ladder(t: &Table) -> anyhow::Result<Vec<LadderRow>> {
-    let model = t.str_column("model")?;
-    let cols = ["N", "N_total", "D", "epochs", "loss"].map(|c| t.f64_column(c));
+fn ladder(t: &Table) -> Result<Vec<LadderRow>, SdslError> {
+    let model = t.str_column(col::MODEL)?;
+    let cols = [col::N, col::N_TOTAL, col::D, col::EPOCHS, col::LOSS].map(|c| t.f64_column(c));
     let [n, nt, d, ep, l] = cols;
     let (n, nt, d, ep, l) = (n?, nt?, d?, ep?, l?);
     Ok((0..t.height())
@@ -272,13 +108,13 @@ struct SpecRow {
     tokens_per_gflop: f64,
 }
 
-fn spec_rows(t: &Table) -> anyhow::Result<Vec<SpecRow>> {
-    let (d, tg) = (t.str_column("draft")?, t.str_column("target")?);
+fn spec_rows(t: &Table) -> Result<Vec<SpecRow>, SdslError> {
+    let (d, tg) = (t.str_column(col::DRAFT)?, t.str_column(col::TARGET)?);
     let (g, te, s, tp) = (
-        t.f64_column("gamma")?,
-        t.f64_column("tested")?,
-        t.f64_column("alpha_summin_tested")?,
-        t.f64_column("tokens_per_gflop")?,
+        t.f64_column(col::GAMMA)?,
+        t.f64_column(col::TESTED)?,
+        t.f64_column(col::ALPHA_SUMMIN_TESTED)?,
+        t.f64_column(col::TOKENS_PER_GFLOP)?,
     );
     Ok((0..t.height())
         .map(|i| SpecRow {
@@ -337,7 +173,7 @@ fn estimator_check(
     t1: &AcceptTable,
     spec: &[SpecRow],
     inputs: &mut Vec<InputRef>,
-) -> anyhow::Result<(EstimatorCheck, Vec<String>)> {
+) -> Result<(EstimatorCheck, Vec<String>), SdslError> {
     let loc = &lab.logs;
     let mut warnings = Vec::new();
     let base = MeasureSpec {
@@ -346,7 +182,8 @@ fn estimator_check(
         value_col: None,
         group_cols: None,
     };
-    let meas = read_measurements(&loc.value, &base)?;
+    let logs = Table::read(&loc.value)?;
+    let meas = measurements_from(&logs, &base)?;
     inputs.push(input(
         "lab logs",
         &meas.path,
@@ -354,15 +191,14 @@ fn estimator_check(
         meas.gamma.len(),
     ));
     let pooled = estimate(&meas);
-    let header = Table::read(&loc.value)?;
     let with_gamma: Vec<String> = DEFAULT_GROUP_COLS
         .iter()
-        .chain(&["gamma"])
-        .filter(|c| header.has(c))
+        .chain(&[col::GAMMA])
+        .filter(|c| logs.has(c))
         .map(|s| s.to_string())
         .collect();
-    let per = estimate(&read_measurements(
-        &loc.value,
+    let per = estimate(&measurements_from(
+        &logs,
         &MeasureSpec {
             group_cols: Some(with_gamma),
             ..base
@@ -409,20 +245,22 @@ fn estimator_check(
     Ok((check, warnings))
 }
 
-/// Builds the lab section; `inputs` and `warnings` of the report are extended.
-pub fn build_lab(
-    m: &Manifest,
+/// Stage 6: the lab section from the manifest's `[lab]` tables; the
+/// report's inputs and warnings (in `ledger`) are extended.
+pub fn lab_stage(
+    m: &RefitConfig,
     lab: &LabInput,
     seed: u64,
-    global: &super::Global,
-    inputs: &mut Vec<InputRef>,
-    warnings: &mut Vec<String>,
-) -> anyhow::Result<LabSection> {
+    progress: &dyn Progress,
+    ledger: &mut Ledger,
+) -> Result<LabSection, SdslError> {
+    let inputs = &mut ledger.inputs;
+    let warnings = &mut ledger.warnings;
     // Loss law on the ladder.
     let lt = Table::read(&lab.loss.value).map_err(|e| m.at(&lab.loss, e))?;
     let ladder = ladder(&lt).map_err(|e| m.at(&lab.loss, e))?;
-    let table = read_loss_table(
-        &lab.loss.value,
+    let table = loss_table_from(
+        &lt,
         &LossTableSpec {
             n_col: None,
             d_col: None,
@@ -444,15 +282,15 @@ pub fn build_lab(
         settings: SolverSettings::default(),
     }
     .validated()?;
-    let data = super::refit::loss_data(m, &lab.loss, &table, &spec)?;
-    let fit = super::refit::fit_with_progress(&data, &spec, global, "lab loss fit")?;
-    let boot = super::refit::bootstrap_with_progress(
+    let data = super::loss_data(m, &lab.loss, &table, &spec)?;
+    let fit = super::fit_loss(&data, &spec, progress, "lab loss fit")?;
+    let boot = super::bootstrap(
         &data,
         &spec,
         &fit,
         lab.loss_bootstrap.value,
         seed,
-        global,
+        progress,
         "lab bootstrap",
     )?;
     let loss = fit_record(&table, 0, &fit, boot.as_ref());
@@ -473,27 +311,13 @@ pub fn build_lab(
         .map_err(|e| m.at(&lab.temperature, e))?;
     let (alpha, model) = analyse(&chosen, lab.alpha_bootstrap, seed)?;
     warnings.extend(alpha.warnings.iter().map(|w| format!("lab alpha fit: {w}")));
-    let est = model.fit.estimates();
-    let alpha_law = if model.uses_y {
-        AlphaLaw {
-            a: est[0],
-            b: est[1],
-            c: est[2],
-        }
-    } else {
-        AlphaLaw {
-            a: est[0],
-            b: 0.0,
-            c: est[1],
-        }
-    };
+    let alpha_law = model.alpha_law();
     let mut other_temperatures = Vec::new();
     for temp in full.temperatures() {
         let v: f64 = temp.trim().parse().unwrap_or(f64::NAN);
         if v != t {
             match full
                 .at_temperature(v)
-                .map_err(anyhow::Error::from)
                 .and_then(|sub| analyse(&sub, 0, seed))
             {
                 Ok((fit, _)) => other_temperatures.push(OtherTemperature {
@@ -515,11 +339,49 @@ pub fn build_lab(
     let t1 = full
         .at_temperature(1.0)
         .map_err(|e| m.at(&lab.acceptance, e))?;
-    let (estimator, w) = estimator_check(lab, &t1, &spec_rows, inputs)
-        .map_err(|e| anyhow::anyhow!(m.at(&lab.logs, e)))?;
+    let (estimator, w) =
+        estimator_check(lab, &t1, &spec_rows, inputs).map_err(|e| m.at(&lab.logs, e))?;
     warnings.extend(w);
 
     // N* from the lab laws versus measured drafts.
+    let mut figures = super::loss_figures(&table, &law, boot.as_ref());
+    let nstar = lab_nstar(
+        &chosen,
+        &ladder,
+        &law,
+        &alpha_law,
+        &spec_rows,
+        &mut figures,
+        warnings,
+    )?;
+    super::measured_alpha_figures(&mut figures, &alpha, &chosen, &alpha_law);
+    Ok(LabSection {
+        note: "byte-level GPTs trained on tinyshakespeare by sdsl-lab (datasets/lab/); these laws feed only this section, never the main N* table".into(),
+        ladder,
+        loss,
+        temperature: t,
+        alpha,
+        alpha_law,
+        other_temperatures,
+        affine,
+        estimator,
+        nstar,
+        figures,
+    })
+}
+
+/// N* from the lab laws for every target of the fitted rows, next to the
+/// measured drafts ranked by tokens per FLOP and the sampler's best run;
+/// adds each target's S*(N) curve to `figures`.
+fn lab_nstar(
+    chosen: &AcceptTable,
+    ladder: &[LadderRow],
+    law: &crate::law::LossLaw,
+    alpha_law: &AlphaLaw,
+    spec_rows: &[SpecRow],
+    figures: &mut FigureData,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<LabNstar>, SdslError> {
     let tokens_of = |name: &str| ladder.iter().find(|r| r.model == name).map(|r| r.d);
     let mut targets: Vec<String> = Vec::new();
     for r in &chosen.rows {
@@ -528,14 +390,16 @@ pub fn build_lab(
         }
     }
     let mut nstar = Vec::new();
-    let mut figures = super::refit::loss_figures(&table, &law, boot.as_ref());
     for tg in &targets {
         let rows: Vec<_> = chosen.rows.iter().filter(|r| &r.target == tg).collect();
-        let mparams = rows[0]
-            .target_params
-            .with_context(|| format!("{}: target_params is needed for the lab N*", chosen.path))?;
-        let dt = tokens_of(tg)
-            .with_context(|| format!("{}: target {tg} is not in the loss table", chosen.path))?;
+        let mparams = rows[0].target_params.ok_or_else(|| SdslError::Data {
+            path: chosen.path.clone(),
+            message: "target_params is needed for the lab N*".into(),
+        })?;
+        let dt = tokens_of(tg).ok_or_else(|| SdslError::Data {
+            path: chosen.path.clone(),
+            message: format!("target {tg} is not in the loss table"),
+        })?;
         let setup = NStarSetup {
             target_params: mparams,
             target_tokens: dt,
@@ -601,38 +465,11 @@ pub fn build_lab(
         if sol.is_err() && setup.clone().validated().is_err() {
             continue;
         }
-        let curve: Vec<(f64, f64)> = (0..=160)
-            .map(|k| {
-                let n = (N_MIN.ln() + (mparams.ln() - N_MIN.ln()) * k as f64 / 160.0).exp();
-                let e = setup.evaluate(n);
-                (
-                    n,
-                    if e.admissible() {
-                        e.optimum.speedup_star
-                    } else {
-                        1.0
-                    },
-                )
-            })
-            .collect();
         figures.speedup_curves.push(SpeedupCurve {
             label: tg.clone(),
-            curve,
+            curve: setup.speedup_curve(N_MIN, mparams, 160),
             n_star: sol.as_ref().ok().map(|s| s.n_star),
         });
     }
-    super::refit::measured_alpha_figures(&mut figures, &alpha, &chosen, &alpha_law);
-    Ok(LabSection {
-        note: "byte-level GPTs trained on tinyshakespeare by sdsl-lab (datasets/lab/); these laws feed only this section, never the main N* table".into(),
-        ladder,
-        loss,
-        temperature: t,
-        alpha,
-        alpha_law,
-        other_temperatures,
-        affine,
-        estimator,
-        nstar,
-        figures,
-    })
+    Ok(nstar)
 }
