@@ -124,7 +124,7 @@ fn a_stage_error_names_the_manifest_line() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("line 23 (nstar.targets)") && err.contains("GPT-9"),
+        err.contains("line 22 (nstar.targets)") && err.contains("GPT-9"),
         "{err}"
     );
 }

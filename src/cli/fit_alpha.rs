@@ -61,7 +61,15 @@ pub fn run(a: FitAlphaArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
     }
     let (out, _) = global
         .pool()?
-        .install(|| analyse(&table, a.bootstrap, a.seed))?;
+        .install(|| analyse(&table, a.bootstrap, a.seed))
+        .map_err(|e| {
+            let mixed = table.temperatures().len() > 1;
+            anyhow::Error::from(e).context(if mixed {
+                "fit alpha: pick one temperature with --temperature T"
+            } else {
+                "fit alpha"
+            })
+        })?;
     for w in &out.warnings {
         eprintln!("warning: {w}");
     }
