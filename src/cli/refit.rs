@@ -26,7 +26,7 @@ use crate::report::model::{
 };
 use anyhow::Context;
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Arguments of `sdsl refit`.
@@ -680,50 +680,6 @@ pub fn build_report(
     Ok(report)
 }
 
-/// Writes the report into `out` atomically: everything goes to a sibling
-/// temporary directory, which replaces `out` only when complete.
-pub fn write_reports(r: &Report, out: &Path) -> anyhow::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("reports");
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = (|| -> anyhow::Result<()> {
-        std::fs::create_dir_all(tmp.join("figures"))?;
-        std::fs::write(tmp.join("report.md"), crate::report::markdown::render(r))?;
-        std::fs::write(
-            tmp.join("report.json"),
-            serde_json::to_string_pretty(r)? + "\n",
-        )?;
-        crate::report::figures::render_all(r, &tmp.join("figures"))?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e.context(format!(
-            "writing the reports; {} was left unchanged",
-            out.display()
-        )));
-    }
-    if out.exists() {
-        std::fs::rename(out, &old)
-            .with_context(|| format!("moving the old {} aside", out.display()))?;
-    }
-    if let Err(e) = std::fs::rename(&tmp, out) {
-        let _ = std::fs::rename(&old, out);
-        return Err(anyhow::Error::from(e)
-            .context(format!("moving the new reports into {}", out.display())));
-    }
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
-}
-
 /// Runs `sdsl refit`.
 pub fn run(a: RefitArgs, global: &super::Global) -> anyhow::Result<()> {
     let start = Instant::now();
@@ -736,7 +692,7 @@ pub fn run(a: RefitArgs, global: &super::Global) -> anyhow::Result<()> {
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    write_reports(&report, &a.out)?;
+    crate::report::write::write_reports(&report, &a.out)?;
     stages.mark("render");
     let times: Vec<String> = stages
         .0

@@ -1,8 +1,10 @@
-//! Writing results. Renderers are pure; [`write_atomic`] does the I/O.
+//! Writing results. Renderers are pure; [`write_atomic`] and
+//! [`write::write_reports`] do the I/O.
 
 pub mod figures;
 pub mod markdown;
 pub mod model;
+pub mod write;
 
 use crate::error::SdslError;
 use std::io::Write;
