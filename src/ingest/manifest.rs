@@ -199,6 +199,32 @@ impl Manifest {
         }
     }
 
+    /// The manifest and every file it names (registry, loss table,
+    /// acceptance tables, raw measurements, the lab's tables, and the α law
+    /// when it is a file rather than a shipped name): what an output
+    /// directory must never contain.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut out = vec![
+            self.path.clone(),
+            self.registry.value.clone(),
+            self.loss_path.value.clone(),
+        ];
+        out.extend(self.alpha_tables.iter().map(|t| t.value.clone()));
+        out.extend(self.estimates.iter().map(|e| e.path.value.clone()));
+        if let Some(l) = &self.lab {
+            out.extend(
+                [&l.loss, &l.acceptance, &l.logs, &l.speculative]
+                    .iter()
+                    .map(|p| p.value.clone()),
+            );
+        }
+        let law = Path::new(&self.alpha_law.value);
+        if law.is_file() {
+            out.push(law.to_path_buf());
+        }
+        out
+    }
+
     /// An error at a located value.
     pub fn at<T>(&self, l: &Located<T>, message: impl std::fmt::Display) -> SdslError {
         self.error(l.line, &l.key, message)
