@@ -257,3 +257,42 @@ fn out_naming_a_file_or_a_folder_that_is_not_a_report_is_refused_untouched() {
         "nothing added or left behind (no .X.old-PID)"
     );
 }
+
+/// Issue #15 item 2: nothing to compute hung the refit; now the manifest
+/// line or the registry file is named.
+#[test]
+fn a_refit_with_nothing_to_compute_stops_at_the_manifest_line() {
+    // GOOD has 7 lines: [nstar] is line 8, its key line 9
+    bad_manifest(
+        &format!("{GOOD}[nstar]\ndraft_families = []\n"),
+        &["line 9 (nstar.draft_families)", "empty list", "\"all\""],
+    );
+    bad_manifest(
+        &format!("{GOOD}[nstar]\ntargets = []\n"),
+        &["line 9 (nstar.targets)", "empty list"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let registry =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/models.csv"))
+            .unwrap();
+    for (role, missing) in [("draft", "draft family"), ("target", "target")] {
+        let kept: Vec<&str> = registry
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || !l.contains(&format!(",{role},")))
+            .map(|(_, l)| l)
+            .collect();
+        assert!(kept.len() > 1 && kept.len() < registry.lines().count());
+        let path = dir.path().join(format!("no_{role}.csv"));
+        std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+        bad_manifest(
+            &GOOD.replace("\"models.csv\"", &format!("{:?}", path.to_str().unwrap())),
+            &[
+                "line 2 (registry)",
+                &format!("no_{role}.csv"),
+                &format!("no row has role '{role}'"),
+                &format!("at least one {missing}"),
+            ],
+        );
+    }
+}

@@ -236,6 +236,50 @@ pub fn build_report(
         sha256: sha256_hex(&std::fs::read(&m.registry.value)?),
         rows_used: registry.models.len(),
     });
+    // what N* is computed for: resolved first, so that a registry or a
+    // selection with nothing to compute stops before the slow stages
+    if registry.targets().next().is_none() {
+        return Err(m
+            .at(
+                &m.registry,
+                format!(
+                    "{}: no row has role 'target'; a refit needs at least one target",
+                    registry.path
+                ),
+            )
+            .into());
+    }
+    if registry.draft_family_names().is_empty() {
+        return Err(m
+            .at(
+                &m.registry,
+                format!(
+                    "{}: no row has role 'draft'; a refit needs at least one draft family",
+                    registry.path
+                ),
+            )
+            .into());
+    }
+    let targets: Vec<_> = match &m.targets.value {
+        None => registry.targets().cloned().collect(),
+        Some(names) => names
+            .iter()
+            .map(|n| registry.target(n).cloned().map_err(|e| m.at(&m.targets, e)))
+            .collect::<Result<_, _>>()?,
+    };
+    let families = match &m.draft_families.value {
+        None => registry
+            .draft_families()
+            .map_err(|e| m.at(&m.registry, e))?,
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                registry
+                    .draft_family(n)
+                    .map_err(|e| m.at(&m.draft_families, e))
+            })
+            .collect::<Result<_, _>>()?,
+    };
     let table = read_loss_table(
         &m.loss_path.value,
         &LossTableSpec {
@@ -410,24 +454,6 @@ pub fn build_report(
         .value
         .parse()
         .map_err(|e| m.at(&m.cost_model, e))?;
-    let targets: Vec<_> = match &m.targets.value {
-        None => registry.targets().cloned().collect(),
-        Some(names) => names
-            .iter()
-            .map(|n| registry.target(n).cloned().map_err(|e| m.at(&m.targets, e)))
-            .collect::<Result<_, _>>()?,
-    };
-    let families = match &m.draft_families.value {
-        None => registry.draft_families()?,
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                registry
-                    .draft_family(n)
-                    .map_err(|e| m.at(&m.draft_families, e))
-            })
-            .collect::<Result<_, _>>()?,
-    };
     let loss_law = fit.law.clone();
     let mut cells_in = Vec::new();
     let mut cells = Vec::new();

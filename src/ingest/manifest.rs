@@ -451,6 +451,11 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
                         &key,
                         format!("'{a}': give \"all\" or a list of names"),
                     )),
+                    Selection::Names(v) if v.is_empty() => Err(err(
+                        line,
+                        &key,
+                        "an empty list leaves the refit nothing to compute; give \"all\" or at least one name".into(),
+                    )),
                     Selection::Names(v) => Ok(Located {
                         value: Some(v.clone()),
                         line,
