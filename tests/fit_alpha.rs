@@ -193,3 +193,31 @@ fn a_target_with_constant_alpha_gives_undefined_intervals_not_a_panic() {
         assert_eq!(num(&v["global"], "n"), 6.0);
     }
 }
+
+/// Issue #15 item 6: `--threads` was unbounded (thousands of threads).
+#[test]
+fn threads_above_four_per_core_are_refused_naming_the_cap() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = 4 * cores;
+    let over = (cap + 1).to_string();
+    for t in [over.as_str(), "99999999999"] {
+        let err = sdsl_fails(&["fit", "alpha", TABLE, "--threads", t]);
+        assert!(
+            err.contains("--threads") && err.contains(&format!("at most {cap}")),
+            "{err}"
+        );
+    }
+    let ok = sdsl(&[
+        "fit",
+        "alpha",
+        TABLE,
+        "--threads",
+        &cap.to_string(),
+        "--json",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}

@@ -38,12 +38,21 @@ pub struct Global {
 }
 
 impl Global {
-    /// A rayon pool with the requested number of threads.
+    /// A rayon pool with the requested number of threads, at most
+    /// [`max_threads`] (more would only add scheduling overhead, and a typo
+    /// such as `--threads 99999999999` would try to spawn them all).
     pub fn pool(&self) -> anyhow::Result<rayon::ThreadPool> {
         let mut b = rayon::ThreadPoolBuilder::new();
         if let Some(t) = self.threads {
             if t == 0 {
                 anyhow::bail!("--threads 0: need at least one thread");
+            }
+            let cap = max_threads();
+            if t > cap {
+                anyhow::bail!(
+                    "--threads {t}: at most {cap} (4 × the {} available cores); choose a smaller number or omit --threads to use all cores",
+                    cap / 4
+                );
             }
             b = b.num_threads(t);
         }
@@ -114,6 +123,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(FitCommand::Alpha(a)) => fit_alpha::run(a, &cli.global),
         Command::Refit(a) => refit::run(a, &cli.global),
     }
+}
+
+/// The largest `--threads`: 4 × the available cores
+/// (`std::thread::available_parallelism`, 1 when unknown).
+pub fn max_threads() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// clap value parser: a finite number > 0 (accepts 1e9-style notation).
