@@ -488,3 +488,25 @@ fn a_parquet_table_with_unused_exotic_columns_fits_and_a_needed_one_is_refused()
         }
     }
 }
+
+/// Issue #15 item 7: huge counts were a panic or a multi-terabyte allocation.
+#[test]
+fn huge_bootstrap_counts_are_refused_with_the_flag_and_the_limit() {
+    for b in ["18446744073709551615", "1e11", "1000001"] {
+        let out = sdsl(&[
+            "fit",
+            "loss",
+            CHINCHILLA,
+            "--grid",
+            "init",
+            "--bootstrap",
+            b,
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "usage error for {b}: {err}");
+        assert!(
+            err.contains("--bootstrap") && err.contains("at most 1000000"),
+            "{err}"
+        );
+    }
+}

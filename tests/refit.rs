@@ -296,3 +296,22 @@ fn a_refit_with_nothing_to_compute_stops_at_the_manifest_line() {
         );
     }
 }
+
+/// Issue #15 item 7: the manifest's counts are bounded too, at their line.
+#[test]
+fn huge_counts_in_the_manifest_stop_at_their_line() {
+    bad_manifest(
+        &format!("{GOOD}[alpha]\nbootstrap = 18446744073709551615\n"),
+        &["line 9 (alpha.bootstrap)", "2..=100000"],
+    );
+    bad_manifest(
+        &format!("{GOOD}{LAB}alpha_bootstrap = 100000000000\n"),
+        &["line 13 (lab.alpha_bootstrap)", "2..=100000"],
+    );
+    bad_manifest(
+        &format!(
+            "{GOOD}[nstar]\nlaw_grid = {{ m_min = 1e10, m_max = 1e11, m_count = 100000000000, d_min = 1e11, d_max = 1e12, d_count = 7 }}\n"
+        ),
+        &["line 9 (nstar.law_grid)", "at most 100000"],
+    );
+}

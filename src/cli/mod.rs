@@ -131,6 +131,42 @@ pub fn max_threads() -> usize {
     4 * std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The largest bootstrap replicate count a flag accepts.
+pub const MAX_REPLICATES: usize = crate::fit::bootstrap::MAX_REPLICATES;
+
+/// A whole-number count (accepts 1e5-style notation) no larger than `max`;
+/// the message says the limit (clap prefixes the flag's name).
+fn bounded_count(s: &str, max: usize, what: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let v: f64 = match t.parse::<u128>() {
+        Ok(v) => v as f64,
+        Err(_) => t
+            .parse::<f64>()
+            .map_err(|_| format!("'{s}' is not a whole number"))?,
+    };
+    if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0) {
+        return Err(format!("'{s}' is not a whole number ≥ 0"));
+    }
+    if v > max as f64 {
+        return Err(format!(
+            "{s} {what}: at most {max}; choose a smaller number"
+        ));
+    }
+    Ok(v as usize)
+}
+
+/// clap value parser: bootstrap replicates, 0..=[`MAX_REPLICATES`].
+pub fn replicates(s: &str) -> Result<usize, String> {
+    bounded_count(s, MAX_REPLICATES, "replicates")
+}
+
+/// clap value parser: points along one axis of a grid,
+/// 0..=[`crate::derive::nstar_law::MAX_GRID_POINTS`] (the grid checks the
+/// lower bound).
+pub fn grid_count(s: &str) -> Result<usize, String> {
+    bounded_count(s, crate::derive::nstar_law::MAX_GRID_POINTS, "grid points")
+}
+
 /// clap value parser: a finite number > 0 (accepts 1e9-style notation).
 pub fn positive(s: &str) -> Result<f64, String> {
     let v: f64 = s

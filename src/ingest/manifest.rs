@@ -39,7 +39,7 @@ struct RawLab {
     speculative: Spanned<String>,
     temperature: Option<Spanned<f64>>,
     loss_bootstrap: Option<Spanned<usize>>,
-    alpha_bootstrap: Option<usize>,
+    alpha_bootstrap: Option<Spanned<usize>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,7 +62,7 @@ struct RawAlpha {
     law: Option<Spanned<String>>,
     #[serde(default)]
     tables: Vec<Spanned<String>>,
-    bootstrap: Option<usize>,
+    bootstrap: Option<Spanned<usize>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -386,7 +386,8 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
                 .iter()
                 .map(|t| file(t, "alpha.tables"))
                 .collect::<Result<Vec<_>, _>>()?;
-            (law, tables, a.bootstrap.unwrap_or(0))
+            let bootstrap = replicates(a.bootstrap.as_ref(), "alpha.bootstrap")?.value;
+            (law, tables, bootstrap)
         }
         None => (
             Located {
@@ -489,6 +490,17 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
         Some(g) => {
             let (line, key) = loc(g.span(), "nstar.law_grid");
             let r = g.get_ref();
+            let max = crate::derive::nstar_law::MAX_GRID_POINTS;
+            if r.m_count.saturating_mul(r.d_count) > max {
+                return Err(err(
+                    line,
+                    &key,
+                    format!(
+                        "m_count = {} × d_count = {} is too many grid points: at most {max} in all",
+                        r.m_count, r.d_count
+                    ),
+                ));
+            }
             Located {
                 value: (r.m_min, r.m_max, r.m_count, r.d_min, r.d_max, r.d_count),
                 line,
@@ -537,7 +549,8 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
                 speculative: file(&l.speculative, "lab.speculative")?,
                 temperature,
                 loss_bootstrap,
-                alpha_bootstrap: l.alpha_bootstrap.unwrap_or(0),
+                alpha_bootstrap: replicates(l.alpha_bootstrap.as_ref(), "lab.alpha_bootstrap")?
+                    .value,
             })
         }
     };
