@@ -152,3 +152,72 @@ fn bad_acceptance_tables_are_refused_with_row_column_and_fix() {
     );
     bad("ppl_below_one.csv", &["row 1", "column 'draft_ppl'", "≥ 1"]);
 }
+
+/// Issue #15 item 4: one target whose α is the same for every draft made
+/// statrs panic (XOutOfRange in the incomplete beta function: a t statistic
+/// of 0/0). The degenerate per-target fit must give undefined (null) p
+/// values, not a panic; the global fit stays usable.
+const CONSTANT_ONE_TARGET: &str = "draft,target,draft_ppl,target_ppl,alpha
+d1,T1,10,8,0.69
+d2,T1,20,8,0.64
+d3,T1,30,8,0.60
+d1,T2,10,6,0.5
+d2,T2,20,6,0.5
+d3,T2,30,6,0.5
+";
+
+#[test]
+fn a_target_with_constant_alpha_gives_undefined_intervals_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("constant.csv");
+    std::fs::write(&f, CONSTANT_ONE_TARGET).unwrap();
+    for extra in [&[][..], &["--bootstrap", "200"][..]] {
+        let mut args = vec!["fit", "alpha", f.to_str().unwrap(), "--json", "--quiet"];
+        args.extend_from_slice(extra);
+        let out = sdsl(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let t2 = v["per_target"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["target"] == "T2")
+            .expect("T2's own fit is reported");
+        // T2's slope is exactly 0 with a zero standard error: t = 0/0, so its
+        // p value, and the F test's (0/0 too), are undefined (null)
+        assert!(t2["p"]["A"].is_null(), "{}", t2["p"]);
+        assert!(t2["f_p"].is_null(), "{}", t2["f_p"]);
+        assert_eq!(num(&t2["coefficients"], "A"), 0.0);
+        assert_eq!(num(&v["global"], "n"), 6.0);
+    }
+}
+
+/// Issue #15 item 6: `--threads` was unbounded (thousands of threads).
+#[test]
+fn threads_above_four_per_core_are_refused_naming_the_cap() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = 4 * cores;
+    let over = (cap + 1).to_string();
+    for t in [over.as_str(), "99999999999"] {
+        let err = sdsl_fails(&["fit", "alpha", TABLE, "--threads", t]);
+        assert!(
+            err.contains("--threads") && err.contains(&format!("at most {cap}")),
+            "{err}"
+        );
+    }
+    let ok = sdsl(&[
+        "fit",
+        "alpha",
+        TABLE,
+        "--threads",
+        &cap.to_string(),
+        "--json",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}

@@ -431,3 +431,82 @@ proptest! {
         }
     }
 }
+
+/// Issue #15 item 3: Parquet files with decimal, int8, date or map columns
+/// made every reader panic (exit 101) even when the column was unused.
+#[test]
+fn a_parquet_table_with_unused_exotic_columns_fits_and_a_needed_one_is_refused() {
+    let v = sdsl_json(&[
+        "fit",
+        "loss",
+        "tests/data/parquet/loss_unused_exotic.parquet",
+        "--n-col",
+        "N",
+        "--d-col",
+        "D",
+        "--loss-col",
+        "loss",
+        "--grid",
+        "init",
+        "--json",
+        "--quiet",
+    ]);
+    assert_eq!(num(&v, "rows_used"), 28.0);
+    for (file, needles) in [
+        (
+            "tests/data/parquet/loss_date_n.parquet",
+            ["column 'N'", "Date32", "Float64 or Int64"],
+        ),
+        (
+            "tests/data/parquet/loss_decimal_loss.parquet",
+            ["column 'loss'", "Decimal", "Float64 or Int64"],
+        ),
+    ] {
+        let out = sdsl(&[
+            "fit",
+            "loss",
+            file,
+            "--n-col",
+            "N",
+            "--d-col",
+            "D",
+            "--loss-col",
+            "loss",
+            "--grid",
+            "init",
+            "--quiet",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "a clean error, not a panic: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        for n in needles.iter().chain(&[file]) {
+            assert!(err.contains(n), "expected '{n}' in: {err}");
+        }
+    }
+}
+
+/// Issue #15 item 7: huge counts were a panic or a multi-terabyte allocation.
+#[test]
+fn huge_bootstrap_counts_are_refused_with_the_flag_and_the_limit() {
+    for b in ["18446744073709551615", "1e11", "1000001"] {
+        let out = sdsl(&[
+            "fit",
+            "loss",
+            CHINCHILLA,
+            "--grid",
+            "init",
+            "--bootstrap",
+            b,
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "usage error for {b}: {err}");
+        assert!(
+            err.contains("--bootstrap") && err.contains("at most 1000000"),
+            "{err}"
+        );
+    }
+}

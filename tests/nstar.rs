@@ -92,3 +92,26 @@ fn nstar_law_reports_mu_m0_intervals_and_the_grid() {
     let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
     assert!(((sxy / sxx) / mu - 1.0).abs() < 1e-9);
 }
+
+/// Issue #15 item 7: `nstar law --m-count 1e11` aborted on a multi-terabyte
+/// allocation; counts are bounded with the flag and the limit named.
+#[test]
+fn huge_grid_counts_are_refused_with_the_flag_and_the_limit() {
+    for (flag, v) in [("--m-count", "1e11"), ("--d-count", "18446744073709551615")] {
+        let out = sdsl(&["nstar", "law", flag, v]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(flag) && err.contains("at most 100000"),
+            "{err}"
+        );
+    }
+    // each axis within bounds, the grid too large in all
+    let err = sdsl_fails(&["nstar", "law", "--m-count", "1000", "--d-count", "1000"]);
+    assert!(
+        err.contains("1000000 points")
+            && err.contains("at most 100000")
+            && err.contains("--m-count"),
+        "{err}"
+    );
+}

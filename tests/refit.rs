@@ -30,9 +30,11 @@ fn refit_reproduces_the_committed_reports_on_one_and_two_threads() {
     let want = files(&committed);
     assert!(want.contains(&"report.md".to_string()) && want.contains(&"report.json".to_string()));
     assert!(want.iter().any(|f| f.ends_with(".png")) && want.iter().any(|f| f.ends_with(".svg")));
+    // the second run replaces the first one's report: the swap must leave
+    // nothing beside it (no `.reports.old-PID`)
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
     for threads in ["1", "2"] {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("reports");
         let run = sdsl(&[
             "refit",
             "--out",
@@ -47,6 +49,11 @@ fn refit_reproduces_the_committed_reports_on_one_and_two_threads() {
             String::from_utf8_lossy(&run.stderr)
         );
         assert_eq!(files(&out), want, "same file set ({threads} threads)");
+        assert_eq!(
+            files(dir.path()).len(),
+            want.len(),
+            "only reports/ beside it ({threads} threads)"
+        );
         for f in &want {
             let a = std::fs::read(committed.join(f)).unwrap();
             let b = std::fs::read(out.join(f)).unwrap();
@@ -71,7 +78,9 @@ fn bad_manifest(text: &str, needles: &[&str]) {
         .unwrap();
     std::fs::write(manifest.path(), text).unwrap();
     let out = dir.path().join("reports");
+    // a previous report (so that `--out` is acceptable) with an extra file
     std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("report.json"), "{\"schema_version\": 1}\n").unwrap();
     std::fs::write(out.join("sentinel"), "untouched").unwrap();
     let err = sdsl_fails(&[
         "refit",
@@ -86,8 +95,13 @@ fn bad_manifest(text: &str, needles: &[&str]) {
     }
     assert_eq!(
         files(&out),
-        vec!["sentinel".to_string()],
+        ["report.json", "sentinel"],
         "the output directory is left exactly as it was"
+    );
+    assert_eq!(
+        files(dir.path()),
+        ["reports/report.json", "reports/sentinel"],
+        "nothing left beside it"
     );
     assert_eq!(
         std::fs::read_to_string(out.join("sentinel")).unwrap(),
@@ -185,4 +199,119 @@ fn fit_alpha_refuses_mixed_temperatures_and_selects_one() {
     assert_eq!(2 * rows, total, "half the rows are at temperature 1");
     let err = sdsl_fails(&["fit", "alpha", f, "--temperature", "0.5"]);
     assert!(err.contains("no row at temperature 0.5"), "{err}");
+}
+
+/// Issue #15 item 1: `--out` deleted whatever it named. Each refusal comes
+/// before any computation (a refit takes ~15 s) and leaves the path as it
+/// was.
+fn refused_out(out: &Path, needles: &[&str]) {
+    let start = std::time::Instant::now();
+    let err = sdsl_fails(&["refit", "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "refused only after {:?}: the check must come before the computation",
+        start.elapsed()
+    );
+    for n in needles.iter().chain(&["choose an empty or new directory"]) {
+        assert!(err.contains(n), "expected '{n}' in: {err}");
+    }
+}
+
+#[test]
+fn out_naming_the_data_folder_or_the_project_root_is_refused_and_the_data_stay() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let before = files(&root.join("datasets"));
+    refused_out(&root.join("datasets"), &["datasets", "refit.toml"]);
+    refused_out(Path::new("datasets"), &["holds the refit's input"]);
+    refused_out(
+        Path::new("datasets/chinchilla"),
+        &["svg_extracted_data.csv"],
+    );
+    refused_out(Path::new("."), &["does not end in a directory name"]);
+    refused_out(root, &["holds the refit's input"]);
+    assert_eq!(files(&root.join("datasets")), before, "datasets/ intact");
+}
+
+#[test]
+fn out_naming_a_file_or_a_folder_that_is_not_a_report_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "keep me").unwrap();
+    refused_out(&file, &["is a file"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+
+    let folder = dir.path().join("thesis");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("chapter1.tex"), "keep me too").unwrap();
+    refused_out(&folder, &["not a previous report"]);
+    // a report.json without the marker is not a report either
+    std::fs::write(folder.join("report.json"), "{\"title\": 1}").unwrap();
+    refused_out(&folder, &["not a previous report"]);
+    assert_eq!(
+        std::fs::read_to_string(folder.join("chapter1.tex")).unwrap(),
+        "keep me too"
+    );
+    assert_eq!(
+        files(dir.path()),
+        ["notes.txt", "thesis/chapter1.tex", "thesis/report.json"],
+        "nothing added or left behind (no .X.old-PID)"
+    );
+}
+
+/// Issue #15 item 2: nothing to compute hung the refit; now the manifest
+/// line or the registry file is named.
+#[test]
+fn a_refit_with_nothing_to_compute_stops_at_the_manifest_line() {
+    // GOOD has 7 lines: [nstar] is line 8, its key line 9
+    bad_manifest(
+        &format!("{GOOD}[nstar]\ndraft_families = []\n"),
+        &["line 9 (nstar.draft_families)", "empty list", "\"all\""],
+    );
+    bad_manifest(
+        &format!("{GOOD}[nstar]\ntargets = []\n"),
+        &["line 9 (nstar.targets)", "empty list"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let registry =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/models.csv"))
+            .unwrap();
+    for (role, missing) in [("draft", "draft family"), ("target", "target")] {
+        let kept: Vec<&str> = registry
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || !l.contains(&format!(",{role},")))
+            .map(|(_, l)| l)
+            .collect();
+        assert!(kept.len() > 1 && kept.len() < registry.lines().count());
+        let path = dir.path().join(format!("no_{role}.csv"));
+        std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+        bad_manifest(
+            &GOOD.replace("\"models.csv\"", &format!("{:?}", path.to_str().unwrap())),
+            &[
+                "line 2 (registry)",
+                &format!("no_{role}.csv"),
+                &format!("no row has role '{role}'"),
+                &format!("at least one {missing}"),
+            ],
+        );
+    }
+}
+
+/// Issue #15 item 7: the manifest's counts are bounded too, at their line.
+#[test]
+fn huge_counts_in_the_manifest_stop_at_their_line() {
+    bad_manifest(
+        &format!("{GOOD}[alpha]\nbootstrap = 18446744073709551615\n"),
+        &["line 9 (alpha.bootstrap)", "2..=100000"],
+    );
+    bad_manifest(
+        &format!("{GOOD}{LAB}alpha_bootstrap = 100000000000\n"),
+        &["line 13 (lab.alpha_bootstrap)", "2..=100000"],
+    );
+    bad_manifest(
+        &format!(
+            "{GOOD}[nstar]\nlaw_grid = {{ m_min = 1e10, m_max = 1e11, m_count = 100000000000, d_min = 1e11, d_max = 1e12, d_count = 7 }}\n"
+        ),
+        &["line 9 (nstar.law_grid)", "at most 100000"],
+    );
 }

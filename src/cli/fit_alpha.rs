@@ -20,8 +20,8 @@ error with AIC on the alpha scale, and bootstrap percentile and BCa intervals."
 pub struct FitAlphaArgs {
     /// The acceptance table (CSV or Parquet).
     pub file: PathBuf,
-    /// Bootstrap replicates (case resampling); 0 = none.
-    #[arg(long, default_value_t = 0, value_name = "B")]
+    /// Bootstrap replicates (case resampling); 0 = none, at most 1000000.
+    #[arg(long, default_value_t = 0, value_name = "B", value_parser = crate::cli::replicates)]
     pub bootstrap: usize,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 0)]

@@ -69,8 +69,8 @@ pub struct FitLossArgs {
     /// start), or coordinates such as 'a=0,5,10;alpha=0,0.5' (others keep Hoffmann's).
     #[arg(long, default_value = "hoffmann")]
     pub grid: String,
-    /// Bootstrap replicates (case resampling); 0 = none.
-    #[arg(long, default_value_t = 0, value_name = "B")]
+    /// Bootstrap replicates (case resampling); 0 = none, at most 1000000.
+    #[arg(long, default_value_t = 0, value_name = "B", value_parser = crate::cli::replicates)]
     pub bootstrap: usize,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 0)]

@@ -37,12 +37,21 @@ pub struct Global {
 }
 
 impl Global {
-    /// A rayon pool with the requested number of threads.
+    /// A rayon pool with the requested number of threads, at most
+    /// [`max_threads`] (more would only add scheduling overhead, and a typo
+    /// such as `--threads 99999999999` would try to spawn them all).
     pub fn pool(&self) -> anyhow::Result<rayon::ThreadPool> {
         let mut b = rayon::ThreadPoolBuilder::new();
         if let Some(t) = self.threads {
             if t == 0 {
                 anyhow::bail!("--threads 0: need at least one thread");
+            }
+            let cap = max_threads();
+            if t > cap {
+                anyhow::bail!(
+                    "--threads {t}: at most {cap} (4 × the {} available cores); choose a smaller number or omit --threads to use all cores",
+                    cap / 4
+                );
             }
             b = b.num_threads(t);
         }
@@ -124,6 +133,48 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The largest `--threads`: 4 × the available cores
+/// (`std::thread::available_parallelism`, 1 when unknown).
+pub fn max_threads() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The largest bootstrap replicate count a flag accepts.
+pub const MAX_REPLICATES: usize = crate::fit::bootstrap::MAX_REPLICATES;
+
+/// A whole-number count (accepts 1e5-style notation) no larger than `max`;
+/// the message says the limit (clap prefixes the flag's name).
+fn bounded_count(s: &str, max: usize, what: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let v: f64 = match t.parse::<u128>() {
+        Ok(v) => v as f64,
+        Err(_) => t
+            .parse::<f64>()
+            .map_err(|_| format!("'{s}' is not a whole number"))?,
+    };
+    if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0) {
+        return Err(format!("'{s}' is not a whole number ≥ 0"));
+    }
+    if v > max as f64 {
+        return Err(format!(
+            "{s} {what}: at most {max}; choose a smaller number"
+        ));
+    }
+    Ok(v as usize)
+}
+
+/// clap value parser: bootstrap replicates, 0..=[`MAX_REPLICATES`].
+pub fn replicates(s: &str) -> Result<usize, String> {
+    bounded_count(s, MAX_REPLICATES, "replicates")
+}
+
+/// clap value parser: points along one axis of a grid,
+/// 0..=[`crate::derive::nstar_law::MAX_GRID_POINTS`] (the grid checks the
+/// lower bound).
+pub fn grid_count(s: &str) -> Result<usize, String> {
+    bounded_count(s, crate::derive::nstar_law::MAX_GRID_POINTS, "grid points")
 }
 
 /// clap value parser: a finite number > 0 (accepts 1e9-style notation).

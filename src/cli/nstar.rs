@@ -50,7 +50,7 @@ pub struct LawCmdArgs {
     #[arg(long = "m-max", default_value_t = 1.2e11, value_parser = crate::cli::positive)]
     pub m_max: f64,
     /// Number of log-spaced target sizes.
-    #[arg(long = "m-count", default_value_t = 12)]
+    #[arg(long = "m-count", default_value_t = 12, value_parser = crate::cli::grid_count)]
     pub m_count: usize,
     /// Smallest pre-training token count.
     #[arg(long = "d-min", default_value_t = 1e11, value_parser = crate::cli::positive)]
@@ -59,7 +59,7 @@ pub struct LawCmdArgs {
     #[arg(long = "d-max", default_value_t = 1e14, value_parser = crate::cli::positive)]
     pub d_max: f64,
     /// Number of log-spaced token counts.
-    #[arg(long = "d-count", default_value_t = 7)]
+    #[arg(long = "d-count", default_value_t = 7, value_parser = crate::cli::grid_count)]
     pub d_count: usize,
     /// Print one JSON object.
     #[arg(long)]
@@ -323,7 +323,12 @@ fn law(a: LawCmdArgs) -> anyhow::Result<()> {
         d_max: a.d_max,
         n_d: a.d_count,
     }
-    .validated()?;
+    .validated()
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{e}; set the grid with --m-min, --m-max, --m-count, --d-min, --d-max, --d-count"
+        )
+    })?;
     let fit: NStarLaw = fit_nstar_law(&grid, &laws.loss.law, &laws.alpha.law, laws.cost)?;
     let linear = FitOut::new(&fit.linear);
     let out = LawOut {

@@ -20,7 +20,8 @@ pub struct RefitArgs {
     /// The manifest.
     #[arg(long, default_value = "datasets/refit.toml")]
     pub manifest: PathBuf,
-    /// Output directory (replaced atomically).
+    /// Output directory: new, empty or a previous report (replaced atomically);
+    /// anything else, and any folder holding an input, is refused.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
     /// Seed (overrides the manifest's).
@@ -69,6 +70,9 @@ impl Progress for Bars<'_> {
 pub fn run(a: RefitArgs, global: &super::Global) -> anyhow::Result<()> {
     let start = Instant::now();
     let m = read_manifest(&a.manifest)?;
+    // refuse an output that would delete data before the slow stages
+    crate::report::write::check_out_dir(&a.out, &m.input_files())
+        .map_err(|e| anyhow::anyhow!("--out: {e}"))?;
     let seed = a.seed.unwrap_or(m.seed);
     let bars = Bars {
         global,

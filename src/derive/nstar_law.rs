@@ -68,6 +68,9 @@ fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The most points an N* law grid may have (M values × D values).
+pub const MAX_GRID_POINTS: usize = 100_000;
+
 impl LawGrid {
     /// Checks ranges and counts.
     pub fn validated(self) -> Result<Self, SdslError> {
@@ -78,7 +81,14 @@ impl LawGrid {
                 self.m_min, self.m_max, self.d_min, self.d_max
             )));
         }
-        if self.n_m < 2 || self.n_d < 1 || (self.n_m * self.n_d) < 4 {
+        let points = self.n_m.saturating_mul(self.n_d);
+        if points > MAX_GRID_POINTS {
+            return Err(SdslError::InvalidArgument(format!(
+                "N* law grid: {} M values × {} D values is {points} points; at most {MAX_GRID_POINTS} in all (each point is an N* search, repeated for every bootstrap draw)",
+                self.n_m, self.n_d
+            )));
+        }
+        if self.n_m < 2 || self.n_d < 1 || points < 4 {
             return Err(SdslError::InvalidArgument(format!(
                 "N* law grid: {} M values × {} D values is too few; need ≥ 2 M values and ≥ 4 points",
                 self.n_m, self.n_d

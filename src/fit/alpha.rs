@@ -26,7 +26,7 @@ use crate::error::SdslError;
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, FisherSnedecor, Normal};
+use statrs::distribution::{ContinuousCDF, Normal};
 use std::collections::BTreeMap;
 
 /// One observation.
@@ -202,9 +202,7 @@ pub fn target_term_test(full: &OlsFit, reduced: &OlsFit) -> TargetTermTest {
     let b = &full.coefficients[1];
     let df = full.df_resid as f64;
     let f = (reduced.ssr - full.ssr) / (full.ssr / df);
-    let fp = FisherSnedecor::new(1.0, df)
-        .map(|d| d.sf(f))
-        .unwrap_or(f64::NAN);
+    let fp = super::ols::f_sf(1.0, df, f);
     TargetTermTest {
         t: b.t,
         p: b.p,

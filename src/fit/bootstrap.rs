@@ -117,6 +117,11 @@ pub struct LossBootstrap {
     pub draws: Vec<crate::law::LossLaw>,
 }
 
+/// The most bootstrap replicates accepted anywhere (flags, manifest): far
+/// beyond what a percentile interval needs (a few thousand), and small
+/// enough that the replicates' records fit in memory.
+pub const MAX_REPLICATES: usize = 1_000_000;
+
 /// Runs `replicates` case-resampled refits of `spec` (single start each, see
 /// [`BootStart`]) on the current rayon pool. `on_rep` is called per replicate.
 pub fn bootstrap_loss(
@@ -128,9 +133,9 @@ pub fn bootstrap_loss(
     start: BootStart,
     on_rep: &(dyn Fn() + Sync),
 ) -> Result<LossBootstrap, SdslError> {
-    if replicates < 2 {
+    if !(2..=MAX_REPLICATES).contains(&replicates) {
         return Err(SdslError::InvalidArgument(format!(
-            "bootstrap replicates = {replicates}: need at least 2 replicates"
+            "bootstrap replicates = {replicates}: need 2..={MAX_REPLICATES} replicates"
         )));
     }
     let map = spec.map().with_centring(data);

@@ -60,6 +60,30 @@ fn predictor_condition_number(x: &DMatrix<f64>, intercept: bool) -> f64 {
     smax / smin
 }
 
+/// Two-sided p value of a t statistic, NaN (undefined) when `t` is NaN — a
+/// zero standard error over a zero estimate, as a constant response gives.
+/// statrs panics on a NaN argument (its incomplete beta function requires
+/// an argument in [0, 1]), so the guard is needed, not cosmetic.
+fn two_sided_p(d: &StudentsT, t: f64) -> f64 {
+    if t.is_nan() {
+        f64::NAN
+    } else {
+        2.0 * d.sf(t.abs())
+    }
+}
+
+/// Upper tail P(F > f) of Fisher's F with (d1, d2) degrees of freedom; NaN
+/// (undefined) when f is NaN (0/0: no variance to explain and no residual)
+/// or the degrees of freedom are invalid, instead of statrs' panic.
+pub fn f_sf(d1: f64, d2: f64, f: f64) -> f64 {
+    if f.is_nan() {
+        return f64::NAN;
+    }
+    FisherSnedecor::new(d1, d2)
+        .map(|d| d.sf(f))
+        .unwrap_or(f64::NAN)
+}
+
 /// One coefficient with its standard error, t statistic, p value and 95% CI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Coefficient {
@@ -232,7 +256,7 @@ pub fn wls(
             let estimate = bs[j] / scale[j];
             let se = (s2 * var_scaled).sqrt() / scale[j];
             let t = estimate / se;
-            let pval = tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs()));
+            let pval = tdist.as_ref().map_or(f64::NAN, |d| two_sided_p(d, t));
             Coefficient {
                 name: names[j].to_string(),
                 estimate,
@@ -259,9 +283,7 @@ pub fn wls(
     let adj_r2 = 1.0 - (1.0 - r2) * (n - k) as f64 / df as f64;
     let (f_stat, f_p) = if p > k && df > 0 {
         let f = ((sst - ssr) / (p - k) as f64) / s2;
-        let fp = FisherSnedecor::new((p - k) as f64, df as f64)
-            .map(|d| d.sf(f))
-            .unwrap_or(f64::NAN);
+        let fp = f_sf((p - k) as f64, df as f64, f);
         (f, fp)
     } else {
         (f64::NAN, f64::NAN)

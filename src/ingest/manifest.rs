@@ -44,7 +44,7 @@ struct RawLab {
     speculative: Spanned<String>,
     temperature: Option<Spanned<f64>>,
     loss_bootstrap: Option<Spanned<usize>>,
-    alpha_bootstrap: Option<usize>,
+    alpha_bootstrap: Option<Spanned<usize>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,7 +67,7 @@ struct RawAlpha {
     law: Option<Spanned<String>>,
     #[serde(default)]
     tables: Vec<Spanned<String>>,
-    bootstrap: Option<usize>,
+    bootstrap: Option<Spanned<usize>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,6 +194,32 @@ impl Manifest {
             path: format!("{} line {line} ({key})", self.path.display()),
             message: message.to_string(),
         }
+    }
+
+    /// The manifest and every file it names (registry, loss table,
+    /// acceptance tables, raw measurements, the lab's tables, and the α law
+    /// when it is a file rather than a shipped name): what an output
+    /// directory must never contain.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut out = vec![
+            self.path.clone(),
+            self.registry.value.clone(),
+            self.loss_path.value.clone(),
+        ];
+        out.extend(self.alpha_tables.iter().map(|t| t.value.clone()));
+        out.extend(self.estimates.iter().map(|e| e.path.value.clone()));
+        if let Some(l) = &self.lab {
+            out.extend(
+                [&l.loss, &l.acceptance, &l.logs, &l.speculative]
+                    .iter()
+                    .map(|p| p.value.clone()),
+            );
+        }
+        let law = Path::new(&self.alpha_law.value);
+        if law.is_file() {
+            out.push(law.to_path_buf());
+        }
+        out
     }
 
     /// An error at a located value.
@@ -357,7 +383,10 @@ fn alpha_settings(
                 .iter()
                 .map(|t| cx.file(t, "alpha.tables"))
                 .collect::<Result<Vec<_>, _>>()?;
-            (law, tables, a.bootstrap.unwrap_or(0))
+            let bootstrap = cx
+                .replicates(a.bootstrap.as_ref(), "alpha.bootstrap")?
+                .value;
+            (law, tables, bootstrap)
         }
         None => (
             Located {
@@ -456,6 +485,17 @@ fn nstar_settings(
         Some(g) => {
             let (line, key) = cx.loc(g.span(), "nstar.law_grid");
             let r = g.get_ref();
+            let max = crate::derive::nstar_law::MAX_GRID_POINTS;
+            if r.m_count.saturating_mul(r.d_count) > max {
+                return Err(cx.err(
+                    line,
+                    &key,
+                    format!(
+                        "m_count = {} × d_count = {} is too many grid points: at most {max} in all",
+                        r.m_count, r.d_count
+                    ),
+                ));
+            }
             let value = LawGrid {
                 m_min: r.m_min,
                 m_max: r.m_max,
@@ -515,7 +555,9 @@ fn lab_input(cx: &Cx, raw_lab: Option<&RawLab>) -> Result<Option<LabInput>, Sdsl
                 speculative: cx.file(&l.speculative, "lab.speculative")?,
                 temperature,
                 loss_bootstrap,
-                alpha_bootstrap: l.alpha_bootstrap.unwrap_or(0),
+                alpha_bootstrap: cx
+                    .replicates(l.alpha_bootstrap.as_ref(), "lab.alpha_bootstrap")?
+                    .value,
             })
         }
     };
@@ -620,6 +662,11 @@ impl Cx<'_> {
                         line,
                         &key,
                         format!("'{a}': give \"all\" or a list of names"),
+                    )),
+                    Selection::Names(v) if v.is_empty() => Err(self.err(
+                        line,
+                        &key,
+                        "an empty list leaves the refit nothing to compute; give \"all\" or at least one name".into(),
                     )),
                     Selection::Names(v) => Ok(Located {
                         value: Some(v.clone()),

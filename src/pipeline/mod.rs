@@ -457,15 +457,31 @@ pub struct NstarStage {
     pub law_fit: NStarLaw,
 }
 
-/// Stage 4: N* for every target × draft family and the N* linear law under
-/// the point laws.
-pub fn nstar_stage(
+/// What N* is computed for: the manifest's targets and draft families from
+/// the registry. Resolved before the slow stages, so that a registry or a
+/// selection with nothing to compute stops at once.
+pub fn selection(
     cfg: &RefitConfig,
     registry: &Registry,
-    loss: &LossLaw,
-    alpha: &AlphaLaw,
-    ledger: &mut Ledger,
-) -> Result<NstarStage, SdslError> {
+) -> Result<(Vec<Model>, Vec<DraftFamily>), SdslError> {
+    if registry.targets().next().is_none() {
+        return Err(cfg.at(
+            &cfg.registry,
+            format!(
+                "{}: no row has role 'target'; a refit needs at least one target",
+                registry.path
+            ),
+        ));
+    }
+    if registry.draft_family_names().is_empty() {
+        return Err(cfg.at(
+            &cfg.registry,
+            format!(
+                "{}: no row has role 'draft'; a refit needs at least one draft family",
+                registry.path
+            ),
+        ));
+    }
     let targets: Vec<Model> = match &cfg.targets.value {
         None => registry.targets().cloned().collect(),
         Some(names) => names
@@ -479,7 +495,9 @@ pub fn nstar_stage(
             .collect::<Result<_, _>>()?,
     };
     let families = match &cfg.draft_families.value {
-        None => registry.draft_families()?,
+        None => registry
+            .draft_families()
+            .map_err(|e| cfg.at(&cfg.registry, e))?,
         Some(names) => names
             .iter()
             .map(|n| {
@@ -489,6 +507,18 @@ pub fn nstar_stage(
             })
             .collect::<Result<_, _>>()?,
     };
+    Ok((targets, families))
+}
+
+/// Stage 4: N* for every target × draft family and the N* linear law under
+/// the point laws.
+pub fn nstar_stage(
+    cfg: &RefitConfig,
+    (targets, families): (Vec<Model>, Vec<DraftFamily>),
+    loss: &LossLaw,
+    alpha: &AlphaLaw,
+    ledger: &mut Ledger,
+) -> Result<NstarStage, SdslError> {
     let mut cells_in = Vec::new();
     let mut cells = Vec::new();
     for t in &targets {
@@ -703,6 +733,7 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         &registry.sha256,
         registry.models.len(),
     );
+    let selected = selection(cfg, &registry)?;
     let loss = loss_stage(cfg, seed, progress, &mut ledger)?;
     let alpha = alpha_stage(cfg, seed, &mut ledger)?;
     progress.stage("alpha law");
@@ -710,7 +741,7 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
     progress.stage("estimates");
     let mut nstar = nstar_stage(
         cfg,
-        &registry,
+        selected,
         &loss.fit.law,
         &alpha.section.law,
         &mut ledger,

@@ -1,4 +1,5 @@
-//! Writing results. Renderers are pure; [`write_atomic`] does the I/O.
+//! Writing results. Renderers are pure; [`write_atomic`] and
+//! [`write::write_reports`] do the I/O.
 
 pub mod csv_out;
 #[cfg(feature = "plots")]
