@@ -1,43 +1,26 @@
 //! Speed-up S* versus draft size N for several targets, with N* marked.
 
-use super::{DrawResult, FONT, colour, e};
+use super::{DrawResult, Frame, Log, colour, e};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure.
+/// Draws the figure. N is on a log axis over the N of the curves; S* on a
+/// linear axis from 1 to 1.08 times the largest S* (at least 1).
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
     if f.speedup_curves.is_empty() {
         return Ok(());
     }
-    let (nlo, nhi) = f
-        .speedup_curves
-        .iter()
-        .flat_map(|c| c.curve.iter().map(|p| p.0))
+    let all = || f.speedup_curves.iter().flat_map(|c| c.curve.iter());
+    let (nlo, nhi) = all()
+        .map(|p| p.0)
         .fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
-    let smax = f
-        .speedup_curves
-        .iter()
-        .flat_map(|c| c.curve.iter().map(|p| p.1))
-        .fold(1.0f64, f64::max);
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Speed-up at the optimal lookahead versus draft size (c = N/M)",
-            (FONT, 20),
-        )
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d((nlo..nhi).log_scale(), 1.0..smax * 1.08)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("draft parameters N")
-        .y_desc("S*")
-        .x_label_formatter(&|v| format!("{v:.0e}"))
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
+    let smax = all().map(|p| p.1).fold(1.0f64, f64::max);
+    let fmt = |v: &f64| format!("{v:.0e}");
+    let mut chart = Frame::new("Speed-up at the optimal lookahead versus draft size (c = N/M)")
+        .axes("draft parameters N", "S*")
+        .x_fmt(&fmt)
+        .build(root, Log(nlo..nhi), 1.0..smax * 1.08)?;
     for (i, sc) in f.speedup_curves.iter().enumerate() {
         let (label, curve, nstar) = (&sc.label, &sc.curve, &sc.n_star);
         let c = colour(i);
@@ -61,13 +44,5 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
                 .map_err(e)?;
         }
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    super::legend(&mut chart, 13, SeriesLabelPosition::LowerRight)
 }
