@@ -6,32 +6,35 @@ use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure. The x range spans every point and line end (padded by
-/// 3%), the y range likewise (padded by 5%).
+/// Draws the figure. The x range spans every finite point and line end
+/// (padded by 3%), the y range likewise (padded by 5%); points or line ends
+/// that are not finite (a line over an empty perplexity range) are left out,
+/// and without any finite one the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    if f.alpha_lines.is_empty() {
-        return Ok(());
-    }
-    let all = || {
-        f.alpha_lines
-            .iter()
-            .flat_map(|l| l.points.iter().chain(&l.line))
-    };
-    let (xlo, xhi) = super::range(all().map(|p| p.0), 0.03);
-    let (ylo, yhi) = super::range(all().map(|p| p.1), 0.05);
     let title = if f.alpha_measured {
         "α versus draft perplexity: measurements and per-target fits"
     } else {
         "α versus draft perplexity: published SDSL law, one line per registry target"
     };
-    let mut chart =
-        Frame::new(title)
-            .axes("draft perplexity", "α")
-            .build(root, xlo..xhi, ylo..yhi)?;
+    let frame = Frame::new(title).axes("draft perplexity", "α");
+    let all = || {
+        f.alpha_lines
+            .iter()
+            .flat_map(|l| l.points.iter().chain(&l.line))
+            .copied()
+            .filter(super::finite)
+    };
+    if all().next().is_none() {
+        return frame.no_data(root);
+    }
+    let (xlo, xhi) = super::range(all().map(|p| p.0), 0.03);
+    let (ylo, yhi) = super::range(all().map(|p| p.1), 0.05);
+    let mut chart = frame.build(root, xlo..xhi, ylo..yhi)?;
     for (i, l) in f.alpha_lines.iter().enumerate() {
         let c = colour(i);
+        let line: Vec<(f64, f64)> = l.line.iter().copied().filter(super::finite).collect();
         chart
-            .draw_series(LineSeries::new(l.line.to_vec(), c.stroke_width(2)))
+            .draw_series(LineSeries::new(line, c.stroke_width(2)))
             .map_err(e)?
             .label(l.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
@@ -39,6 +42,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             .draw_series(
                 l.points
                     .iter()
+                    .filter(|p| super::finite(p))
                     .map(|&(x, y)| Circle::new((x, y), 4, c.filled())),
             )
             .map_err(e)?;

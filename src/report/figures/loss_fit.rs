@@ -7,27 +7,34 @@ use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure. N is on a log axis over the N of the data, ×0.8 below
-/// and ×1.25 above; loss on a linear axis over the losses, padded by 5%.
+/// Draws the figure. N is on a log axis over the positive finite N of the
+/// data, ×0.8 below and ×1.25 above (see [`super::log_range`]); loss on a
+/// linear axis over the finite losses, padded by 5%. Points with a
+/// non-finite value or a non-positive N or D are left out; without a law or
+/// without a usable point the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    let Some(law) = &f.loss_law else {
-        return Ok(());
-    };
-    let points = &f.loss_points;
-    let (nlo, nhi) = points.iter().fold((f64::INFINITY, 0.0f64), |(a, b), p| {
-        (a.min(p.0), b.max(p.0))
-    });
-    let (llo, lhi) = super::range(points.iter().map(|p| p.2), 0.05);
     let fmt = |v: &f64| format!("{v:.0e}");
-    let mut chart = Frame::new("Loss-law fit: L(N, D) = E + A/N^α + B/D^β")
+    let frame = Frame::new("Loss-law fit: L(N, D) = E + A/N^α + B/D^β")
         .title_size(22)
         .axes("parameters N", "loss (nats/token)")
         .labels(8, 11)
-        .x_fmt(&fmt)
-        .build(root, Log(nlo * 0.8..nhi * 1.25), llo..lhi)?;
+        .x_fmt(&fmt);
+    let points: Vec<(f64, f64, f64)> = f
+        .loss_points
+        .iter()
+        .copied()
+        .filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.0.is_finite() && p.1.is_finite())
+        .filter(|p| p.2.is_finite())
+        .collect();
+    let Some(law) = f.loss_law.as_ref().filter(|_| !points.is_empty()) else {
+        return frame.no_data(root);
+    };
+    let (nlo, nhi) = super::log_range(points.iter().map(|p| p.0));
+    let (llo, lhi) = super::range(points.iter().map(|p| p.2), 0.05);
+    let mut chart = frame.build(root, Log(nlo * 0.8..nhi * 1.25), llo..lhi)?;
     // Groups of D: the distinct values of a designed grid, else decades.
     let mut distinct: Vec<f64> = Vec::new();
-    for p in points {
+    for p in &points {
         if !distinct.iter().any(|&d| (d - p.1).abs() <= 1e-9 * d) {
             distinct.push(p.1);
         }

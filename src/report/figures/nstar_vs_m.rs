@@ -1,20 +1,21 @@
 //! N* versus target size M: the grid solutions, the fitted line with its
 //! bootstrap band, and the paper's line.
 
-use super::{DrawResult, Frame, colour, e};
+use super::{DrawResult, Frame, colour, e, finite};
 use crate::report::model::NstarLawSection;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure. M runs over the law's grid (×0.9 below, ×1.05 above);
-/// N* over the finite grid solutions, band ends and the paper's line at both
-/// ends of M, padded by 5%.
+/// Draws the figure. M runs over the law's grid (×0.9 below, ×1.05 above,
+/// see [`super::linear`] for a degenerate grid); N* over the finite grid
+/// solutions, band ends and the paper's line at both ends of M, padded by 5%.
+/// Points that are not finite are left out of every series.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     law: &NstarLawSection,
     band: &[(f64, f64, f64)],
 ) -> DrawResult {
-    let (mlo, mhi) = (law.grid.m_min * 0.9, law.grid.m_max * 1.05);
+    let (mlo, mhi) = super::linear(law.grid.m_min * 0.9, law.grid.m_max * 1.05);
     let ys = law
         .points
         .iter()
@@ -24,7 +25,7 @@ pub fn draw<DB: DrawingBackend>(
             law.paper_mu * mlo + law.paper_m0,
             law.paper_mu * mhi + law.paper_m0,
         ]);
-    let (ylo, yhi) = super::range(ys.filter(|v| v.is_finite()), 0.05);
+    let (ylo, yhi) = super::range(ys, 0.05);
     let x_fmt = |v: &f64| format!("{:.0}B", v / 1e9);
     let y_fmt = |v: &f64| format!("{:.0}M", v / 1e6);
     let mut chart = Frame::new("N* versus target size M")
@@ -34,9 +35,10 @@ pub fn draw<DB: DrawingBackend>(
         .x_fmt(&x_fmt)
         .y_fmt(&y_fmt)
         .build(root, mlo..mhi, ylo..yhi)?;
-    if !band.is_empty() {
-        let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
-        poly.extend(band.iter().rev().map(|b| (b.0, b.1)));
+    let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
+    poly.extend(band.iter().rev().map(|b| (b.0, b.1)));
+    poly.retain(finite);
+    if !poly.is_empty() {
         let c = colour(0);
         chart
             .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.2).filled())))
@@ -51,6 +53,7 @@ pub fn draw<DB: DrawingBackend>(
         .draw_series(
             law.points
                 .iter()
+                .filter(|p| finite(&(p.m, p.n_star)))
                 .map(|p| Circle::new((p.m, p.n_star), 3, c1.filled())),
         )
         .map_err(e)?
@@ -59,7 +62,9 @@ pub fn draw<DB: DrawingBackend>(
     let c0 = colour(0);
     chart
         .draw_series(LineSeries::new(
-            [(mlo, law.mu * mlo + law.m0), (mhi, law.mu * mhi + law.m0)],
+            [(mlo, law.mu * mlo + law.m0), (mhi, law.mu * mhi + law.m0)]
+                .into_iter()
+                .filter(finite),
             c0.stroke_width(2),
         ))
         .map_err(e)?
@@ -71,7 +76,9 @@ pub fn draw<DB: DrawingBackend>(
             [
                 (mlo, law.paper_mu * mlo + law.paper_m0),
                 (mhi, law.paper_mu * mhi + law.paper_m0),
-            ],
+            ]
+            .into_iter()
+            .filter(finite),
             c3.stroke_width(2),
         ))
         .map_err(e)?

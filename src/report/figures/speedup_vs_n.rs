@@ -5,33 +5,42 @@ use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure. N is on a log axis over the N of the curves; S* on a
-/// linear axis from 1 to 1.08 times the largest S* (at least 1).
+/// Draws the figure. N is on a log axis over the positive finite N of the
+/// curves (see [`super::log_range`]); S* on a linear axis from 1 to 1.08 times
+/// the largest finite S* (at least 1). Points that are not finite or have a
+/// non-positive N are left out; without any the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    if f.speedup_curves.is_empty() {
-        return Ok(());
-    }
-    let all = || f.speedup_curves.iter().flat_map(|c| c.curve.iter());
-    let (nlo, nhi) = all()
-        .map(|p| p.0)
-        .fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
-    let smax = all().map(|p| p.1).fold(1.0f64, f64::max);
     let fmt = |v: &f64| format!("{v:.0e}");
-    let mut chart = Frame::new("Speed-up at the optimal lookahead versus draft size (c = N/M)")
+    let frame = Frame::new("Speed-up at the optimal lookahead versus draft size (c = N/M)")
         .axes("draft parameters N", "S*")
-        .x_fmt(&fmt)
-        .build(root, Log(nlo..nhi), 1.0..smax * 1.08)?;
+        .x_fmt(&fmt);
+    let usable = |p: &&(f64, f64)| super::finite(p) && p.0 > 0.0;
+    let all = || {
+        f.speedup_curves
+            .iter()
+            .flat_map(|c| c.curve.iter().filter(usable))
+    };
+    if all().next().is_none() {
+        return frame.no_data(root);
+    }
+    let (nlo, nhi) = super::log_range(all().map(|p| p.0));
+    let smax = all().map(|p| p.1).fold(1.0f64, f64::max);
+    let mut chart = frame.build(root, Log(nlo..nhi), 1.0..smax * 1.08)?;
     for (i, sc) in f.speedup_curves.iter().enumerate() {
         let (label, curve, nstar) = (&sc.label, &sc.curve, &sc.n_star);
         let c = colour(i);
         chart
-            .draw_series(LineSeries::new(curve.clone(), c.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                curve.iter().copied().filter(|p| usable(&p)),
+                c.stroke_width(2),
+            ))
             .map_err(e)?
             .label(label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
-        if let Some(n) = nstar {
+        if let Some(n) = nstar.filter(|n| n.is_finite() && *n > 0.0) {
             let s = curve
                 .iter()
+                .filter(usable)
                 .min_by(|a, b| {
                     (a.0.ln() - n.ln())
                         .abs()
@@ -40,7 +49,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
                 .map(|p| p.1)
                 .unwrap_or(1.0);
             chart
-                .draw_series(std::iter::once(TriangleMarker::new((*n, s), 7, c.filled())))
+                .draw_series(std::iter::once(TriangleMarker::new((n, s), 7, c.filled())))
                 .map_err(e)?;
         }
     }
