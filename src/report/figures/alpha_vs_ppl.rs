@@ -1,68 +1,51 @@
 //! α versus draft perplexity, with each target's line (measured points and
 //! per-target fits, or the published law's lines when no table is bundled).
 
-use super::{DrawResult, FONT, colour, e};
+use super::{DrawResult, Frame, colour, e};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure.
+/// Draws the figure. The x range spans every finite point and line end
+/// (padded by 3%), the y range likewise (padded by 5%); points or line ends
+/// that are not finite (a line over an empty perplexity range) are left out,
+/// and without any finite one the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    if f.alpha_lines.is_empty() {
-        return Ok(());
-    }
-    let xs = f.alpha_lines.iter().flat_map(|l| {
-        l.points
-            .iter()
-            .map(|p| p.0)
-            .chain(l.line.iter().map(|p| p.0))
-    });
-    let (xlo, xhi) = super::range(xs, 0.03);
-    let ys = f.alpha_lines.iter().flat_map(|l| {
-        l.points
-            .iter()
-            .map(|p| p.1)
-            .chain(l.line.iter().map(|p| p.1))
-    });
-    let (ylo, yhi) = super::range(ys, 0.05);
     let title = if f.alpha_measured {
         "α versus draft perplexity: measurements and per-target fits"
     } else {
         "α versus draft perplexity: published SDSL law, one line per registry target"
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, 20))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(xlo..xhi, ylo..yhi)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("draft perplexity")
-        .y_desc("α")
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
+    let frame = Frame::new(title).axes("draft perplexity", "α");
+    let all = || {
+        f.alpha_lines
+            .iter()
+            .flat_map(|l| l.points.iter().chain(&l.line))
+            .copied()
+            .filter(super::finite)
+    };
+    if all().next().is_none() {
+        return frame.no_data(root);
+    }
+    let (xlo, xhi) = super::range(all().map(|p| p.0), 0.03);
+    let (ylo, yhi) = super::range(all().map(|p| p.1), 0.05);
+    let mut chart = frame.build(root, xlo..xhi, ylo..yhi)?;
     for (i, l) in f.alpha_lines.iter().enumerate() {
-        let (name, pts, line) = (&l.label, &l.points, &l.line);
         let c = colour(i);
+        let line: Vec<(f64, f64)> = l.line.iter().copied().filter(super::finite).collect();
         chart
-            .draw_series(LineSeries::new(line.to_vec(), c.stroke_width(2)))
+            .draw_series(LineSeries::new(line, c.stroke_width(2)))
             .map_err(e)?
-            .label(name.clone())
+            .label(l.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
         chart
-            .draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 4, c.filled())))
+            .draw_series(
+                l.points
+                    .iter()
+                    .filter(|p| super::finite(p))
+                    .map(|&(x, y)| Circle::new((x, y), 4, c.filled())),
+            )
             .map_err(e)?;
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 12))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    super::legend(&mut chart, 12, SeriesLabelPosition::UpperRight)
 }

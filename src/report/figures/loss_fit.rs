@@ -2,42 +2,39 @@
 //! value when there are at most 8 of them, as in a designed ladder;
 //! otherwise one per decade of D) and the fitted law at that D.
 
-use super::{DrawResult, FONT, colour, e};
+use super::{DrawResult, Frame, Log, colour, e};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure.
+/// Draws the figure. N is on a log axis over the positive finite N of the
+/// data, ×0.8 below and ×1.25 above (see [`super::log_range`]); loss on a
+/// linear axis over the finite losses, padded by 5%. Points with a
+/// non-finite value or a non-positive N or D are left out; without a law or
+/// without a usable point the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    let Some(law) = &f.loss_law else {
-        return Ok(());
-    };
-    let (nlo, nhi) = f
+    let fmt = |v: &f64| format!("{v:.0e}");
+    let frame = Frame::new("Loss-law fit: L(N, D) = E + A/N^α + B/D^β")
+        .title_size(22)
+        .axes("parameters N", "loss (nats/token)")
+        .labels(8, 11)
+        .x_fmt(&fmt);
+    let points: Vec<(f64, f64, f64)> = f
         .loss_points
         .iter()
-        .fold((f64::INFINITY, 0.0f64), |(a, b), p| {
-            (a.min(p.0), b.max(p.0))
-        });
-    let (llo, lhi) = super::range(f.loss_points.iter().map(|p| p.2), 0.05);
-    let mut chart = ChartBuilder::on(root)
-        .caption("Loss-law fit: L(N, D) = E + A/N^α + B/D^β", (FONT, 22))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d((nlo * 0.8..nhi * 1.25).log_scale(), llo..lhi)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("parameters N")
-        .y_desc("loss (nats/token)")
-        .x_labels(8)
-        .x_label_formatter(&|v| format!("{v:.0e}"))
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
+        .copied()
+        .filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.0.is_finite() && p.1.is_finite())
+        .filter(|p| p.2.is_finite())
+        .collect();
+    let Some(law) = f.loss_law.as_ref().filter(|_| !points.is_empty()) else {
+        return frame.no_data(root);
+    };
+    let (nlo, nhi) = super::log_range(points.iter().map(|p| p.0));
+    let (llo, lhi) = super::range(points.iter().map(|p| p.2), 0.05);
+    let mut chart = frame.build(root, Log(nlo * 0.8..nhi * 1.25), llo..lhi)?;
     // Groups of D: the distinct values of a designed grid, else decades.
     let mut distinct: Vec<f64> = Vec::new();
-    for p in &f.loss_points {
+    for p in &points {
         if !distinct.iter().any(|&d| (d - p.1).abs() <= 1e-9 * d) {
             distinct.push(p.1);
         }
@@ -58,8 +55,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     };
     for (i, (lo, hi)) in bands.iter().enumerate() {
         let c = colour(i);
-        let pts: Vec<(f64, f64)> = f
-            .loss_points
+        let pts: Vec<(f64, f64)> = points
             .iter()
             .filter(|p| p.1 >= *lo && p.1 < *hi)
             .map(|p| (p.0, p.2))
@@ -93,13 +89,5 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             .label(format!("fit at D = {d:.1e}"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    super::legend(&mut chart, 13, SeriesLabelPosition::UpperRight)
 }

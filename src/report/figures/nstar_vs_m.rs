@@ -1,45 +1,44 @@
 //! N* versus target size M: the grid solutions, the fitted line with its
 //! bootstrap band, and the paper's line.
 
-use super::{DrawResult, FONT, colour, e};
-use crate::report::model::Report;
+use super::{DrawResult, Frame, colour, e, finite};
+use crate::report::model::NstarLawSection;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure.
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Report) -> DrawResult {
-    let law = &r.nstar.law;
-    let (mlo, mhi) = (law.grid.m_min * 0.9, law.grid.m_max * 1.05);
+/// Draws the figure. M runs over the law's grid (×0.9 below, ×1.05 above,
+/// see [`super::linear`] for a degenerate grid); N* over the finite grid
+/// solutions, band ends and the paper's line at both ends of M, padded by 5%.
+/// Points that are not finite are left out of every series.
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    law: &NstarLawSection,
+    band: &[(f64, f64, f64)],
+) -> DrawResult {
+    let (mlo, mhi) = super::linear(law.grid.m_min * 0.9, law.grid.m_max * 1.05);
     let ys = law
         .points
         .iter()
         .map(|p| p.n_star)
-        .chain(r.figures.nstar_band.iter().flat_map(|b| [b.1, b.2]))
+        .chain(band.iter().flat_map(|b| [b.1, b.2]))
         .chain([
             law.paper_mu * mlo + law.paper_m0,
             law.paper_mu * mhi + law.paper_m0,
         ]);
-    let (ylo, yhi) = super::range(ys.filter(|v| v.is_finite()), 0.05);
-    let mut chart = ChartBuilder::on(root)
-        .caption("N* versus target size M", (FONT, 22))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(mlo..mhi, ylo..yhi)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("target parameters M")
-        .y_desc("N*")
-        .x_label_formatter(&|v| format!("{:.0}B", v / 1e9))
-        .y_label_formatter(&|v| format!("{:.0}M", v / 1e6))
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
-    let band = &r.figures.nstar_band;
-    if !band.is_empty() {
-        let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
-        poly.extend(band.iter().rev().map(|b| (b.0, b.1)));
+    let (ylo, yhi) = super::range(ys, 0.05);
+    let x_fmt = |v: &f64| format!("{:.0}B", v / 1e9);
+    let y_fmt = |v: &f64| format!("{:.0}M", v / 1e6);
+    let mut chart = Frame::new("N* versus target size M")
+        .title_size(22)
+        .y_area(70)
+        .axes("target parameters M", "N*")
+        .x_fmt(&x_fmt)
+        .y_fmt(&y_fmt)
+        .build(root, mlo..mhi, ylo..yhi)?;
+    let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
+    poly.extend(band.iter().rev().map(|b| (b.0, b.1)));
+    poly.retain(finite);
+    if !poly.is_empty() {
         let c = colour(0);
         chart
             .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.2).filled())))
@@ -54,6 +53,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Report) -> Dr
         .draw_series(
             law.points
                 .iter()
+                .filter(|p| finite(&(p.m, p.n_star)))
                 .map(|p| Circle::new((p.m, p.n_star), 3, c1.filled())),
         )
         .map_err(e)?
@@ -62,7 +62,9 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Report) -> Dr
     let c0 = colour(0);
     chart
         .draw_series(LineSeries::new(
-            vec![(mlo, law.mu * mlo + law.m0), (mhi, law.mu * mhi + law.m0)],
+            [(mlo, law.mu * mlo + law.m0), (mhi, law.mu * mhi + law.m0)]
+                .into_iter()
+                .filter(finite),
             c0.stroke_width(2),
         ))
         .map_err(e)?
@@ -71,10 +73,12 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Report) -> Dr
     let c3 = colour(3);
     chart
         .draw_series(LineSeries::new(
-            vec![
+            [
                 (mlo, law.paper_mu * mlo + law.paper_m0),
                 (mhi, law.paper_mu * mhi + law.paper_m0),
-            ],
+            ]
+            .into_iter()
+            .filter(finite),
             c3.stroke_width(2),
         ))
         .map_err(e)?
@@ -84,13 +88,5 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Report) -> Dr
             law.paper_m0 / 1e6
         ))
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c3.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    super::legend(&mut chart, 13, SeriesLabelPosition::UpperLeft)
 }

@@ -1,54 +1,46 @@
 //! Speed-up S* versus draft size N for several targets, with N* marked.
 
-use super::{DrawResult, FONT, colour, e};
+use super::{DrawResult, Frame, Log, colour, e};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure.
+/// Draws the figure. N is on a log axis over the positive finite N of the
+/// curves (see [`super::log_range`]); S* on a linear axis from 1 to 1.08 times
+/// the largest finite S* (at least 1). Points that are not finite or have a
+/// non-positive N are left out; without any the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    if f.speedup_curves.is_empty() {
-        return Ok(());
+    let fmt = |v: &f64| format!("{v:.0e}");
+    let frame = Frame::new("Speed-up at the optimal lookahead versus draft size (c = N/M)")
+        .axes("draft parameters N", "S*")
+        .x_fmt(&fmt);
+    let usable = |p: &&(f64, f64)| super::finite(p) && p.0 > 0.0;
+    let all = || {
+        f.speedup_curves
+            .iter()
+            .flat_map(|c| c.curve.iter().filter(usable))
+    };
+    if all().next().is_none() {
+        return frame.no_data(root);
     }
-    let (nlo, nhi) = f
-        .speedup_curves
-        .iter()
-        .flat_map(|c| c.curve.iter().map(|p| p.0))
-        .fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
-    let smax = f
-        .speedup_curves
-        .iter()
-        .flat_map(|c| c.curve.iter().map(|p| p.1))
-        .fold(1.0f64, f64::max);
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Speed-up at the optimal lookahead versus draft size (c = N/M)",
-            (FONT, 20),
-        )
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d((nlo..nhi).log_scale(), 1.0..smax * 1.08)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("draft parameters N")
-        .y_desc("S*")
-        .x_label_formatter(&|v| format!("{v:.0e}"))
-        .label_style((FONT, 14))
-        .draw()
-        .map_err(e)?;
+    let (nlo, nhi) = super::log_range(all().map(|p| p.0));
+    let smax = all().map(|p| p.1).fold(1.0f64, f64::max);
+    let mut chart = frame.build(root, Log(nlo..nhi), 1.0..smax * 1.08)?;
     for (i, sc) in f.speedup_curves.iter().enumerate() {
         let (label, curve, nstar) = (&sc.label, &sc.curve, &sc.n_star);
         let c = colour(i);
         chart
-            .draw_series(LineSeries::new(curve.clone(), c.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                curve.iter().copied().filter(|p| usable(&p)),
+                c.stroke_width(2),
+            ))
             .map_err(e)?
             .label(label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
-        if let Some(n) = nstar {
+        if let Some(n) = nstar.filter(|n| n.is_finite() && *n > 0.0) {
             let s = curve
                 .iter()
+                .filter(usable)
                 .min_by(|a, b| {
                     (a.0.ln() - n.ln())
                         .abs()
@@ -57,17 +49,9 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
                 .map(|p| p.1)
                 .unwrap_or(1.0);
             chart
-                .draw_series(std::iter::once(TriangleMarker::new((*n, s), 7, c.filled())))
+                .draw_series(std::iter::once(TriangleMarker::new((n, s), 7, c.filled())))
                 .map_err(e)?;
         }
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(e)?;
-    Ok(())
+    super::legend(&mut chart, 13, SeriesLabelPosition::LowerRight)
 }
