@@ -1,11 +1,13 @@
 //! Acceptance tables (draft, target, ppls, α) for `fit alpha`, and raw
 //! speculative-decoding measurements for `alpha estimate`.
 
+#[cfg(feature = "io")]
 use super::table::Table;
 use crate::error::SdslError;
 #[cfg(feature = "io")]
 use crate::ingest::columns as col;
 use serde::Serialize;
+#[cfg(feature = "io")]
 use std::path::Path;
 
 /// One measured (draft, target) pair.
@@ -56,6 +58,7 @@ pub struct AcceptTable {
     pub notes: Vec<String>,
 }
 
+#[cfg(feature = "io")]
 const REQUIRED: [&str; 5] = [
     col::DRAFT,
     col::TARGET,

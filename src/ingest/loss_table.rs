@@ -11,11 +11,14 @@
 //! loss is strictly below the K-th largest loss (so ties with it are dropped
 //! too); K = 5 leaves 240 of the 245 Chinchilla rows.
 
+#[cfg(feature = "io")]
 use super::table::Table;
+#[cfg(feature = "io")]
 use crate::error::SdslError;
 #[cfg(feature = "io")]
 use crate::ingest::columns as col;
 use serde::Serialize;
+#[cfg(feature = "io")]
 use std::path::Path;
 
 /// Column choices and the outlier rule.

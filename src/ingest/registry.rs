@@ -6,6 +6,7 @@
 use super::table::Table;
 use crate::error::SdslError;
 use serde::Serialize;
+#[cfg(feature = "io")]
 use std::path::Path;
 
 /// The bundled registry, embedded at compile time.

@@ -617,6 +617,9 @@ fn published_alpha_lines(nstar: &NstarStage, loss: &LossLaw, alpha: &AlphaLaw) -
     let (xlo, xhi) = draft_ppl
         .iter()
         .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+    if !(xlo.is_finite() && xhi.is_finite()) {
+        return Vec::new(); // no draft to span the axis
+    }
     let mut fams: Vec<&str> = Vec::new();
     for t in &nstar.targets {
         if !fams.contains(&t.family.as_str()) {
