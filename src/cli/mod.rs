@@ -129,8 +129,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Refit(a) => refit::run(a, &cli.global),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "sdsl", &mut std::io::stdout());
-            Ok(())
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sdsl", &mut buf);
+            write_stdout(&buf)
         }
     }
 }
@@ -200,6 +201,16 @@ pub fn unit_open(s: &str) -> Result<f64, String> {
         Ok(v)
     } else {
         Err(format!("{s} must lie strictly between 0 and 1"))
+    }
+}
+
+/// Writes bytes to stdout; a closed stdout (`| head`) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
     }
 }
 

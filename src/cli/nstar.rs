@@ -116,15 +116,8 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for t in reg.targets() {
         for f in &families {
-            let setup = NStarSetup {
-                target_params: t.params,
-                target_tokens: t.tokens,
-                draft_tokens: f.tokens,
-                loss: &laws.loss.law,
-                alpha: &laws.alpha.law,
-                cost: laws.cost,
-            }
-            .validated()?;
+            let setup = NStarSetup::for_pair(t, f, &laws.loss.law, &laws.alpha.law, laws.cost)
+                .validated()?;
             rows.push(TableRow {
                 target: t.name.clone(),
                 target_params: t.params,
@@ -367,24 +360,14 @@ fn law(a: LawCmdArgs) -> anyhow::Result<()> {
         si(out.grid.spec.d_max),
         out.grid.points.len()
     );
-    println!(
-        "  M values: {}",
-        out.grid
-            .m
-            .iter()
+    let list = |v: &[f64]| {
+        v.iter()
             .map(|v| format!("{v:.4e}"))
             .collect::<Vec<_>>()
             .join(" ")
-    );
-    println!(
-        "  D values: {}",
-        out.grid
-            .d
-            .iter()
-            .map(|v| format!("{v:.4e}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    };
+    println!("  M values: {}", list(&out.grid.m));
+    println!("  D values: {}", list(&out.grid.d));
     println!(
         "laws: loss {}, alpha {}; cost model {}\n",
         out.loss_law, out.alpha_law, out.cost_model

@@ -136,6 +136,26 @@ impl<'a> NStarSetup<'a> {
         self.loss.ppl(self.target_params, self.target_tokens)
     }
 
+    /// The setting of a registry target with one draft family (drafts trained
+    /// on the family's tokens): the one place a (target, family) pair becomes
+    /// an [`NStarSetup`] (the N* table, the refit, its figures).
+    pub fn for_pair(
+        target: &crate::ingest::registry::Model,
+        family: &crate::ingest::registry::DraftFamily,
+        loss: &'a LossLaw,
+        alpha: &'a AlphaLaw,
+        cost: CostModel,
+    ) -> NStarSetup<'a> {
+        NStarSetup {
+            target_params: target.params,
+            target_tokens: target.tokens,
+            draft_tokens: family.tokens,
+            loss,
+            alpha,
+            cost,
+        }
+    }
+
     /// S*(N) at `steps + 1` log-spaced draft sizes from `lo` to `hi`: the
     /// speed-up at the optimal γ where speculation is admissible
     /// (0 < α < 1 and some γ helps), else 1 (plain decoding). The curve the

@@ -423,25 +423,6 @@ pub fn estimates_stage(
     Ok(estimates)
 }
 
-/// The N* setting of a registry target with one draft family's tokens: the
-/// one place a (target, family) pair becomes an [`NStarSetup`].
-pub fn pair_setup<'a>(
-    cfg: &RefitConfig,
-    target: &Model,
-    family: &DraftFamily,
-    loss: &'a LossLaw,
-    alpha: &'a AlphaLaw,
-) -> NStarSetup<'a> {
-    NStarSetup {
-        target_params: target.params,
-        target_tokens: target.tokens,
-        draft_tokens: family.tokens,
-        loss,
-        alpha,
-        cost: cfg.cost_model.value,
-    }
-}
-
 /// What the N* stage produced.
 #[derive(Debug)]
 pub struct NstarStage {
@@ -523,7 +504,9 @@ pub fn nstar_stage(
     let mut cells = Vec::new();
     for t in &targets {
         for f in &families {
-            let r = pair_setup(cfg, t, f, loss, alpha).validated()?.solve();
+            let r = NStarSetup::for_pair(t, f, loss, alpha, cfg.cost_model.value)
+                .validated()?
+                .solve();
             if let Err(e) = &r {
                 ledger
                     .warnings
@@ -671,7 +654,7 @@ fn speedup_curves(
     picks
         .into_iter()
         .map(|t| {
-            let setup = pair_setup(cfg, t, fam, loss, alpha);
+            let setup = NStarSetup::for_pair(t, fam, loss, alpha, cfg.cost_model.value);
             SpeedupCurve {
                 label: format!("{} ({} drafts)", t.name, fam.name),
                 curve: setup.speedup_curve(1e7, t.params / 5.0, 160),
