@@ -427,10 +427,10 @@ fn alternative_forms(obs: &[Obs], uses_y: bool) -> Result<Vec<FormOut>, SdslErro
     let mut forms = Vec::new();
     for form in Form::ALL {
         let m = fit_model(&all, form, uses_y)?;
-        let (cv, how) = match cross_validate(&obs, form, |_, o| Some(o.target.clone())) {
+        let (cv, how) = match cross_validate(obs, form, |_, o| Some(o.target.clone())) {
             Some(c) => (Some(c), "leave-one-target-out"),
             None => (
-                cross_validate(&obs, form, |i, _| Some(i.to_string())),
+                cross_validate(obs, form, |i, _| Some(i.to_string())),
                 "leave-one-row-out",
             ),
         };

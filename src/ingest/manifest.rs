@@ -263,10 +263,19 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
     let loss_path = cx.file(&l.path, "loss.path")?;
     let (objective, grid) = loss_settings(&cx, l)?;
     let loss_bootstrap = cx.replicates(l.bootstrap.as_ref(), "loss.bootstrap")?;
-    let (alpha_law, alpha_tables, alpha_bootstrap) = alpha_settings(&cx, raw.alpha.as_ref())?;
+    let AlphaSettings {
+        law: alpha_law,
+        tables: alpha_tables,
+        bootstrap: alpha_bootstrap,
+    } = alpha_settings(&cx, raw.alpha.as_ref())?;
     let estimates = estimate_inputs(&cx, &raw.estimates)?;
-    let (cost_model, targets, draft_families, draws, law_grid) =
-        nstar_settings(&cx, raw.nstar.as_ref())?;
+    let NstarSettings {
+        cost_model,
+        targets,
+        draft_families,
+        draws,
+        law_grid,
+    } = nstar_settings(&cx, raw.nstar.as_ref())?;
     let lab = lab_input(&cx, raw.lab.as_ref())?;
     Ok(Manifest {
         path: path.to_path_buf(),
@@ -355,11 +364,24 @@ fn loss_settings(
     Ok((objective, grid))
 }
 
+/// What `[alpha]` sets.
+struct AlphaSettings {
+    law: Located<String>,
+    tables: Vec<Located<PathBuf>>,
+    bootstrap: usize,
+}
+
+/// What `[nstar]` sets.
+struct NstarSettings {
+    cost_model: Located<CostModel>,
+    targets: Located<Option<Vec<String>>>,
+    draft_families: Located<Option<Vec<String>>>,
+    draws: Located<usize>,
+    law_grid: Located<LawGrid>,
+}
+
 /// `[alpha]`: the published law, the tables to fit and their bootstrap.
-fn alpha_settings(
-    cx: &Cx,
-    alpha: Option<&RawAlpha>,
-) -> Result<(Located<String>, Vec<Located<PathBuf>>, usize), SdslError> {
+fn alpha_settings(cx: &Cx, alpha: Option<&RawAlpha>) -> Result<AlphaSettings, SdslError> {
     let raw_alpha = alpha;
     let out = match raw_alpha {
         Some(a) => {
@@ -398,7 +420,12 @@ fn alpha_settings(
             0,
         ),
     };
-    Ok(out)
+    let (law, tables, bootstrap) = out;
+    Ok(AlphaSettings {
+        law,
+        tables,
+        bootstrap,
+    })
 }
 
 /// `[[estimates]]`: raw-measurement files and their column choices.
@@ -432,20 +459,7 @@ fn estimate_inputs(cx: &Cx, raw: &[RawEstimate]) -> Result<Vec<EstimateInput>, S
 }
 
 /// `[nstar]`: cost model, selections, draws and the N* law grid.
-#[allow(clippy::type_complexity)]
-fn nstar_settings(
-    cx: &Cx,
-    ns: Option<&RawNstar>,
-) -> Result<
-    (
-        Located<CostModel>,
-        Located<Option<Vec<String>>>,
-        Located<Option<Vec<String>>>,
-        Located<usize>,
-        Located<LawGrid>,
-    ),
-    SdslError,
-> {
+fn nstar_settings(cx: &Cx, ns: Option<&RawNstar>) -> Result<NstarSettings, SdslError> {
     let cost_model = match ns.and_then(|n| n.cost_model.as_ref()) {
         Some(c) => {
             let (line, key) = cx.loc(c.span(), "nstar.cost_model");
@@ -514,7 +528,13 @@ fn nstar_settings(
             key: "nstar.law_grid".into(),
         },
     };
-    Ok((cost_model, targets, draft_families, draws, law_grid))
+    Ok(NstarSettings {
+        cost_model,
+        targets,
+        draft_families,
+        draws,
+        law_grid,
+    })
 }
 
 /// `[lab]`: the sdsl-lab tables.

@@ -404,8 +404,8 @@ fn lab_nstar(
             target_params: mparams,
             target_tokens: dt,
             draft_tokens: dt,
-            loss: &law,
-            alpha: &alpha_law,
+            loss: law,
+            alpha: alpha_law,
             cost: CostModel::Params,
         };
         let sol = setup.clone().validated().and_then(|s| s.solve());
