@@ -510,3 +510,77 @@ fn huge_bootstrap_counts_are_refused_with_the_flag_and_the_limit() {
         );
     }
 }
+
+/// Writes an (N, D, loss) table and runs `sdsl fit loss` on it with `--out`.
+fn fit_table(rows: &[(f64, f64, f64)]) -> (std::process::Output, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.csv");
+    let mut text = String::from("N,D,loss\n");
+    for (n, d, l) in rows {
+        text += &format!("{n:e},{d:e},{l}\n");
+    }
+    std::fs::write(&path, text).unwrap();
+    let law = dir.path().join("law.json");
+    let out = sdsl(&[
+        "fit",
+        "loss",
+        path.to_str().unwrap(),
+        "--grid",
+        "init",
+        "--out",
+        law.to_str().unwrap(),
+    ]);
+    (out, law.exists())
+}
+
+#[test]
+fn unidentifiable_designs_are_refused_and_nothing_is_written() {
+    // 30 identical rows
+    let same = vec![(1e8, 2e9, 3.0); 30];
+    // every row at one N (D and the loss vary)
+    let one_n: Vec<_> = (0..12)
+        .map(|i| (4e8, 1e9 * (1 + i) as f64, 2.0 + 1.0 / (1 + i) as f64))
+        .collect();
+    // a subnormal N among ordinary rows
+    let mut denormal: Vec<_> = (0..12)
+        .map(|i| {
+            let n = 1e7 * 2f64.powi(i % 4);
+            let d = 1e9 * 3f64.powi(i / 4);
+            (n, d, 1.8 + 400.0 / n.powf(0.34) + 2000.0 / d.powf(0.28))
+        })
+        .collect();
+    denormal[3].0 = 5e-324;
+    for (what, rows, needle) in [
+        ("identical rows", same, "distinct N"),
+        ("one N", one_n, "1 distinct N"),
+        ("subnormal N", denormal, "subnormal"),
+    ] {
+        let (out, written) = fit_table(&rows);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        assert!(err.contains(needle), "{what}: expected '{needle}' in {err}");
+        assert!(!err.contains("panicked"), "{what}: {err}");
+        assert!(!written, "{what}: a law file was written");
+    }
+}
+
+#[test]
+fn a_non_positive_exponent_warns_and_writes_no_law_file() {
+    // loss rising with D as 2 + 1e-3·D^0.2 (beta = −0.2) and falling with N
+    let rows: Vec<_> = (0..20)
+        .map(|i| {
+            let n = 1e7 * 2f64.powi(i % 5);
+            let d = 1e9 * 3f64.powi(i / 5);
+            (n, d, 2.0 + 400.0 / n.powf(0.34) + 1e-3 * d.powf(0.2))
+        })
+        .collect();
+    let (out, written) = fit_table(&rows);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("exponent beta") && err.contains("≤ 0"),
+        "{err}"
+    );
+    assert!(err.contains("not writing"), "{err}");
+    assert!(!written, "a law file that predict would reject was written");
+}

@@ -177,7 +177,11 @@ pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
     for w in &out.warnings {
         eprintln!("warning: {w}");
     }
-    if let Some(path) = &a.out {
+    let usable = fit.law.validate();
+    if let (Some(path), Err(e)) = (&a.out, &usable) {
+        eprintln!("warning: not writing {}: {e}", path.display());
+    }
+    if let (Some(path), Ok(())) = (&a.out, &usable) {
         let file = LawFileOut {
             kind: "loss",
             law: &fit.law,

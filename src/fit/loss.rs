@@ -76,6 +76,13 @@ impl LossData {
                         i + 1
                     )));
                 }
+                if v < f64::MIN_POSITIVE {
+                    return Err(SdslError::InvalidArgument(format!(
+                        "loss data row {}: {name} = {v:e} is subnormal (below {:e}); check the column's units",
+                        i + 1,
+                        f64::MIN_POSITIVE
+                    )));
+                }
             }
         }
         Ok(LossData {
@@ -83,6 +90,50 @@ impl LossData {
             ln_d: d.iter().map(|v| v.ln()).collect(),
             ln_l: loss.iter().map(|v| v.ln()).collect(),
         })
+    }
+
+    /// Refuses designs whose constants the fit cannot identify: fewer than
+    /// two distinct N (then A and α are not identified, unless both are
+    /// fixed), fewer than two distinct D (likewise B and β), or fewer
+    /// distinct (N, D) points than free parameters. Without this an
+    /// optimiser returns an arbitrary point of a flat valley as "the" fit.
+    pub fn check_identifiable(&self, c: &Constraints, n_free: usize) -> Result<(), SdslError> {
+        fn distinct(v: impl Iterator<Item = u64>) -> usize {
+            let mut s: Vec<u64> = v.collect();
+            s.sort_unstable();
+            s.dedup();
+            s.len()
+        }
+        let n = distinct(self.ln_n.iter().map(|v| v.to_bits()));
+        let d = distinct(self.ln_d.iter().map(|v| v.to_bits()));
+        let mut pairs: Vec<(u64, u64)> = self
+            .ln_n
+            .iter()
+            .zip(&self.ln_d)
+            .map(|(a, b)| (a.to_bits(), b.to_bits()))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        // PARAM_NAMES order: A, B, E, alpha, beta
+        let fixed = |j: usize| c.fixed[j].is_some();
+        let refuse = |what: String| {
+            Err(SdslError::InvalidArgument(format!(
+                "loss data: {what}; the fit cannot identify the law's constants: add rows at other sizes or budgets, or fix the constants it cannot see"
+            )))
+        };
+        if n < 2 && !(fixed(0) && fixed(3)) {
+            return refuse(format!("{n} distinct N (need ≥ 2 for A and alpha)"));
+        }
+        if d < 2 && !(fixed(1) && fixed(4)) {
+            return refuse(format!("{d} distinct D (need ≥ 2 for B and beta)"));
+        }
+        if pairs.len() < n_free {
+            return refuse(format!(
+                "{} distinct (N, D) points for {n_free} free parameters",
+                pairs.len()
+            ));
+        }
+        Ok(())
     }
 
     /// Number of rows.
@@ -724,6 +775,7 @@ impl LossFitSpec {
                 map.n_free()
             )));
         }
+        data.check_identifiable(&self.constraints, map.n_free())?;
         let starts = self.grid.starts(&map);
         let results: Vec<StartResult> = starts
             .into_par_iter()

@@ -141,6 +141,14 @@ pub fn fit_record(
             fit.grad_norm, fit.reason
         ));
     }
+    for (name, v) in [("alpha", fit.law.alpha), ("beta", fit.law.beta)] {
+        if v <= 0.0 {
+            warnings.push(format!(
+                "exponent {name} = {v:.4} ≤ 0: the fitted loss does not fall with {}; the data do not follow the law (no law file is written from this fit)",
+                if name == "alpha" { "N" } else { "D" }
+            ));
+        }
+    }
     if fit.starts.at_best < 2 && fit.starts.total > 1 {
         warnings.push("only one start reached the best objective: the optimum may be fragile; try a denser start grid".into());
     }
