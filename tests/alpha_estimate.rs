@@ -159,3 +159,24 @@ fn accepted_above_gamma_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn conflicting_tau_at_one_gamma_are_flagged_not_merged_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("tau.csv");
+    // two rows at gamma 4 disagree; gamma 2 is consistent
+    std::fs::write(
+        &p,
+        "draft,target,gamma,tau\nd,t,2,2.2\nd,t,4,3.0\nd,t,4,3.4\n",
+    )
+    .unwrap();
+    let out = sdsl(&["alpha", "estimate", p.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flags = rows[0]["flags"].to_string();
+    assert!(
+        flags.contains("2 rows at gamma 4 disagree (3 to 3.4) and were averaged"),
+        "{flags}"
+    );
+    assert!(!flags.contains("gamma 2 "), "{flags}");
+}

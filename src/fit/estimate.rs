@@ -211,16 +211,19 @@ pub struct EstimateRow {
 /// Groups rows by (draft, target, grouping columns) in first-appearance order
 /// and estimates α for each group.
 pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {
-    let mut order: Vec<&Vec<String>> = Vec::new();
-    for k in &m.keys {
-        if !order.contains(&k) {
-            order.push(k);
-        }
+    // groups in first-appearance order, built in one pass (linear in rows)
+    let mut slot: std::collections::HashMap<&Vec<String>, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<(&Vec<String>, Vec<usize>)> = Vec::new();
+    for (i, k) in m.keys.iter().enumerate() {
+        let g = *slot.entry(k).or_insert_with(|| {
+            groups.push((k, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
     }
-    order
+    groups
         .into_iter()
-        .map(|key| {
-            let idx: Vec<usize> = (0..m.keys.len()).filter(|&i| &m.keys[i] == key).collect();
+        .map(|(key, idx)| {
             let mut gammas: Vec<f64> = idx.iter().map(|&i| m.gamma[i]).collect();
             gammas.sort_by(f64::total_cmp);
             gammas.dedup();
@@ -241,15 +244,21 @@ pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {
                     (Some(e), "logs-mle", idx.len())
                 }
                 MeasureKind::Tau | MeasureKind::Tar => {
-                    // several rows at one γ are averaged first
+                    // several rows at one γ are averaged first (flagged when they differ)
+                    let mut conflicts = Vec::new();
                     let pts: Vec<(f64, f64)> = gammas
                         .iter()
                         .map(|&g| {
                             let vals: Vec<f64> = idx.iter().filter(|&&i| m.gamma[i] == g).map(|&i| m.value[i]).collect();
+                            let (lo, hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+                            if lo != hi {
+                                conflicts.push(format!("{} rows at gamma {g} disagree ({lo} to {hi}) and were averaged", vals.len()));
+                            }
                             let v = vals.iter().sum::<f64>() / vals.len() as f64;
                             (g, if m.kind == MeasureKind::Tar { 1.0 + g * v } else { v })
                         })
                         .collect();
+                    flags.extend(conflicts);
                     let name = if m.kind == MeasureKind::Tar { "tar" } else { "tau" };
                     if gammas.len() == 1 {
                         flags.push("a single gamma: no interval".into());

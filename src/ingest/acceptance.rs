@@ -203,6 +203,16 @@ pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
     );
     let mut rows: Vec<AcceptRow> = Vec::new();
     let mut notes = Vec::new();
+    // (draft, target, temperature, dataset, gamma) → index in `rows`: one
+    // hash look-up per row, so the check is linear in the table
+    type Key = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let mut seen: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
     for i in 0..alpha.len() {
         let r = AcceptRow {
             row: i + 1,
@@ -220,16 +230,14 @@ pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
             gamma: gam[i].clone(),
             weight: w[i],
         };
-        let key = |x: &AcceptRow| {
-            (
-                x.draft.clone(),
-                x.target.clone(),
-                x.temperature.clone(),
-                x.dataset.clone(),
-                x.gamma.clone(),
-            )
-        };
-        if let Some(prev) = rows.iter().find(|p| key(p) == key(&r)) {
+        let key: Key = (
+            r.draft.clone(),
+            r.target.clone(),
+            r.temperature.clone(),
+            r.dataset.clone(),
+            r.gamma.clone(),
+        );
+        if let Some(prev) = seen.get(&key).map(|&j| &rows[j]) {
             if (prev.draft_ppl, prev.target_ppl, prev.alpha) == (r.draft_ppl, r.target_ppl, r.alpha)
             {
                 notes.push(format!(
@@ -253,6 +261,7 @@ pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
                 ),
             });
         }
+        seen.insert(key, rows.len());
         rows.push(r);
     }
     Ok(AcceptTable {
