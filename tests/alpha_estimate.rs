@@ -171,7 +171,11 @@ fn conflicting_tau_at_one_gamma_are_flagged_not_merged_silently() {
     )
     .unwrap();
     let out = sdsl(&["alpha", "estimate", p.to_str().unwrap(), "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let flags = rows[0]["flags"].to_string();
     assert!(

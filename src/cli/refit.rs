@@ -73,6 +73,8 @@ pub fn run(a: RefitArgs, global: &super::Global) -> anyhow::Result<()> {
     // refuse an output that would delete data before the slow stages
     crate::report::write::check_out_dir(&a.out, &m.input_files())
         .map_err(|e| anyhow::anyhow!("--out: {e}"))?;
+    // one writer per output directory: held through the computation and the write
+    let _lock = crate::report::write::lock_out_dir(&a.out)?;
     let seed = a.seed.unwrap_or(m.seed);
     let bars = Bars {
         global,
@@ -85,7 +87,7 @@ pub fn run(a: RefitArgs, global: &super::Global) -> anyhow::Result<()> {
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    pipeline::write(&report, &a.out)?;
+    crate::report::write::write_reports_locked(&report, &a.out)?;
     bars.stage("render");
     let times: Vec<String> = bars
         .stages
