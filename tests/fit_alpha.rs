@@ -221,3 +221,45 @@ fn threads_above_four_per_core_are_refused_naming_the_cap() {
         String::from_utf8_lossy(&ok.stderr)
     );
 }
+
+#[test]
+fn a_rank_deficient_fit_names_the_file_the_fit_and_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("acc.csv");
+    // target T1's drafts all have draft ppl 10: its line has no slope to fit
+    std::fs::write(
+        &p,
+        "draft,target,draft_ppl,target_ppl,alpha\n\
+         a,T1,10,6,0.60\nb,T1,10,6,0.62\nc,T1,10,6,0.64\n\
+         a,T2,10,7,0.61\nb,T2,20,7,0.55\nc,T2,30,7,0.50\n",
+    )
+    .unwrap();
+    let err = sdsl_fails(&["fit", "alpha", p.to_str().unwrap()]);
+    for needle in [
+        "acc.csv",
+        "the fit for target 'T1'",
+        "rows 1, 2, 3",
+        "rank-deficient",
+    ] {
+        assert!(err.contains(needle), "expected '{needle}' in {err}");
+    }
+}
+
+#[test]
+fn out_may_not_overwrite_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("acc.csv");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/acceptance_synthetic.csv");
+    std::fs::copy(&src, &p).unwrap();
+    let before = std::fs::read(&p).unwrap();
+    let err = sdsl_fails(&[
+        "fit",
+        "alpha",
+        p.to_str().unwrap(),
+        "--out",
+        p.to_str().unwrap(),
+    ]);
+    assert!(err.contains("is the input file"), "{err}");
+    assert_eq!(std::fs::read(&p).unwrap(), before);
+}

@@ -91,6 +91,7 @@ pub fn render_csv(m: &Measurements, rows: &[EstimateRow]) -> Result<String, crat
 
 /// Runs `sdsl alpha estimate`.
 pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
+    crate::cli::refuse_overwriting_input(a.out.as_deref(), &a.file)?;
     let spec = MeasureSpec {
         kind: a.kind.map(|k| match k {
             KindArg::Logs => MeasureKind::Logs,

@@ -55,6 +55,7 @@ struct LawFile<'a> {
 
 /// Runs `sdsl fit alpha`.
 pub fn run(a: FitAlphaArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
+    crate::cli::refuse_overwriting_input(a.out.as_deref(), &a.file)?;
     let mut table = read_accept_table(&a.file)?;
     if let Some(t) = a.temperature {
         table = table.at_temperature(t)?;

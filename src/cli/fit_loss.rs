@@ -132,6 +132,7 @@ pub fn spec_from_args(a: &FitLossArgs) -> anyhow::Result<LossFitSpec> {
 
 /// Runs `sdsl fit loss`.
 pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
+    crate::cli::refuse_overwriting_input(a.out.as_deref(), &a.file)?;
     let spec = spec_from_args(&a)?;
     let table = read_loss_table(
         &a.file,

@@ -204,6 +204,25 @@ pub fn unit_open(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Refuses an `--out` file that is the input (the same file under any
+/// name): writing it would destroy the data it was computed from. Checked
+/// before any computation.
+pub fn refuse_overwriting_input(
+    out: Option<&std::path::Path>,
+    input: &std::path::Path,
+) -> anyhow::Result<()> {
+    let Some(out) = out else { return Ok(()) };
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(input))
+        && a == b
+    {
+        anyhow::bail!(
+            "--out {} is the input file; it would be overwritten: choose another file",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 /// Writes bytes to stdout; a closed stdout (`| head`) is not an error.
 pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;

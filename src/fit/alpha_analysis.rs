@@ -245,7 +245,8 @@ pub fn analyse(
             ),
         });
     }
-    let global = fit_model(&all, Form::AffinePpl, uses_y)?;
+    let global = fit_model(&all, Form::AffinePpl, uses_y)
+        .map_err(|e| at_rows(t, "the global fit", |_| true, e))?;
     if global.fit.collinear() {
         warnings.push(format!(
             "the global design is collinear (condition number {:.1} > {COLLINEARITY_THRESHOLD}): coefficients are poorly determined",
@@ -253,7 +254,8 @@ pub fn analyse(
         ));
     }
     let target_term = if uses_y {
-        let reduced = fit_model(&all, Form::AffinePpl, false)?;
+        let reduced = fit_model(&all, Form::AffinePpl, false)
+            .map_err(|e| at_rows(t, "the fit without the target term", |_| true, e))?;
         Some(target_term_test(&global.fit, &reduced.fit))
     } else {
         None
@@ -261,7 +263,14 @@ pub fn analyse(
     let mut per_target = Vec::new();
     for tg in &targets {
         let rows: Vec<&Obs> = obs.iter().filter(|o| &o.target == tg).collect();
-        let m = fit_model(&rows, Form::AffinePpl, false)?;
+        let m = fit_model(&rows, Form::AffinePpl, false).map_err(|e| {
+            at_rows(
+                t,
+                &format!("the fit for target '{tg}'"),
+                |r| &r.target == tg,
+                e,
+            )
+        })?;
         if m.fit.df_resid == 0 {
             warnings.push(format!(
                 "target '{tg}' has two drafts: its line is exact, with no standard errors"
@@ -283,7 +292,7 @@ pub fn analyse(
         });
     }
     let families = ordered_unique(obs.iter().filter_map(|o| o.family.clone()));
-    let per_family = family_fits(&obs, &families, &mut warnings)?;
+    let per_family = family_fits(t, &obs, &families, &mut warnings)?;
     let loto = cross_validate(&obs, Form::AffinePpl, |_, o| Some(o.target.clone()));
     let lofo = if families.len() >= 2 {
         cross_validate(&obs, Form::AffinePpl, |_, o| o.family.clone())
@@ -351,6 +360,24 @@ pub fn analyse(
     Ok((out, global))
 }
 
+/// A fit's error with the file and the rows it used (at most 12 listed).
+fn at_rows(
+    t: &AcceptTable,
+    what: &str,
+    keep: impl Fn(&crate::ingest::acceptance::AcceptRow) -> bool,
+    e: SdslError,
+) -> SdslError {
+    let rows: Vec<usize> = t.rows.iter().filter(|r| keep(r)).map(|r| r.row).collect();
+    let mut list: Vec<String> = rows.iter().take(12).map(|r| r.to_string()).collect();
+    if rows.len() > 12 {
+        list.push(format!("… ({} rows)", rows.len()));
+    }
+    SdslError::Data {
+        path: t.path.clone(),
+        message: format!("{what} (rows {}): {e}", list.join(", ")),
+    }
+}
+
 /// Refuses tables the analysis cannot use: mixed temperatures, or a target
 /// with a single draft (per-target fits need two).
 fn check_table(t: &AcceptTable, obs: &[Obs], targets: &[String]) -> Result<(), SdslError> {
@@ -392,6 +419,7 @@ fn check_table(t: &AcceptTable, obs: &[Obs], targets: &[String]) -> Result<(), S
 
 /// Fits per draft family (skipping, with a warning, families with too few rows).
 fn family_fits(
+    t: &AcceptTable,
     obs: &[Obs],
     families: &[String],
     warnings: &mut Vec<String>,
@@ -410,7 +438,14 @@ fn family_fits(
             ));
             continue;
         }
-        let m = fit_model(&rows, Form::AffinePpl, fy)?;
+        let m = fit_model(&rows, Form::AffinePpl, fy).map_err(|e| {
+            at_rows(
+                t,
+                &format!("the fit for draft family '{f}'"),
+                |r| r.draft_family.as_ref() == Some(f),
+                e,
+            )
+        })?;
         per_family.push(GroupFit {
             name: f.clone(),
             uses_target_ppl: fy,
@@ -426,7 +461,8 @@ fn alternative_forms(obs: &[Obs], uses_y: bool) -> Result<Vec<FormOut>, SdslErro
     let all: Vec<&Obs> = obs.iter().collect();
     let mut forms = Vec::new();
     for form in Form::ALL {
-        let m = fit_model(&all, form, uses_y)?;
+        let m = fit_model(&all, form, uses_y)
+            .map_err(|e| SdslError::Numerical(format!("the {} form: {e}", form.name())))?;
         let (cv, how) = match cross_validate(obs, form, |_, o| Some(o.target.clone())) {
             Some(c) => (Some(c), "leave-one-target-out"),
             None => (

@@ -137,7 +137,8 @@ pub fn alpha_from_taus(points: &[(f64, f64)]) -> Option<AlphaEstimate> {
             .map(|d| d.inverse_cdf(0.975))
             .unwrap_or(f64::NAN);
         let half = t * sd / m.sqrt();
-        Some([alpha - half, alpha + half])
+        // α is a probability: the t-interval is clipped to [0, 1]
+        Some([(alpha - half).max(0.0), (alpha + half).min(1.0)])
     } else {
         None
     };

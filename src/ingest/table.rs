@@ -113,6 +113,100 @@ impl Format {
     }
 }
 
+/// At most 80 characters of quoted input in a message (a file without
+/// newlines must not turn into a message as large as the file).
+pub fn excerpt(s: &str) -> String {
+    const MAX: usize = 80;
+    match s.char_indices().nth(MAX) {
+        None => s.to_string(),
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &s[..cut], s.len()),
+    }
+}
+
+/// Checks a CSV file's shape before polars reads it, so that every problem
+/// is named with its line: invalid UTF-8, a row with more or fewer fields
+/// than the header (a decimal comma or a thousands separator splits a number
+/// in two), duplicate column names, another separator, a file with
+/// a header and no data rows.
+fn precheck_csv(label: &str, bytes: &[u8]) -> Result<(), SdslError> {
+    let err = |message: String| SdslError::Data {
+        path: label.to_string(),
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let header = rdr
+        .byte_headers()
+        .map_err(|e| err(format!("not a readable CSV file: {e}")))?
+        .clone();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    if std::str::from_utf8(header.as_slice()).is_err() {
+        return Err(err(
+            "line 1 (the header) is not valid UTF-8; save the file as UTF-8".into(),
+        ));
+    }
+    if names.len() == 1 {
+        for (sep, what) in [(';', "semicolons"), ('\t', "tabs")] {
+            if names[0].contains(sep) {
+                return Err(err(format!(
+                    "the header is one column '{}': the file seems to separate fields with {what}; save it comma-separated",
+                    excerpt(&names[0])
+                )));
+            }
+        }
+    }
+    for (j, n) in names.iter().enumerate() {
+        if let Some(k) = names[..j].iter().position(|m| m == n) {
+            return Err(err(format!(
+                "line 1: column '{}' appears twice (columns {} and {}); rename one",
+                excerpt(n),
+                k + 1,
+                j + 1
+            )));
+        }
+    }
+    let mut rows = 0usize;
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(err(format!("not a readable CSV file: {e}"))),
+        }
+        rows += 1;
+        let line = rec.position().map(|p| p.line()).unwrap_or(rows as u64 + 1);
+        if rec.len() != names.len() {
+            // a trailing blank line reads as one empty field
+            if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
+                rows -= 1;
+                continue;
+            }
+            return Err(err(format!(
+                "row {rows} (line {line}): {} fields where the header has {}; a decimal comma or a thousands separator (e.g. 1,234) splits a number in two: use '.' for decimals and no separators, or quote the cell",
+                rec.len(),
+                names.len()
+            )));
+        }
+        if let Err(e) = std::str::from_utf8(rec.as_slice()) {
+            return Err(err(format!(
+                "row {rows} (line {line}): not valid UTF-8 (byte {} of the row's fields); save the file as UTF-8",
+                e.valid_up_to() + 1
+            )));
+        }
+    }
+    if rows == 0 {
+        return Err(err(
+            "a header and no data rows; the table needs at least one row".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Table {
     /// Reads a CSV or Parquet file, chosen by extension.
     pub fn read(path: &Path) -> Result<Table, SdslError> {
@@ -129,8 +223,12 @@ impl Table {
     }
 
     /// Parses CSV text held in memory; `label` names it in errors.
-    pub fn from_csv_bytes(label: &str, bytes: Vec<u8>) -> Result<Table, SdslError> {
+    pub fn from_csv_bytes(label: &str, mut bytes: Vec<u8>) -> Result<Table, SdslError> {
         let sha256 = sha256_hex(&bytes);
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3); // a UTF-8 byte-order mark (spreadsheet exports)
+        }
+        precheck_csv(label, &bytes)?;
         let df = without_panics(label, || {
             CsvReadOptions::default()
                 .with_has_header(true)
@@ -221,7 +319,7 @@ impl Table {
     pub fn missing_column(&self, name: &str, fix: &str) -> SdslError {
         self.error(format!(
             "missing column '{name}' (columns present: {}); {fix}",
-            self.columns().join(", ")
+            excerpt(&self.columns().join(", "))
         ))
     }
 
@@ -290,9 +388,15 @@ impl Table {
                     ))),
                     Some(s) => s.parse::<f64>().map_err(|_| {
                         self.error(format!(
-                            "row {} (line {}), column '{name}': '{s}' is not a number",
+                            "row {} (line {}), column '{name}': '{}' is not a number{}",
                             i + 1,
-                            i + 2
+                            i + 2,
+                            excerpt(s),
+                            if s.contains(',') {
+                                " (use '.' for decimals and no thousands separators)"
+                            } else {
+                                ""
+                            }
                         ))
                     }),
                 })
