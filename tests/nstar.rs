@@ -115,3 +115,42 @@ fn huge_grid_counts_are_refused_with_the_flag_and_the_limit() {
         "{err}"
     );
 }
+
+/// The warm-started search of the bootstrap draws (`solve_near`) returns the
+/// full search's N* to the last bit, from a good hint, a poor one (which
+/// falls back) and perturbed laws (as bootstrap draws are).
+#[test]
+fn solve_near_returns_the_full_search_result_bit_for_bit() {
+    let mut checked = 0;
+    for (m, dt, dd) in [
+        (12.85e9, 1.8e11, 1.8e11),
+        (7.055e10, 1.5e13, 1.8e13),
+        (1.112e11, 3e12, 1.8e11),
+        (1e10, 1e14, 1e14),
+    ] {
+        for (da, de) in [(1.0, 0.0), (1.05, 0.02), (0.93, -0.03), (1.2, 0.05)] {
+            let loss = LossLaw {
+                a: LossLaw::BESIROGLU_2024.a * da,
+                e: LossLaw::BESIROGLU_2024.e + de,
+                ..LossLaw::BESIROGLU_2024
+            };
+            let s = NStarSetup {
+                loss: &loss,
+                ..setup(m, dt, dd)
+            };
+            let Ok(full) = s.solve() else { continue };
+            let point = setup(m, dt, dd).solve().unwrap().n_star;
+            for hint in [full.n_star, point, point * 1.3, point / 1.5, 2e3, m * 0.9] {
+                let near = s.solve_near(hint).unwrap();
+                assert_eq!(
+                    near.to_bits(),
+                    full.n_star.to_bits(),
+                    "M {m:e}, hint {hint:e}: {near} vs {}",
+                    full.n_star
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 80, "{checked}");
+}

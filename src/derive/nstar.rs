@@ -274,6 +274,58 @@ impl<'a> NStarSetup<'a> {
         })
     }
 
+    /// N* searched from a nearby size `hint` (the point estimate's N* when
+    /// solving a bootstrap draw of the laws): only the log-grid points within
+    /// three steps of the hint are evaluated; when the best of them is a
+    /// strict interior maximum with admissible neighbours, it is refined
+    /// exactly as [`NStarSetup::solve`] refines (same grid points, same
+    /// bracket), so the result is the same N* whenever S*(N) is unimodal —
+    /// which `solve` checks on the point estimate. Otherwise (hint far off,
+    /// maximum at the window's edge, inadmissible points) it falls back to
+    /// the full search. Returns N* only.
+    pub fn solve_near(&self, hint: f64) -> Result<f64, SdslError> {
+        let full = || self.solve().map(|r| r.n_star);
+        let lo = N_MIN.ln();
+        let step = std::f64::consts::LN_10 / GRID_PER_DECADE as f64;
+        let count = ((self.target_params.ln() - lo) / step).ceil() as usize;
+        if !(hint.is_finite() && hint > 0.0) {
+            return full();
+        }
+        let h = ((hint.ln() - lo) / step).round();
+        if !(h >= 1.0 && h + 1.0 < count as f64) {
+            return full();
+        }
+        let h = h as usize;
+        let (a, b) = (h.saturating_sub(3), (h + 3).min(count - 1));
+        // the same points as `grid()`
+        let at = |i: usize| (lo + i as f64 * step).exp();
+        let evals: Vec<DraftEval> = (a..=b).map(|i| self.evaluate(at(i))).collect();
+        if !evals.iter().all(DraftEval::admissible) {
+            return full();
+        }
+        let k = (0..evals.len())
+            .max_by(|&i, &j| {
+                evals[i]
+                    .optimum
+                    .speedup_star
+                    .total_cmp(&evals[j].optimum.speedup_star)
+                    .then(j.cmp(&i))
+            })
+            .expect("non-empty window");
+        if k == 0 || k + 1 == evals.len() {
+            return full();
+        }
+        let best = a + k;
+        let refined = self.refine(at(best - 1).ln(), at(best + 1).ln())?;
+        Ok(
+            if refined.optimum.speedup_star >= evals[k].optimum.speedup_star {
+                refined.n
+            } else {
+                evals[k].n
+            },
+        )
+    }
+
     fn refine(&self, lo: f64, hi: f64) -> Result<DraftEval, SdslError> {
         let solver = BrentOpt::new(lo, hi).set_tolerance(f64::EPSILON.sqrt(), 1e-10);
         let result = Executor::new(NegSpeedup { setup: self }, solver)

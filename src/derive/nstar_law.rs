@@ -139,6 +139,19 @@ pub fn fit_nstar_law(
     alpha: &AlphaLaw,
     cost: CostModel,
 ) -> Result<NStarLaw, SdslError> {
+    fit_nstar_law_near(grid, loss, alpha, cost, None)
+}
+
+/// [`fit_nstar_law`] with each grid point's search started near `hints`
+/// (one N* per grid point, in `points` order, e.g. from the point
+/// estimate's law; see [`NStarSetup::solve_near`]).
+pub fn fit_nstar_law_near(
+    grid: &LawGrid,
+    loss: &LossLaw,
+    alpha: &AlphaLaw,
+    cost: CostModel,
+    hints: Option<&[GridPoint]>,
+) -> Result<NStarLaw, SdslError> {
     let mut points = Vec::with_capacity(grid.n_m * grid.n_d);
     for &m in &grid.m_values() {
         for &d in &grid.d_values() {
@@ -151,14 +164,15 @@ pub fn fit_nstar_law(
                 cost,
             }
             .validated()?;
-            let ns = setup.solve().map_err(|e| {
+            let hint = hints.and_then(|h| h.get(points.len())).map(|p| p.n_star);
+            let n_star = match hint {
+                Some(h) => setup.solve_near(h),
+                None => setup.solve().map(|r| r.n_star),
+            }
+            .map_err(|e| {
                 SdslError::NoOptimum(format!("grid point M = {m:.4e}, D = {d:.4e}: {e}"))
             })?;
-            points.push(GridPoint {
-                m,
-                d,
-                n_star: ns.n_star,
-            });
+            points.push(GridPoint { m, d, n_star });
         }
     }
     let n = points.len();

@@ -4,7 +4,7 @@
 //! are percentiles over the draws that have an interior optimum.
 
 use super::nstar::NStarSetup;
-use super::nstar_law::{LawGrid, fit_nstar_law};
+use super::nstar_law::{GridPoint, LawGrid, fit_nstar_law_near};
 use crate::fit::bootstrap::quantile_sorted;
 use crate::law::{AlphaLaw, CostModel, LossLaw};
 use rayon::prelude::*;
@@ -66,13 +66,27 @@ pub struct DrawResults {
     pub m0: Vec<Option<f64>>,
 }
 
+/// Starting points for the draws' searches: the point estimate's N* per
+/// cell (None: search the whole grid) and per N*-law grid point.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hints<'a> {
+    /// N* of each cell under the point laws.
+    pub cells: &'a [Option<f64>],
+    /// The point estimate's N*-law grid points.
+    pub law: Option<&'a [GridPoint]>,
+}
+
 /// Solves every cell and the N* law under every draw (in parallel on the
-/// current rayon pool; results in draw order, independent of threads).
+/// current rayon pool; results in draw order, independent of threads). Each
+/// search starts near the point estimate's N* (`hints`; see
+/// [`NStarSetup::solve_near`]): draws sit close to the point estimate, so
+/// a few grid points and Brent's refinement usually suffice.
 pub fn propagate(
     draws: &[LawDraw],
     cells: &[Cell],
     grid: &LawGrid,
     cost: CostModel,
+    hints: Hints,
     on_draw: &(dyn Fn() + Sync),
 ) -> DrawResults {
     let per: Vec<DrawOutcome> = draws
@@ -80,8 +94,9 @@ pub fn propagate(
         .map(|d| {
             let ns = cells
                 .iter()
-                .map(|c| {
-                    NStarSetup {
+                .enumerate()
+                .map(|(i, c)| {
+                    let setup = NStarSetup {
                         target_params: c.m,
                         target_tokens: c.dt,
                         draft_tokens: c.dd,
@@ -89,18 +104,22 @@ pub fn propagate(
                         alpha: &d.alpha,
                         cost,
                     }
-                    .validated()
-                    .and_then(|s| s.solve())
+                    .validated();
+                    match hints.cells.get(i).copied().flatten() {
+                        Some(h) => setup.and_then(|s| s.solve_near(h)),
+                        None => setup.and_then(|s| s.solve().map(|r| r.n_star)),
+                    }
                     .ok()
-                    .map(|r| r.n_star)
                 })
                 .collect();
-            let law = fit_nstar_law(grid, &d.loss, &d.alpha, cost).ok().map(|l| {
-                (
-                    l.linear.coefficients[0].estimate,
-                    l.linear.coefficients[1].estimate,
-                )
-            });
+            let law = fit_nstar_law_near(grid, &d.loss, &d.alpha, cost, hints.law)
+                .ok()
+                .map(|l| {
+                    (
+                        l.linear.coefficients[0].estimate,
+                        l.linear.coefficients[1].estimate,
+                    )
+                });
             on_draw();
             (ns, law)
         })

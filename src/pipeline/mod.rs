@@ -23,7 +23,7 @@ pub mod lab;
 
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};
-use crate::derive::uncertainty::{Cell, DrawResults, LawDraw, interval, propagate};
+use crate::derive::uncertainty::{Cell, DrawResults, Hints, LawDraw, interval, propagate};
 use crate::error::SdslError;
 use crate::fit::alpha::alpha_law_from;
 use crate::fit::alpha_analysis::{FitAlphaOut, analyse};
@@ -569,11 +569,17 @@ pub fn draws_stage(
         None => Vec::new(),
     };
     progress.begin("N* draws", draws.len() as u64);
+    let cell_hints: Vec<Option<f64>> = nstar.cells.iter().map(|c| c.outcome.n_star).collect();
+    let hints = Hints {
+        cells: &cell_hints,
+        law: Some(&nstar.law_fit.points),
+    };
     let res = propagate(
         &draws,
         &nstar.cells_in,
         &cfg.law_grid.value,
         cfg.cost_model.value,
+        hints,
         &|| progress.tick(),
     );
     progress.end();
