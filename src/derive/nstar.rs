@@ -51,6 +51,7 @@ pub struct NStarSetup<'a> {
 
 /// Speculative decoding with one particular draft size.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DraftEval {
     /// Draft parameters N.
     pub n: f64,
@@ -76,6 +77,7 @@ impl DraftEval {
 
 /// The optimum N* and everything derived at it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NStar {
     /// Throughput-optimal draft size N*.
     pub n_star: f64,
@@ -427,6 +429,7 @@ impl CostFunction for NegSpeedup<'_, '_> {
 /// N* of one (target, draft family) cell as reported in tables: the optimum's
 /// main quantities, or why there is none (all None, with `error`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CellOutcome {
     /// N* (null when there is no interior optimum).
     pub n_star: Option<f64>,

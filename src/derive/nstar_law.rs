@@ -30,6 +30,7 @@ pub const PAPER_M0: f64 = 8.71e7;
 /// A grid of (M, D) points: `n_m` log-spaced M in [m_min, m_max] × `n_d`
 /// log-spaced D in [d_min, d_max].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LawGrid {
     /// Smallest target size.
     pub m_min: f64,
@@ -110,6 +111,7 @@ impl LawGrid {
 
 /// One grid point and its N*.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GridPoint {
     /// Target parameters.
     pub m: f64,
@@ -121,6 +123,7 @@ pub struct GridPoint {
 
 /// Both fits of the linear law.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NStarLaw {
     /// The grid used.
     pub grid: LawGrid,

@@ -32,6 +32,7 @@ pub struct Cell {
 
 /// A percentile interval over the draws that succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DrawInterval {
     /// 95% percentile interval.
     pub ci95: [f64; 2],

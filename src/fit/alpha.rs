@@ -50,6 +50,7 @@ pub struct Obs {
 
 /// Functional forms compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Form {
     /// α = A·x + B·y + C (the paper's).
@@ -184,6 +185,7 @@ pub fn identifies_y(obs: &[&Obs]) -> bool {
 /// The target-term test: t-test of B in the full model and the partial F
 /// test of the x-only model against it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TargetTermTest {
     /// t statistic of B.
     pub t: f64,
@@ -214,6 +216,7 @@ pub fn target_term_test(full: &OlsFit, reduced: &OlsFit) -> TargetTermTest {
 
 /// Cross-validated prediction error.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CvResult {
     /// Root mean squared error of α over held-out rows.
     pub rmse: f64,
@@ -326,6 +329,7 @@ pub fn aic_alpha_scale(model: &Model, obs: &[&Obs]) -> f64 {
 
 /// A bootstrap interval pair for one quantity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootEstimate {
     /// Point estimate.
     pub point: f64,
@@ -339,6 +343,7 @@ pub struct BootEstimate {
 
 /// Bootstrap of one model's coefficients and R².
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelBootstrap {
     /// Replicates requested.
     pub replicates: usize,

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 /// A linear fit in the output.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FitOut {
     /// Coefficients by name (A: draft ppl, B: target ppl, C: intercept).
     pub coefficients: BTreeMap<String, f64>,
@@ -73,6 +74,7 @@ impl From<&OlsFit> for FitOut {
 
 /// A per-group fit.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupFit {
     /// Target (per-target) or draft family (per-family).
     pub name: String,
@@ -88,6 +90,7 @@ pub struct GroupFit {
 
 /// Per-target entry (`target` key).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TargetFit {
     /// Target.
     pub target: String,
@@ -101,6 +104,7 @@ pub struct TargetFit {
 
 /// One alternative form.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FormOut {
     /// Form name.
     pub name: &'static str,
@@ -120,6 +124,7 @@ pub struct FormOut {
 
 /// Cross-validation summary.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CvOut {
     /// Leave-one-target-out RMSE of α (null with one target).
     pub loto_rmse: Option<f64>,
@@ -137,6 +142,7 @@ pub struct CvOut {
 
 /// JSON output of `sdsl fit alpha`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FitAlphaOut {
     /// Input.
     pub input: InputOut,
@@ -159,6 +165,7 @@ pub struct FitAlphaOut {
 
 /// The global fit in the output.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GlobalOut {
     /// Whether the target term is in the model (needs ≥ 2 target perplexities).
     pub uses_target_ppl: bool,
@@ -172,6 +179,7 @@ pub struct GlobalOut {
 
 /// Bootstrap header and estimates.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootOut {
     /// Seed.
     pub seed: u64,
@@ -182,6 +190,7 @@ pub struct BootOut {
 
 /// Input description.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InputOut {
     /// Path.
     pub path: String,

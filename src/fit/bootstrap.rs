@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 /// Point estimate, standard error and a 95% interval (one shape everywhere).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Estimate {
     /// Point estimate (from the full data).
     pub point: f64,
@@ -69,6 +70,7 @@ pub fn resample_indices(seed: u64, i: u64, n: usize) -> Vec<usize> {
 
 /// Where each bootstrap refit starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BootStart {
     /// Hoffmann et al.'s unrounded initialisation (Besiroglu et al.'s choice).
@@ -99,6 +101,7 @@ pub fn loss_quantities(l: &crate::law::LossLaw) -> [f64; 8] {
 
 /// Bootstrap of a loss-law fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LossBootstrap {
     /// Replicates requested.
     pub replicates: usize,

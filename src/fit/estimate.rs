@@ -32,6 +32,7 @@ pub const CHI2_1_90: f64 = 2.705_543_454_095_404;
 
 /// An α estimate with its interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AlphaEstimate {
     /// Point estimate.
     pub alpha: f64,
@@ -181,6 +182,7 @@ fn golden(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
 
 /// One estimated row.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EstimateRow {
     /// Draft model.
     pub draft: String,

@@ -158,6 +158,7 @@ impl LossData {
 
 /// The objective minimised.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "name", rename_all = "kebab-case")]
 pub enum Objective {
     /// Σ Huber_δ(r).
@@ -216,6 +217,7 @@ enum Slot {
 
 /// Fixed and tied parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Constraints {
     /// Fixed values in the law's natural units (E, A, B as values; α, β as
     /// exponents), by θ index.
@@ -504,6 +506,7 @@ pub fn objective_and_gradient(
 
 /// Solver settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SolverSettings {
     /// Stop when the gradient norm falls below this.
     pub tol_grad: f64,
@@ -580,6 +583,7 @@ pub fn fit_from(
 /// A grid of starting points θ = [a, b, e, α, β] (the free coordinates are
 /// taken from each; fixed ones ignored; duplicates removed).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StartGrid {
     /// Values of a = ln A.
     pub a: Vec<f64>,
@@ -677,6 +681,7 @@ impl StartGrid {
 
 /// Summary of a multi-start fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StartsSummary {
     /// Number of starts run.
     pub total: usize,
@@ -694,6 +699,7 @@ pub struct StartsSummary {
 
 /// The fitted loss law and its diagnostics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LossFit {
     /// The law at the best start.
     pub law: LossLaw,

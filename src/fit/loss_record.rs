@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// Bootstrap summary in the output.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootOut {
     /// Replicates.
     pub replicates: usize,
@@ -48,6 +49,7 @@ impl From<&LossBootstrap> for BootOut {
 
 /// JSON output of `sdsl fit loss`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FitLossOut {
     /// The input file and rows.
     pub input: InputOut,
@@ -79,6 +81,7 @@ pub struct FitLossOut {
 
 /// Input description.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InputOut {
     /// Path as given.
     pub path: String,
@@ -96,6 +99,7 @@ pub struct InputOut {
 
 /// Objective in the output.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ObjectiveOut {
     /// Name.
     pub name: &'static str,
@@ -108,6 +112,7 @@ pub struct ObjectiveOut {
 
 /// Solver status of the best start.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BestStart {
     /// Why it stopped.
     pub reason: String,
@@ -119,6 +124,7 @@ pub struct BestStart {
 
 /// Constraints in the output.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConstraintsOut {
     /// Fixed parameters.
     pub fixed: BTreeMap<String, f64>,

@@ -86,6 +86,7 @@ pub fn f_sf(d1: f64, d2: f64, f: f64) -> f64 {
 
 /// One coefficient with its standard error, t statistic, p value and 95% CI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Coefficient {
     /// Name of the regressor.
     pub name: String,
@@ -103,6 +104,7 @@ pub struct Coefficient {
 
 /// A fitted linear model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OlsFit {
     /// Coefficients in the order of the design's columns.
     pub coefficients: Vec<Coefficient>,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// Coefficients of the affine acceptance law (law-file keys `A, B, C`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AlphaLaw {
     /// Coefficient on draft perplexity.
     #[serde(rename = "A")]

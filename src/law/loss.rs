@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// A fitted or published loss law. Field names follow the law-file schema
 /// (`E, A, B, alpha, beta`; alpha and beta are the exponents on N and D).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LossLaw {
     /// Irreducible loss E (nats/token).
     #[serde(rename = "E")]

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// One checkpoint of the ladder.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LadderRow {
     /// Checkpoint name (e.g. `L4-W128-D5M`).
     pub model: String,
@@ -27,6 +28,7 @@ pub struct LadderRow {
 
 /// The acceptance law at another temperature (reported, not used for N*).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OtherTemperature {
     /// Temperature of the rows.
     pub temperature: String,
@@ -36,6 +38,7 @@ pub struct OtherTemperature {
 
 /// Is α affine in draft perplexity at this scale?
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AffineVerdict {
     /// R² of the global affine law.
     pub r2_global: f64,
@@ -55,6 +58,7 @@ pub struct AffineVerdict {
 
 /// One row of the estimator check.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EstimatorRow {
     /// Draft checkpoint.
     pub draft: String,
@@ -80,6 +84,7 @@ pub struct EstimatorRow {
 
 /// MLE from logs versus Σ min.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EstimatorCheck {
     /// One row per pair, γ pooled (the criterion of the lab issue).
     pub pairs: Vec<EstimatorRow>,
@@ -95,6 +100,7 @@ pub struct EstimatorCheck {
 
 /// A measured draft with the SDSL throughput it implies.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MeasuredDraft {
     /// Draft checkpoint.
     pub draft: String,
@@ -112,6 +118,7 @@ pub struct MeasuredDraft {
 
 /// The best (draft, γ) of the real sampler by emitted tokens per FLOP.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SampledBest {
     /// Draft checkpoint.
     pub draft: String,
@@ -123,6 +130,7 @@ pub struct SampledBest {
 
 /// N* of one lab target.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LabNstar {
     /// Target checkpoint.
     pub target: String,
@@ -148,6 +156,7 @@ pub struct LabNstar {
 
 /// The lab section of the report.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LabSection {
     /// What feeds what.
     pub note: String,

@@ -7,6 +7,8 @@ pub mod figures;
 pub mod lab_model;
 pub mod markdown;
 pub mod model;
+#[cfg(feature = "schema")]
+pub mod schema;
 #[cfg(feature = "plots")]
 pub mod write;
 

@@ -16,6 +16,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything `sdsl refit` reports.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
     /// Schema version.
     pub schema_version: u32,
@@ -46,6 +47,7 @@ pub struct Report {
 
 /// A file and its hash.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileRef {
     /// Path as resolved from the manifest.
     pub path: String,
@@ -55,6 +57,7 @@ pub struct FileRef {
 
 /// An input file, its role and rows used.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InputRef {
     /// What it feeds: registry, loss, alpha, estimates.
     pub role: &'static str,
@@ -68,6 +71,7 @@ pub struct InputRef {
 
 /// The acceptance law and where it comes from.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AlphaSection {
     /// "published" (no table bundled) or "fitted".
     pub source: &'static str,
@@ -84,6 +88,7 @@ pub struct AlphaSection {
 
 /// α estimates from one raw-measurement file.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EstimateSection {
     /// File.
     pub path: String,
@@ -99,6 +104,7 @@ pub struct EstimateSection {
 
 /// One cell of the N* table.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NstarCell {
     /// Target.
     pub target: String,
@@ -119,6 +125,7 @@ pub struct NstarCell {
 
 /// The N* section.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NstarSection {
     /// Cost model.
     pub cost_model: String,
@@ -136,6 +143,7 @@ pub struct NstarSection {
 
 /// The N* law with both kinds of interval.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NstarLawSection {
     /// μ under the point laws.
     pub mu: f64,

@@ -283,6 +283,15 @@ pub fn write_reports_locked(r: &Report, out: &Path) -> Result<(), SdslError> {
             SdslError::InvalidArgument(format!("serialising {}: {e}", json.display()))
         })?;
         std::fs::write(&json, text + "\n").map_err(io(&json))?;
+        #[cfg(feature = "schema")]
+        {
+            let path = tmp.join("report.schema.json");
+            let text =
+                serde_json::to_string_pretty(&super::schema::report_schema()).map_err(|e| {
+                    SdslError::InvalidArgument(format!("serialising {}: {e}", path.display()))
+                })?;
+            std::fs::write(&path, text + "\n").map_err(io(&path))?;
+        }
         super::figures::render_all(r, &figures)?;
         Ok(())
     })();
