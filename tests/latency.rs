@@ -41,14 +41,20 @@ fn fit(table: &LatencyTable, sel: LatencySelection, replicates: usize) -> Latenc
 fn the_shipped_h200_tables_read_with_their_meta() {
     let t = h200();
     assert_eq!(t.rows.len(), 720); // SOURCE.md: 720 rows
-    let meta = t.meta.as_ref().expect("h200_decode_latency.meta is found by stem");
+    let meta = t
+        .meta
+        .as_ref()
+        .expect("h200_decode_latency.meta is found by stem");
     assert_eq!(meta.device.as_deref(), Some("NVIDIA H200"));
     assert_eq!(meta.memory_bytes, Some(150754820096.0));
     assert_eq!(t.selections().len(), 6); // 2 modes × 3 ctx, batch 1
     assert!(t.rows.iter().all(|r| r.batch == 1));
     let b = read_latency_table(&repo(H200_BATCHED), None).unwrap();
     assert_eq!(b.rows.len(), 432); // SOURCE.md: 432 rows
-    assert!(b.meta.is_none(), "the batched table has no .meta of its own");
+    assert!(
+        b.meta.is_none(),
+        "the batched table has no .meta of its own"
+    );
     let batches: std::collections::BTreeSet<u64> = b.rows.iter().map(|r| r.batch).collect();
     assert_eq!(batches.into_iter().collect::<Vec<_>>(), [1, 4, 16, 64]);
 }
@@ -114,7 +120,10 @@ fn non_positive_or_non_finite_times_are_refused() {
         let text = good_rows().replacen("graph,2,512,0.8400", &format!("graph,2,512,{bad}"), 1);
         assert_ne!(text, good_rows());
         let e = read_error(&text);
-        assert!(e.contains("row 2") && e.contains("column 'ms_median'"), "{bad}: {e}");
+        assert!(
+            e.contains("row 2") && e.contains("column 'ms_median'"),
+            "{bad}: {e}"
+        );
     }
 }
 
@@ -123,7 +132,10 @@ fn a_duplicate_key_is_refused_naming_both_rows() {
     let mut text = good_rows();
     text += "B,x,24,1e9,graph,2,512,1.5\n"; // data row 10 repeats row 5
     let e = read_error(&text);
-    assert!(e.contains("row 10") && e.contains("row 5") && e.contains("duplicate key"), "{e}");
+    assert!(
+        e.contains("row 10") && e.contains("row 5") && e.contains("duplicate key"),
+        "{e}"
+    );
     assert!(e.contains("column 'arch'"), "{e}");
 }
 
@@ -131,18 +143,30 @@ fn a_duplicate_key_is_refused_naming_both_rows() {
 fn an_unknown_mode_is_refused() {
     let text = good_rows().replacen("graph,9", "compiled,9", 1);
     let e = read_error(&text);
-    assert!(e.contains("row 3") && e.contains("column 'mode'") && e.contains("'compiled'"), "{e}");
-    assert!(e.contains("'graph'") && e.contains("'eager'"), "the fix is named: {e}");
+    assert!(
+        e.contains("row 3") && e.contains("column 'mode'") && e.contains("'compiled'"),
+        "{e}"
+    );
+    assert!(
+        e.contains("'graph'") && e.contains("'eager'"),
+        "the fix is named: {e}"
+    );
 }
 
 #[test]
 fn fractional_or_zero_q_and_inconsistent_sizes_are_refused() {
     let e = read_error(&good_rows().replacen("graph,2,512", "graph,2.5,512", 1));
-    assert!(e.contains("row 2") && e.contains("column 'q'") && e.contains("whole number"), "{e}");
+    assert!(
+        e.contains("row 2") && e.contains("column 'q'") && e.contains("whole number"),
+        "{e}"
+    );
     let e = read_error(&good_rows().replacen("graph,2,512", "graph,0,512", 1));
     assert!(e.contains("row 2") && e.contains("column 'q'"), "{e}");
     let e = read_error(&good_rows().replacen("A,x,12,100000000,graph,9", "A,x,12,2e8,graph,9", 1));
-    assert!(e.contains("row 3") && e.contains("column 'params_total'"), "{e}");
+    assert!(
+        e.contains("row 3") && e.contains("column 'params_total'"),
+        "{e}"
+    );
     let e = read_error(&good_rows().replace("ms_median", "ms"));
     assert!(e.contains("missing column 'ms_median'"), "{e}");
 }
@@ -226,11 +250,25 @@ fn the_affine_law_is_the_relative_error_least_squares_solution_on_the_h200_table
     let p: Vec<f64> = archs.iter().map(|a| a.params_total).collect();
     let y: Vec<f64> = archs.iter().map(|a| a.decode_ms()).collect();
     let (t0, k) = cramer_rel_ls(&p, &y);
-    assert!((law.t0_ms - t0).abs() < 1e-9 * t0.abs(), "{} vs {t0}", law.t0_ms);
-    assert!((law.k_ms_per_param - k).abs() < 1e-9 * k, "{} vs {k}", law.k_ms_per_param);
+    assert!(
+        (law.t0_ms - t0).abs() < 1e-9 * t0.abs(),
+        "{} vs {t0}",
+        law.t0_ms
+    );
+    assert!(
+        (law.k_ms_per_param - k).abs() < 1e-9 * k,
+        "{} vs {k}",
+        law.k_ms_per_param
+    );
     // and it is a minimum: every nudge raises the objective
     let f0 = rel_objective(&p, &y, t0, k);
-    for (dt, dk) in [(1e-4, 0.0), (-1e-4, 0.0), (0.0, 1e-4), (0.0, -1e-4), (1e-4, -1e-4)] {
+    for (dt, dk) in [
+        (1e-4, 0.0),
+        (-1e-4, 0.0),
+        (0.0, 1e-4),
+        (0.0, -1e-4),
+        (1e-4, -1e-4),
+    ] {
         assert!(rel_objective(&p, &y, t0 * (1.0 + dt), k * (1.0 + dk)) > f0);
     }
     // SPEC §5 (approximate, not a test constant): t0 ≈ 0.74 ms, k ≈ 6.1e-10
@@ -241,7 +279,14 @@ fn the_affine_law_is_the_relative_error_least_squares_solution_on_the_h200_table
 fn noiseless_synthetic_tables_recover_both_forms_and_the_verify_lines() {
     // t = 0.5 + 3e-10·P (affine exactly); v(q) = a_q + b_q ln P exactly
     let (a2, b2, a9, b9) = (1.3, -0.01, 2.0, -0.04);
-    let sizes: [(f64, u64); 6] = [(1e8, 12), (3e8, 24), (1e9, 16), (3e9, 32), (1e10, 40), (3e10, 60)];
+    let sizes: [(f64, u64); 6] = [
+        (1e8, 12),
+        (3e8, 24),
+        (1e9, 16),
+        (3e9, 32),
+        (1e10, 40),
+        (3e10, 60),
+    ];
     let archs: Vec<ArchTimes> = sizes
         .iter()
         .enumerate()
@@ -263,21 +308,36 @@ fn noiseless_synthetic_tables_recover_both_forms_and_the_verify_lines() {
     assert_eq!(p.q_max, 9);
     // the depth form contains the affine one: τ ≈ 0, same LOAO quality
     let d = p.depth.as_ref().unwrap();
-    assert!(d.law.tau_ms_per_layer.abs() < 1e-10, "{}", d.law.tau_ms_per_layer);
+    assert!(
+        d.law.tau_ms_per_layer.abs() < 1e-10,
+        "{}",
+        d.law.tau_ms_per_layer
+    );
     assert_eq!(p.nstar_form, "affine");
 
     // t = 0.3 + 0.02·layers + 1e-10·P: the depth form recovers it exactly
     let archs: Vec<ArchTimes> = sizes
         .iter()
         .enumerate()
-        .map(|(i, &(p, l))| arch(&format!("m{i}"), p, l, 0.3 + 0.02 * l as f64 + 1e-10 * p, &[(2, 1.1)]))
+        .map(|(i, &(p, l))| {
+            arch(
+                &format!("m{i}"),
+                p,
+                l,
+                0.3 + 0.02 * l as f64 + 1e-10 * p,
+                &[(2, 1.1)],
+            )
+        })
         .collect();
     let p = fit(&table_from(&archs, false), graph512(), 0);
     let d = p.depth.as_ref().unwrap();
     assert!((d.law.t0_ms - 0.3).abs() < 1e-9 && (d.law.tau_ms_per_layer - 0.02).abs() < 1e-10);
     assert!((d.law.k_ms_per_param / 1e-10 - 1.0).abs() < 1e-9);
     assert!(d.loao.max_abs < 1e-9);
-    assert!(p.affine.loao.mean_abs > 0.01, "the affine form cannot follow depth");
+    assert!(
+        p.affine.loao.mean_abs > 0.01,
+        "the affine form cannot follow depth"
+    );
     assert_eq!(p.most_accurate_form, "depth");
     assert_eq!(p.nstar_form, "affine", "N* uses the affine law regardless");
 }
@@ -288,14 +348,27 @@ fn loao_errors_are_refits_without_each_architecture() {
     let p = fit(&t, graph512(), 0);
     let (archs, _) = select(&t, &graph512()).unwrap();
     for a in &archs {
-        let rest: Vec<f64> = archs.iter().filter(|b| b.arch != a.arch).map(|b| b.params_total).collect();
-        let ty: Vec<f64> = archs.iter().filter(|b| b.arch != a.arch).map(|b| b.decode_ms()).collect();
+        let rest: Vec<f64> = archs
+            .iter()
+            .filter(|b| b.arch != a.arch)
+            .map(|b| b.params_total)
+            .collect();
+        let ty: Vec<f64> = archs
+            .iter()
+            .filter(|b| b.arch != a.arch)
+            .map(|b| b.decode_ms())
+            .collect();
         let (t0, k) = cramer_rel_ls(&rest, &ty);
         let want = (t0 + k * a.params_total - a.decode_ms()) / a.decode_ms();
         let got = p.affine.loao.per_arch[&a.arch];
         assert!((got - want).abs() < 1e-9, "{}: {got} vs {want}", a.arch);
     }
-    let max = p.affine.loao.per_arch.values().fold(0.0f64, |m, e| m.max(e.abs()));
+    let max = p
+        .affine
+        .loao
+        .per_arch
+        .values()
+        .fold(0.0f64, |m, e| m.max(e.abs()));
     assert_eq!(max, p.affine.loao.max_abs);
     // SPEC §5 (approximate): depth-aware LOAO ≈ 3% against ≈ 18% for affine
     let d = p.depth.as_ref().unwrap();
@@ -354,19 +427,34 @@ fn the_bootstrap_over_architectures_is_the_same_on_one_and_four_threads() {
     let k = &boot.estimates["affine.k_ms_per_param"];
     assert_eq!(k.point, a.affine.law.k_ms_per_param);
     assert!(k.ci95[0] < k.point && k.point < k.ci95[1], "{k:?}");
-    assert!(boot.estimates.contains_key("v.q9.a") && boot.estimates.contains_key("depth.tau_ms_per_layer"));
+    assert!(
+        boot.estimates.contains_key("v.q9.a")
+            && boot.estimates.contains_key("depth.tau_ms_per_layer")
+    );
     // a different seed gives different draws
-    let c = LatencyFitSpec { selection: graph512(), replicates: 200, seed: 8 }
-        .validated()
-        .unwrap()
-        .fit(&t)
-        .unwrap();
+    let c = LatencyFitSpec {
+        selection: graph512(),
+        replicates: 200,
+        seed: 8,
+    }
+    .validated()
+    .unwrap()
+    .fit(&t)
+    .unwrap();
     assert_ne!(c.bootstrap.unwrap().estimates["affine.k_ms_per_param"], *k);
 }
 
 #[test]
 fn a_profile_survives_a_json_round_trip() {
-    let p = fit(&h200(), LatencySelection { mode: Mode::Eager, ctx: 512, batch: 1 }, 50);
+    let p = fit(
+        &h200(),
+        LatencySelection {
+            mode: Mode::Eager,
+            ctx: 512,
+            batch: 1,
+        },
+        50,
+    );
     let text = serde_json::to_string_pretty(&p).unwrap();
     let back: LatencyProfile = serde_json::from_str(&text).unwrap();
     assert_eq!(back, p);
@@ -378,20 +466,43 @@ fn a_profile_survives_a_json_round_trip() {
 #[test]
 fn an_absent_selection_or_too_few_architectures_is_refused() {
     let t = h200();
-    let e = LatencyFitSpec { selection: LatencySelection { mode: Mode::Graph, ctx: 999, batch: 1 }, replicates: 0, seed: 0 }
-        .validated()
-        .unwrap()
-        .fit(&t)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("ctx 999") && e.contains("mode graph ctx 512 batch 1"), "{e}");
+    let e = LatencyFitSpec {
+        selection: LatencySelection {
+            mode: Mode::Graph,
+            ctx: 999,
+            batch: 1,
+        },
+        replicates: 0,
+        seed: 0,
+    }
+    .validated()
+    .unwrap()
+    .fit(&t)
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("ctx 999") && e.contains("mode graph ctx 512 batch 1"),
+        "{e}"
+    );
     let two: Vec<ArchTimes> = vec![arch("a", 1e8, 12, 1.0, &[]), arch("b", 1e9, 24, 2.0, &[])];
-    let e = LatencyFitSpec { selection: graph512(), replicates: 0, seed: 0 }
-        .validated()
-        .unwrap()
-        .fit(&table_from(&two, true))
-        .unwrap_err()
-        .to_string();
+    let e = LatencyFitSpec {
+        selection: graph512(),
+        replicates: 0,
+        seed: 0,
+    }
+    .validated()
+    .unwrap()
+    .fit(&table_from(&two, true))
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("at least 3"), "{e}");
-    assert!(LatencyFitSpec { selection: graph512(), replicates: 1, seed: 0 }.validated().is_err());
+    assert!(
+        LatencyFitSpec {
+            selection: graph512(),
+            replicates: 1,
+            seed: 0
+        }
+        .validated()
+        .is_err()
+    );
 }

@@ -8,9 +8,16 @@ use common::{num, sdsl_fails, sdsl_json};
 /// then reduce to `affine:T0,K` with v ≡ 1.
 fn exact_affine_table(dir: &std::path::Path, t0: f64, k: f64) -> std::path::PathBuf {
     let mut s = String::from("arch,layers,params_total,mode,q,ctx,ms_median\n");
-    for (i, (p, layers)) in [(1.2e8, 12), (3.5e8, 24), (1.3e9, 24), (6.6e9, 32), (1.3e10, 40), (7.0e10, 80)]
-        .iter()
-        .enumerate()
+    for (i, (p, layers)) in [
+        (1.2e8, 12),
+        (3.5e8, 24),
+        (1.3e9, 24),
+        (6.6e9, 32),
+        (1.3e10, 40),
+        (7.0e10, 80),
+    ]
+    .iter()
+    .enumerate()
     {
         for q in [1, 2, 5, 9, 17] {
             s += &format!("m{i},{layers},{p},graph,{q},512,{}\n", t0 + k * p);
@@ -28,24 +35,54 @@ fn an_exactly_affine_table_with_free_verification_gives_the_affine_cost_models_n
     let table = exact_affine_table(dir.path(), t0, k);
     let lat = format!("latency:{}", table.display());
     let aff = format!("affine:{t0},{k}");
-    let base = ["predict", "--target", "OPT-13B", "--draft-family", "OPT", "--json", "--cost-model"];
+    let base = [
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--draft-family",
+        "OPT",
+        "--json",
+        "--cost-model",
+    ];
     let a = sdsl_json(&[&base[..], &[aff.as_str()]].concat());
     let l = sdsl_json(&[&base[..], &[lat.as_str()]].concat());
     for key in ["n_star", "speedup", "gamma_star", "alpha", "cost_ratio"] {
         let (x, y) = (num(&a, key), num(&l, key));
-        assert!((x - y).abs() <= 1e-9 * x.abs(), "{key}: affine {x} vs latency {y}");
+        assert!(
+            (x - y).abs() <= 1e-9 * x.abs(),
+            "{key}: affine {x} vs latency {y}"
+        );
     }
     assert_eq!(a["gamma_star_int"], l["gamma_star_int"]);
     assert_eq!(num(&l, "verify_ratio"), 1.0);
     assert_eq!(l["cost_model"], lat.as_str());
-    assert!(l["tokens_per_flop"].is_null(), "tokens per FLOP belong to the FLOP model");
+    assert!(
+        l["tokens_per_flop"].is_null(),
+        "tokens per FLOP belong to the FLOP model"
+    );
 }
 
 #[test]
 fn the_h200_moves_opt13b_nstar_up_and_its_speedup_down() {
-    let flop = sdsl_json(&["predict", "--target", "OPT-13B", "--draft-family", "OPT", "--json"]);
+    let flop = sdsl_json(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--draft-family",
+        "OPT",
+        "--json",
+    ]);
     let run = |m: &str| {
-        sdsl_json(&["predict", "--target", "OPT-13B", "--draft-family", "OPT", "--json", "--cost-model", m])
+        sdsl_json(&[
+            "predict",
+            "--target",
+            "OPT-13B",
+            "--draft-family",
+            "OPT",
+            "--json",
+            "--cost-model",
+            m,
+        ])
     };
     let (g, e) = (run("latency:h200-graph"), run("latency:h200-eager"));
     for v in [&g, &e] {
@@ -78,8 +115,23 @@ fn the_h200_moves_opt13b_nstar_up_and_its_speedup_down() {
 fn latency_models_are_refused_where_not_yet_supported_and_bad_specs_are_named() {
     let err = sdsl_fails(&["nstar", "table", "--cost-model", "latency:h200-graph"]);
     assert!(err.contains("predict"), "{err}");
-    let err = sdsl_fails(&["predict", "--target", "OPT-13B", "--cost-model", "latency:h100-graph"]);
-    assert!(err.contains("h100-graph") && err.contains("h200-graph"), "{err}");
-    let err = sdsl_fails(&["predict", "--target", "OPT-13B", "--cost-model", "latency:h200-graph:ctx=999"]);
+    let err = sdsl_fails(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--cost-model",
+        "latency:h100-graph",
+    ]);
+    assert!(
+        err.contains("h100-graph") && err.contains("h200-graph"),
+        "{err}"
+    );
+    let err = sdsl_fails(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--cost-model",
+        "latency:h200-graph:ctx=999",
+    ]);
     assert!(err.contains("ctx 999"), "{err}");
 }

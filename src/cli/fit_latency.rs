@@ -176,10 +176,7 @@ fn print_human(p: &LatencyProfile) {
         format!("v({})", crate::cli::si(hi))
     );
     for l in &p.verify {
-        let v = |pp: f64| {
-            p.verify_ratio(pp, l.q as f64)
-                .map_or(f64::NAN, |e| e.v)
-        };
+        let v = |pp: f64| p.verify_ratio(pp, l.q as f64).map_or(f64::NAN, |e| e.v);
         println!(
             "  {:>4} {:>10.5} {:>11.6} {:>12.4} {:>12.4}",
             l.q,

@@ -254,7 +254,9 @@ fn latency_out(laws: &Laws, r: &NStar, target_params: f64) -> Option<LatencyOut>
             curve.params_clamped,
         ),
     };
-    let clamped = clamped || p.verify_ratio(target_params, 1.0).is_some_and(|e| e.params_clamped);
+    let clamped = clamped
+        || p.verify_ratio(target_params, 1.0)
+            .is_some_and(|e| e.params_clamped);
     let ms = p.time_ms(target_params) / r.speedup_int;
     Some(LatencyOut {
         verify_ratio: v,
@@ -326,10 +328,19 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
                 .collect()
         })
         .unwrap_or_default();
+    // S* at the continuous γ*, or S at the best integer γ where only that is
+    // defined (a measured verification ratio)
+    let rank = |d: &FamilyDraft| {
+        if d.speedup.is_nan() {
+            d.speedup_int
+        } else {
+            d.speedup
+        }
+    };
     let best_family_draft = family_drafts
         .iter()
-        .filter(|d| d.speedup > 1.0)
-        .max_by(|x, y| x.speedup.total_cmp(&y.speedup))
+        .filter(|d| rank(d) > 1.0)
+        .max_by(|x, y| rank(x).total_cmp(&rank(y)))
         .map(|d| d.name.clone());
     let out = PredictOut {
         target: target.map(|t| t.name),
@@ -406,10 +417,14 @@ fn print_human(o: &PredictOut) {
             l.hardware, l.verify_ratio, l.ms_per_token, l.tokens_per_s
         );
         if l.gamma_at_edge {
-            println!("  warning: the best γ is the largest measured one; a longer lookahead is outside the table");
+            println!(
+                "  warning: the best γ is the largest measured one; a longer lookahead is outside the table"
+            );
         }
         if l.fits_memory == Some(false) {
-            println!("  warning: the bf16 weights of target and draft exceed the device memory (multi-GPU latency is not in the table)");
+            println!(
+                "  warning: the bf16 weights of target and draft exceed the device memory (multi-GPU latency is not in the table)"
+            );
         }
     }
     if !o.family_drafts.is_empty() {

@@ -20,8 +20,8 @@
 //! method (argmin's `BrentOpt`) to |Δ ln N| ≲ 1e-7.
 
 use crate::error::SdslError;
-use crate::law::throughput::{self, Optimum};
 use crate::law::cost::Verification;
+use crate::law::throughput::{self, Optimum};
 use crate::law::{AlphaLaw, CostModel, LossLaw};
 use argmin::core::{CostFunction, Executor};
 use argmin::solver::brent::BrentOpt;
@@ -209,11 +209,7 @@ impl<'a> NStarSetup<'a> {
             .map(|k| {
                 let n = (lo.ln() + (hi.ln() - lo.ln()) * k as f64 / steps as f64).exp();
                 let e = self.evaluate(n);
-                let s = if e.admissible() {
-                    e.objective()
-                } else {
-                    1.0
-                };
+                let s = if e.admissible() { e.objective() } else { 1.0 };
                 (n, s)
             })
             .collect()
@@ -423,11 +419,7 @@ impl CostFunction for NegSpeedup<'_, '_> {
 
     fn cost(&self, ln_n: &f64) -> Result<f64, argmin::core::Error> {
         let e = self.setup.evaluate(ln_n.exp());
-        Ok(if e.admissible() {
-            -e.objective()
-        } else {
-            -1.0
-        })
+        Ok(if e.admissible() { -e.objective() } else { -1.0 })
     }
 }
 

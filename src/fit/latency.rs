@@ -174,15 +174,16 @@ impl RelError {
     fn from_pairs(pairs: Vec<(String, f64)>) -> RelError {
         let n = pairs.len() as f64;
         let mean_abs = pairs.iter().map(|(_, e)| e.abs()).sum::<f64>() / n;
-        let (worst_arch, max_abs) = pairs
-            .iter()
-            .fold((String::new(), -1.0f64), |(wa, wm), (a, e)| {
-                if e.abs() > wm {
-                    (a.clone(), e.abs())
-                } else {
-                    (wa, wm)
-                }
-            });
+        let (worst_arch, max_abs) =
+            pairs
+                .iter()
+                .fold((String::new(), -1.0f64), |(wa, wm), (a, e)| {
+                    if e.abs() > wm {
+                        (a.clone(), e.abs())
+                    } else {
+                        (wa, wm)
+                    }
+                });
         RelError {
             mean_abs,
             max_abs,
@@ -345,7 +346,11 @@ pub fn fit_depth(archs: &[&ArchTimes]) -> Option<DepthLatency> {
 fn fit_verify_line(archs: &[&ArchTimes], q: u32) -> Option<VerifyLine> {
     let pts: Vec<(f64, f64)> = archs
         .iter()
-        .filter_map(|a| a.times_ms.get(&q).map(|t| (a.params_total.ln(), t / a.decode_ms())))
+        .filter_map(|a| {
+            a.times_ms
+                .get(&q)
+                .map(|t| (a.params_total.ln(), t / a.decode_ms()))
+        })
         .collect();
     if pts.len() < 2 {
         return None;
@@ -381,7 +386,11 @@ fn loao<L>(
     Some(RelError::from_pairs(pairs))
 }
 
-fn in_sample<L>(archs: &[&ArchTimes], law: &L, predict: impl Fn(&L, &ArchTimes) -> f64) -> RelError {
+fn in_sample<L>(
+    archs: &[&ArchTimes],
+    law: &L,
+    predict: impl Fn(&L, &ArchTimes) -> f64,
+) -> RelError {
     RelError::from_pairs(
         archs
             .iter()
@@ -445,7 +454,11 @@ pub fn select(
         });
     }
     let mut archs: Vec<ArchTimes> = by_arch.into_values().collect();
-    archs.sort_by(|a, b| a.params_total.total_cmp(&b.params_total).then(a.arch.cmp(&b.arch)));
+    archs.sort_by(|a, b| {
+        a.params_total
+            .total_cmp(&b.params_total)
+            .then(a.arch.cmp(&b.arch))
+    });
     Ok((archs, tiny.into_iter().collect()))
 }
 
@@ -516,7 +529,8 @@ impl ValidLatencyFitSpec {
             if !has_layers {
                 warnings.push("no 'layers' column: the depth-aware form is not fitted".into());
             } else {
-                warnings.push("fewer than 4 architectures: the depth-aware form is not fitted".into());
+                warnings
+                    .push("fewer than 4 architectures: the depth-aware form is not fitted".into());
             }
             None
         };
@@ -559,7 +573,13 @@ impl ValidLatencyFitSpec {
         }
         let q_max = verify.last().map_or(1, |l| l.q);
         let bootstrap = if spec.replicates >= 2 {
-            Some(bootstrap(&refs, &affine_law, depth.as_ref().map(|d| &d.law), &verify, spec))
+            Some(bootstrap(
+                &refs,
+                &affine_law,
+                depth.as_ref().map(|d| &d.law),
+                &verify,
+                spec,
+            ))
         } else {
             None
         };
@@ -682,10 +702,19 @@ impl LatencyProfile {
     /// there are more than [`MAX_VERIFY_KNOTS`] measured q.
     pub fn latency_cost(&self) -> Result<LatencyCost, SdslError> {
         let a = &self.affine.law;
-        if !(a.t0_ms >= 0.0 && a.k_ms_per_param > 0.0 && a.t0_ms.is_finite() && a.k_ms_per_param.is_finite()) {
+        if !(a.t0_ms >= 0.0
+            && a.k_ms_per_param > 0.0
+            && a.t0_ms.is_finite()
+            && a.k_ms_per_param.is_finite())
+        {
             return Err(SdslError::InvalidLaw(format!(
                 "latency profile of {} ({} ctx {} batch {}): the affine law t0 = {} ms, k = {} ms/param cannot price drafts (need t0 ≥ 0 and k > 0); fit another selection",
-                self.hardware, self.selection.mode, self.selection.ctx, self.selection.batch, a.t0_ms, a.k_ms_per_param
+                self.hardware,
+                self.selection.mode,
+                self.selection.ctx,
+                self.selection.batch,
+                a.t0_ms,
+                a.k_ms_per_param
             )));
         }
         if self.verify.len() > MAX_VERIFY_KNOTS {

@@ -245,7 +245,9 @@ pub fn validate_rows(path: &str, rows: &[LatencyRow]) -> Result<(), SdslError> {
         }
     }
     // Every (arch, mode, ctx, batch) group needs its decode step (q = 1).
-    let mut first_row: BTreeMap<(&str, Mode, u64, u64), (usize, Vec<u32>)> = BTreeMap::new();
+    // (arch, mode, ctx, batch) → (first row, the q measured)
+    type Groups<'a> = BTreeMap<(&'a str, Mode, u64, u64), (usize, Vec<u32>)>;
+    let mut first_row: Groups = BTreeMap::new();
     for r in rows {
         let e = first_row
             .entry((&r.arch, r.mode, r.ctx, r.batch))
@@ -450,7 +452,13 @@ mod read {
                 None => 1,
             };
             let layersv = match &layers {
-                Some(l) => Some(whole(t, col::LAYERS, i, l[i], "layers counts decoder layers")?),
+                Some(l) => Some(whole(
+                    t,
+                    col::LAYERS,
+                    i,
+                    l[i],
+                    "layers counts decoder layers",
+                )?),
                 None => None,
             };
             let mut shape = BTreeMap::new();

@@ -15,6 +15,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How the draft/target cost ratio c depends on the draft size.
+// The latency variant is a few hundred bytes; boxing it would cost the
+// enum its `Copy`, on which the N* table, the refit and the manifest rely.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CostModel {
     /// c = N/M.
@@ -30,6 +33,7 @@ pub enum CostModel {
 
 /// The cost of the target's verification pass over q = γ + 1 tokens,
 /// relative to one decode step: v(q) = t_M(q)/t_M(1).
+#[allow(clippy::large_enum_variant)] // Copy, evaluated once per draft size
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verification {
     /// v ≡ 1 (SDSL's and Leviathan et al.'s model).
