@@ -3,6 +3,7 @@
 
 pub mod alpha_estimate;
 pub mod fit_alpha;
+pub mod fit_latency;
 pub mod fit_loss;
 pub mod nstar;
 pub mod predict;
@@ -115,6 +116,8 @@ pub enum FitCommand {
     Loss(fit_loss::FitLossArgs),
     /// Fit the acceptance-rate law on an acceptance table.
     Alpha(fit_alpha::FitAlphaArgs),
+    /// Fit the latency law t(P) and the verification ratio v(q) to a measured latency table.
+    Latency(fit_latency::FitLatencyArgs),
 }
 
 /// Runs the parsed command, printing to stdout.
@@ -126,6 +129,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(FitCommand::Loss(a)) => fit_loss::run(a, &cli.global),
         Command::Alpha(AlphaCommand::Estimate(a)) => alpha_estimate::run(a),
         Command::Fit(FitCommand::Alpha(a)) => fit_alpha::run(a, &cli.global),
+        Command::Fit(FitCommand::Latency(a)) => fit_latency::run(a, &cli.global),
         Command::Refit(a) => refit::run(a, &cli.global),
         Command::Completions { shell } => {
             use clap::CommandFactory;

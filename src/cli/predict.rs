@@ -18,9 +18,11 @@ pub struct LawArgs {
     /// Loss law: a shipped name (besiroglu2024, hoffmann2022) or a JSON law file.
     #[arg(long = "loss-law", default_value = laws::DEFAULT_LOSS, value_name = "NAME|FILE")]
     pub loss_law: String,
-    /// Cost model: params (c = N/M), affine:T0,K (c = (T0+K·N)/(T0+K·M)) or fixed:C.
+    /// Cost model: params (c = N/M), affine:T0,K (c = (T0+K·N)/(T0+K·M)), fixed:C, or (predict only)
+    /// latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B] with NAME h200-graph or h200-eager,
+    /// FILE a latency table or a profile from `sdsl fit latency --out`.
     #[arg(long = "cost-model", default_value = "params", value_name = "MODEL")]
-    pub cost_model: CostModel,
+    pub cost_model: String,
     /// Model registry (CSV or Parquet); default: the bundled datasets/models.csv.
     #[arg(long, value_name = "FILE")]
     pub registry: Option<PathBuf>,
@@ -34,15 +36,50 @@ pub struct Laws {
     pub alpha: Loaded<AlphaLaw>,
     /// Cost model.
     pub cost: CostModel,
+    /// The latency profile behind a `latency:` cost model.
+    pub latency: Option<crate::fit::latency::LatencyProfile>,
+    /// The cost model as given.
+    pub cost_label: String,
 }
 
 impl LawArgs {
-    /// Loads both laws.
+    /// Loads both laws and a cost model that is not a latency model.
     pub fn load(&self) -> anyhow::Result<Laws> {
+        if crate::pipeline::latency::is_latency_spec(&self.cost_model) {
+            bail!(
+                "--cost-model {}: latency cost models are available on `sdsl predict` only for now",
+                self.cost_model
+            );
+        }
+        self.load_any()
+    }
+
+    /// Loads both laws and any cost model, a `latency:` one included.
+    pub fn load_any(&self) -> anyhow::Result<Laws> {
+        let (cost, latency) = if crate::pipeline::latency::is_latency_spec(&self.cost_model) {
+            let (c, p) = crate::pipeline::latency::latency_cost_model(&self.cost_model)
+                .with_context(|| format!("--cost-model {}", self.cost_model))?;
+            for w in &p.warnings {
+                eprintln!("warning: latency profile: {w}");
+            }
+            (c, Some(p))
+        } else {
+            let c = self
+                .cost_model
+                .parse::<CostModel>()
+                .with_context(|| format!("--cost-model {}", self.cost_model))?;
+            (c, None)
+        };
+        let cost_label = match &latency {
+            Some(_) => self.cost_model.clone(),
+            None => cost.to_string(),
+        };
         Ok(Laws {
             loss: laws::loss_law(&self.loss_law)?,
             alpha: laws::alpha_law(&self.alpha_law)?,
-            cost: self.cost_model,
+            cost,
+            latency,
+            cost_label,
         })
     }
 
@@ -172,6 +209,9 @@ pub struct PredictOut {
     /// N* and what follows from it.
     #[serde(flatten)]
     pub result: NStar,
+    /// Measured-hardware quantities at N* (latency cost models only).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyOut>,
     /// The family's real drafts, evaluated (with --draft-family).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub family_drafts: Vec<FamilyDraft>,
@@ -180,9 +220,60 @@ pub struct PredictOut {
     pub best_family_draft: Option<String>,
 }
 
+/// What a latency cost model adds to `predict` at N\* and its best integer γ.
+#[derive(Debug, Serialize)]
+pub struct LatencyOut {
+    /// v(γ+1) = t_M(γ+1)/t_M(1) at the chosen integer γ.
+    pub verify_ratio: f64,
+    /// Time per generated token, ms: (γ·t(N) + v·t(M))/E = t(M)/S.
+    pub ms_per_token: f64,
+    /// Tokens per second, 1000/ms_per_token.
+    pub tokens_per_s: f64,
+    /// The best integer γ is the largest measured one (q_max − 1): a longer
+    /// lookahead, beyond the table, might be better.
+    pub gamma_at_edge: bool,
+    /// The target's size lay outside the fitted range; its v was clamped.
+    pub verify_params_clamped: bool,
+    /// The hardware of the profile.
+    pub hardware: String,
+    /// bf16 weights of target and draft, 2·(M + N*) bytes, fit the device's
+    /// memory (the KV cache is not counted); null when the memory is unknown.
+    pub fits_memory: Option<bool>,
+}
+
+fn latency_out(laws: &Laws, r: &NStar, target_params: f64) -> Option<LatencyOut> {
+    use crate::law::cost::Verification;
+    let p = laws.latency.as_ref()?;
+    let g = r.gamma_star_int;
+    let (v, gamma_max, clamped) = match laws.cost.verification(target_params) {
+        Verification::Free => (1.0, u64::MAX, false),
+        Verification::Affine { rho, gamma_max } => (1.0 + rho * g as f64, gamma_max, false),
+        Verification::Measured { curve, gamma_max } => (
+            curve.v((g + 1) as f64).unwrap_or(f64::NAN),
+            gamma_max,
+            curve.params_clamped,
+        ),
+    };
+    let clamped = clamped
+        || p.verify_ratio(target_params, 1.0)
+            .is_some_and(|e| e.params_clamped);
+    let ms = p.time_ms(target_params) / r.speedup_int;
+    Some(LatencyOut {
+        verify_ratio: v,
+        ms_per_token: ms,
+        tokens_per_s: 1000.0 / ms,
+        gamma_at_edge: g >= 1 && g == gamma_max,
+        verify_params_clamped: clamped,
+        hardware: p.hardware.clone(),
+        fits_memory: p
+            .memory_bytes
+            .map(|mem| 2.0 * (target_params + r.n_star) <= mem),
+    })
+}
+
 /// Runs `sdsl predict`.
 pub fn run(a: PredictArgs) -> anyhow::Result<()> {
-    let laws = a.laws.load()?;
+    let laws = a.laws.load_any()?;
     let need_registry = a.target.is_some() || a.draft_family.is_some();
     let registry = if need_registry {
         Some(a.laws.registry()?)
@@ -237,10 +328,19 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
                 .collect()
         })
         .unwrap_or_default();
+    // S* at the continuous γ*, or S at the best integer γ where only that is
+    // defined (a measured verification ratio)
+    let rank = |d: &FamilyDraft| {
+        if d.speedup.is_nan() {
+            d.speedup_int
+        } else {
+            d.speedup
+        }
+    };
     let best_family_draft = family_drafts
         .iter()
-        .filter(|d| d.speedup > 1.0)
-        .max_by(|x, y| x.speedup.total_cmp(&y.speedup))
+        .filter(|d| rank(d) > 1.0)
+        .max_by(|x, y| rank(x).total_cmp(&rank(y)))
         .map(|d| d.name.clone());
     let out = PredictOut {
         target: target.map(|t| t.name),
@@ -248,7 +348,8 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
         target_tokens,
         draft_family: family.map(|f| f.name),
         draft_tokens,
-        cost_model: laws.cost.to_string(),
+        cost_model: laws.cost_label.clone(),
+        latency: latency_out(&laws, &result, target_params),
         loss_law: (&laws.loss).into(),
         alpha_law: (&laws.alpha).into(),
         result,
@@ -310,6 +411,22 @@ fn print_human(o: &PredictOut) {
     println!("  tokens per FLOP (S*/2M)   {:>12.4e}", r.tokens_per_flop);
     println!("  draft ppl at N*           {:>12.4}", r.draft_ppl);
     println!("  target ppl                {:>12.4}", r.target_ppl);
+    if let Some(l) = &o.latency {
+        println!(
+            "  on {}: v(γ+1) {:.4}, {:.3} ms/token, {:.1} tokens/s (γ* and S* at a continuous γ are n/a under a measured v)",
+            l.hardware, l.verify_ratio, l.ms_per_token, l.tokens_per_s
+        );
+        if l.gamma_at_edge {
+            println!(
+                "  warning: the best γ is the largest measured one; a longer lookahead is outside the table"
+            );
+        }
+        if l.fits_memory == Some(false) {
+            println!(
+                "  warning: the bf16 weights of target and draft exceed the device memory (multi-GPU latency is not in the table)"
+            );
+        }
+    }
     if !o.family_drafts.is_empty() {
         println!();
         println!(

@@ -20,6 +20,7 @@
 //! method (argmin's `BrentOpt`) to |Δ ln N| ≲ 1e-7.
 
 use crate::error::SdslError;
+use crate::law::cost::Verification;
 use crate::law::throughput::{self, Optimum};
 use crate::law::{AlphaLaw, CostModel, LossLaw};
 use argmin::core::{CostFunction, Executor};
@@ -72,6 +73,49 @@ impl DraftEval {
     /// Whether α ∈ (0, 1) and a continuous lookahead helps.
     pub fn admissible(&self) -> bool {
         self.alpha > 0.0 && self.alpha < 1.0 && self.optimum.helps
+    }
+
+    /// The speed-up N* maximises: S* at the continuous γ* where a closed form
+    /// applies, else (a measured, non-affine v) S at the best integer γ.
+    pub fn objective(&self) -> f64 {
+        if self.optimum.speedup_star.is_nan() {
+            self.optimum.speedup_star_int
+        } else {
+            self.optimum.speedup_star
+        }
+    }
+}
+
+/// γ and S for acceptance α and cost ratio c under a verification cost:
+/// free → [`throughput::optimum`] (SDSL's model, unchanged); affine
+/// v = 1 + ρ(q − 1) → the same closed forms with c + ρ, the integer γ kept
+/// within the measured range; measured v → the best integer γ ≤ γ_max
+/// ([`throughput::optimal_integer_measured`]), with γ* and S* NaN (no
+/// continuous optimum is defined; null in JSON).
+pub fn optimum_under(alpha: f64, c: f64, verification: &Verification) -> Optimum {
+    match *verification {
+        Verification::Free => throughput::optimum(alpha, c),
+        Verification::Affine { rho, gamma_max } => {
+            let mut o = throughput::optimum_affine_verify(alpha, c, rho);
+            if o.gamma_star_int > gamma_max {
+                let m = throughput::optimal_integer_measured(alpha, c + rho, gamma_max, |_| 1.0);
+                o.gamma_star_int = m.gamma;
+                o.speedup_star_int = m.speedup;
+            }
+            o
+        }
+        Verification::Measured { curve, gamma_max } => {
+            let m = throughput::optimal_integer_measured(alpha, c, gamma_max, |q| {
+                curve.v(q as f64).unwrap_or(f64::INFINITY)
+            });
+            Optimum {
+                gamma_star: f64::NAN,
+                speedup_star: f64::NAN,
+                gamma_star_int: m.gamma,
+                speedup_star_int: m.speedup,
+                helps: m.gamma >= 1,
+            }
+        }
     }
 }
 
@@ -167,11 +211,7 @@ impl<'a> NStarSetup<'a> {
             .map(|k| {
                 let n = (lo.ln() + (hi.ln() - lo.ln()) * k as f64 / steps as f64).exp();
                 let e = self.evaluate(n);
-                let s = if e.admissible() {
-                    e.optimum.speedup_star
-                } else {
-                    1.0
-                };
+                let s = if e.admissible() { e.objective() } else { 1.0 };
                 (n, s)
             })
             .collect()
@@ -184,7 +224,11 @@ impl<'a> NStarSetup<'a> {
         let alpha = self.alpha.alpha(draft_ppl, target_ppl);
         let cost_ratio = self.cost.ratio(n, self.target_params);
         let optimum = if alpha > 0.0 && alpha < 1.0 && cost_ratio > 0.0 {
-            throughput::optimum(alpha, cost_ratio)
+            optimum_under(
+                alpha,
+                cost_ratio,
+                &self.cost.verification(self.target_params),
+            )
         } else {
             Optimum {
                 gamma_star: 0.0,
@@ -229,9 +273,8 @@ impl<'a> NStarSetup<'a> {
             .iter()
             .max_by(|&&i, &&j| {
                 evals[i]
-                    .optimum
-                    .speedup_star
-                    .total_cmp(&evals[j].optimum.speedup_star)
+                    .objective()
+                    .total_cmp(&evals[j].objective())
                     .then(j.cmp(&i))
             })
             .expect("non-empty");
@@ -250,7 +293,7 @@ impl<'a> NStarSetup<'a> {
         }
         let (lo, hi) = (grid[best - 1].ln(), grid[best + 1].ln());
         let refined = self.refine(lo, hi)?;
-        let at = if refined.optimum.speedup_star >= evals[best].optimum.speedup_star {
+        let at = if refined.objective() >= evals[best].objective() {
             refined
         } else {
             evals[best]
@@ -265,8 +308,17 @@ impl<'a> NStarSetup<'a> {
             gamma_star_int: at.optimum.gamma_star_int,
             speedup: at.optimum.speedup_star,
             speedup_int: at.optimum.speedup_star_int,
-            tokens_per_flop: throughput::tokens_per_flop(at.optimum.speedup_star, m),
-            tokens_per_flop_int: throughput::tokens_per_flop(at.optimum.speedup_star_int, m),
+            // tokens per FLOP belong to the FLOP convention, not to measured hardware
+            tokens_per_flop: if self.cost.is_latency() {
+                f64::NAN
+            } else {
+                throughput::tokens_per_flop(at.optimum.speedup_star, m)
+            },
+            tokens_per_flop_int: if self.cost.is_latency() {
+                f64::NAN
+            } else {
+                throughput::tokens_per_flop(at.optimum.speedup_star_int, m)
+            },
             draft_ppl: at.draft_ppl,
             target_ppl: at.target_ppl,
             admissible_range: [
@@ -308,9 +360,8 @@ impl<'a> NStarSetup<'a> {
         let k = (0..evals.len())
             .max_by(|&i, &j| {
                 evals[i]
-                    .optimum
-                    .speedup_star
-                    .total_cmp(&evals[j].optimum.speedup_star)
+                    .objective()
+                    .total_cmp(&evals[j].objective())
                     .then(j.cmp(&i))
             })
             .expect("non-empty window");
@@ -319,13 +370,11 @@ impl<'a> NStarSetup<'a> {
         }
         let best = a + k;
         let refined = self.refine(at(best - 1).ln(), at(best + 1).ln())?;
-        Ok(
-            if refined.optimum.speedup_star >= evals[k].optimum.speedup_star {
-                refined.n
-            } else {
-                evals[k].n
-            },
-        )
+        Ok(if refined.objective() >= evals[k].objective() {
+            refined.n
+        } else {
+            evals[k].n
+        })
     }
 
     fn refine(&self, lo: f64, hi: f64) -> Result<DraftEval, SdslError> {
@@ -349,7 +398,7 @@ impl<'a> NStarSetup<'a> {
         admissible: &[usize],
         best: usize,
     ) -> Result<(), SdslError> {
-        let s = |i: usize| evals[i].optimum.speedup_star;
+        let s = |i: usize| evals[i].objective();
         let tol = 1e-12 * s(best);
         for w in admissible.windows(2) {
             let (i, j) = (w[0], w[1]);
@@ -402,7 +451,10 @@ impl<'a> NStarSetup<'a> {
         };
         SdslError::NoOptimum(format!(
             "the best draft size N = {:.4e} (S* = {:.6}) lies on the edge of the admissible range [{:.4e}, {:.4e}]: {why}",
-            best.n, best.optimum.speedup_star, lo.n, hi.n
+            best.n,
+            best.objective(),
+            lo.n,
+            hi.n
         ))
     }
 }
@@ -418,11 +470,7 @@ impl CostFunction for NegSpeedup<'_, '_> {
 
     fn cost(&self, ln_n: &f64) -> Result<f64, argmin::core::Error> {
         let e = self.setup.evaluate(ln_n.exp());
-        Ok(if e.admissible() {
-            -e.optimum.speedup_star
-        } else {
-            -1.0
-        })
+        Ok(if e.admissible() { -e.objective() } else { -1.0 })
     }
 }
 

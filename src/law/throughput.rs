@@ -14,6 +14,7 @@
 //! memory-bound), so throughput in tokens per FLOP is S / (2M).
 
 use super::lambert_w::lambert_wm1_from_log;
+use serde::Serialize;
 
 /// Expected tokens produced per iteration, E(α, γ) = (1 − α^(γ+1)) / (1 − α)
 /// (Leviathan et al. Eq. 1: a geometric variable capped at γ + 1).
@@ -128,6 +129,64 @@ pub fn optimum(alpha: f64, c: f64) -> Optimum {
         speedup_star_int,
         helps: speculation_helps(alpha, c),
     }
+}
+
+/// Speed-up with measured costs (SPEC §5): one iteration is γ draft decode
+/// steps plus one target pass over γ + 1 tokens, so
+/// S(α, γ) = E(α, γ)·t_M(1) / (γ·t_N(1) + t_M(γ+1)) = E(α, γ) / (γ·c + v),
+/// with c = t_N(1)/t_M(1) and `v_verify` = v(γ+1) = t_M(γ+1)/t_M(1).
+/// SDSL's model is v ≡ 1 (then this is [`speedup`]).
+pub fn speedup_measured(alpha: f64, gamma: f64, c: f64, v_verify: f64) -> f64 {
+    expected_tokens(alpha, gamma) / (gamma * c + v_verify)
+}
+
+/// γ*, S* and the best integer γ when verification is affine in the tokens
+/// verified, v(q) = 1 + ρ·(q − 1), ρ ≥ 0: then γ·c + v(γ+1) = γ·(c + ρ) + 1,
+/// so S is Leviathan's Thm 3.8 with c replaced by c + ρ and every closed form
+/// of [`optimum`] holds with c + ρ (SPEC §5). ρ = 0 (free verification,
+/// SDSL's model) gives exactly [`optimum`]`(α, c)`.
+pub fn optimum_affine_verify(alpha: f64, c: f64, rho: f64) -> Optimum {
+    optimum(alpha, c + rho)
+}
+
+/// The best integer lookahead under a measured verification ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IntegerOptimum {
+    /// Best γ in 0..=γ_max (0 = plain decoding beats every γ ≥ 1).
+    pub gamma: u64,
+    /// S at that γ (1 for γ = 0).
+    pub speedup: f64,
+    /// The optimum is the largest γ searched (γ_max ≥ 1): a larger γ, beyond
+    /// the measured verification lengths, might be better.
+    pub at_edge: bool,
+}
+
+/// Best integer γ ∈ {0, 1, …, γ_max} of S(α, γ) = E(α, γ)/(γ·c + v(γ+1)),
+/// with `v(q)` the verification ratio for q = γ + 1 new tokens (v(1) = 1, so
+/// γ = 0 gives S = 1). A measured v need not be affine or convex, so S need
+/// not be unimodal in γ: every γ is evaluated (γ_max is small, the measured
+/// q range minus one). Ties keep the smaller γ. Use it for a measured,
+/// non-affine v (SPEC §5); `at_edge` flags an optimum at γ_max.
+pub fn optimal_integer_measured(
+    alpha: f64,
+    c: f64,
+    gamma_max: u64,
+    v: impl Fn(u64) -> f64,
+) -> IntegerOptimum {
+    let mut best = IntegerOptimum {
+        gamma: 0,
+        speedup: 1.0,
+        at_edge: false,
+    };
+    for g in 1..=gamma_max {
+        let s = speedup_measured(alpha, g as f64, c, v(g + 1));
+        if s > best.speedup {
+            best.gamma = g;
+            best.speedup = s;
+        }
+    }
+    best.at_edge = gamma_max >= 1 && best.gamma == gamma_max;
+    best
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 //! give the same report on any number of rayon threads.
 
 pub mod lab;
+pub mod latency;
 
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};

@@ -1,0 +1,195 @@
+//! `sdsl fit latency`: the latency law t(P) and the verification ratio v(q)
+//! of measured hardware (SPEC §5).
+
+use crate::fit::latency::{
+    DEFAULT_REPLICATES, FormFit, LatencyFitSpec, LatencyProfile, LatencySelection, RelError,
+};
+use crate::ingest::latency::{Mode, read_latency_table};
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `sdsl fit latency`.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Fit the decode time t(P) of one forward pass and the verification ratio v(q) = t(q)/t(1) to a \
+latency table with columns arch, params_total, mode (graph|eager), q, ctx, ms_median (optional: batch, family, \
+layers, d_model, heads, kv_heads, ffn, vocab, params_non_embedding), e.g. datasets/hardware/h200_decode_latency.csv. \
+One (mode, ctx, batch) is fitted, over the architectures that are not lab-scale (family 'tiny' or a name starting \
+'tiny-'). Two forms of t(P), both by relative-error least squares (weights 1/t^2): affine t = t0 + k*P and \
+depth-aware t = t0 + tau*layers + k*P (when the table has layers); each with its leave-one-architecture-out \
+relative error. N* uses the affine form: a hypothetical draft of N parameters has no layer count. v(q): per \
+measured q, a least-squares line a_q + b_q*ln P. Intervals: bootstrap over architectures. The hardware name and \
+memory come from the .meta file next to the table (same stem) or --meta."
+)]
+pub struct FitLatencyArgs {
+    /// The latency table (CSV or Parquet).
+    pub file: PathBuf,
+    /// Launch mode to fit: graph (CUDA graphs) or eager.
+    #[arg(long, default_value = "graph", value_name = "M")]
+    pub mode: Mode,
+    /// KV-cache length (tokens already in the cache) to fit.
+    #[arg(long, default_value_t = 512, value_name = "C")]
+    pub ctx: u64,
+    /// Batch size to fit (sequences per pass).
+    #[arg(long, default_value_t = 1, value_name = "B")]
+    pub batch: u64,
+    /// Hardware description (key,value lines with device and memory_bytes);
+    /// default: the table's path with extension .meta, when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub meta: Option<PathBuf>,
+    /// Bootstrap replicates over architectures; 0 = none.
+    #[arg(long, default_value_t = DEFAULT_REPLICATES, value_name = "B", value_parser = crate::cli::replicates)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the fitted profile to this JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the profile as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `sdsl fit latency`.
+pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
+    let table = read_latency_table(&a.file, a.meta.as_deref())?;
+    let spec = LatencyFitSpec {
+        selection: LatencySelection {
+            mode: a.mode,
+            ctx: a.ctx,
+            batch: a.batch,
+        },
+        replicates: a.bootstrap,
+        seed: a.seed,
+    }
+    .validated()
+    .context("--bootstrap")?;
+    let profile = global
+        .pool()?
+        .install(|| spec.fit(&table))
+        .context("fit latency (choose another --mode/--ctx/--batch from the table)")?;
+    for w in &profile.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(path) = &a.out {
+        crate::report::write_atomic(
+            path,
+            (serde_json::to_string_pretty(&profile)? + "\n").as_bytes(),
+        )?;
+    }
+    if a.json {
+        return crate::cli::print_json(&profile);
+    }
+    print_human(&profile);
+    Ok(())
+}
+
+fn pct(e: &RelError) -> String {
+    format!(
+        "{:5.1}% mean, {:5.1}% max ({})",
+        100.0 * e.mean_abs,
+        100.0 * e.max_abs,
+        e.worst_arch
+    )
+}
+
+fn errors<L>(name: &str, f: &FormFit<L>) {
+    println!("  {name:<7} in-sample   {}", pct(&f.in_sample));
+    println!("  {:<7} leave-one-architecture-out {}", "", pct(&f.loao));
+}
+
+fn ci(p: &LatencyProfile, key: &str) -> String {
+    p.bootstrap
+        .as_ref()
+        .and_then(|b| b.estimates.get(key))
+        .map(|e| format!("  95% CI [{:.4e}, {:.4e}]", e.ci95[0], e.ci95[1]))
+        .unwrap_or_default()
+}
+
+fn print_human(p: &LatencyProfile) {
+    let s = &p.selection;
+    println!(
+        "input: {} (sha256 {}…), hardware {}{}",
+        p.source.path,
+        &p.source.sha256[..12],
+        p.hardware,
+        p.memory_bytes
+            .map(|m| format!(" ({:.2} GB)", m / 1e9))
+            .unwrap_or_default()
+    );
+    println!(
+        "selection: mode {}, ctx {}, batch {}: {} architectures, {} to {} parameters{}",
+        s.mode,
+        s.ctx,
+        s.batch,
+        p.architectures.len(),
+        crate::cli::si(p.params_range[0]),
+        crate::cli::si(p.params_range[1]),
+        if p.excluded.is_empty() {
+            String::new()
+        } else {
+            format!(" (lab-scale left out: {})", p.excluded.join(", "))
+        }
+    );
+    println!("\ndecode time t(P), relative-error least squares (weights 1/t²):");
+    let a = &p.affine.law;
+    println!(
+        "  affine  t = t0 + k·P:            t0 = {:.4} ms{}",
+        a.t0_ms,
+        ci(p, "affine.t0_ms")
+    );
+    println!(
+        "  {:<7}                            k = {:.4e} ms/param{}",
+        "",
+        a.k_ms_per_param,
+        ci(p, "affine.k_ms_per_param")
+    );
+    errors("", &p.affine);
+    match &p.depth {
+        Some(d) => {
+            let l = &d.law;
+            println!(
+                "  depth   t = t0 + τ·layers + k·P: t0 = {:.4} ms, τ = {:.4} ms/layer, k = {:.4e} ms/param",
+                l.t0_ms, l.tau_ms_per_layer, l.k_ms_per_param
+            );
+            errors("", d);
+        }
+        None => println!("  depth   not fitted (see warnings)"),
+    }
+    println!(
+        "\nmost accurate form (leave-one-architecture-out): {}",
+        p.most_accurate_form
+    );
+    println!("N* uses: {} — {}", p.nstar_form, p.nstar_form_reason);
+    let [lo, hi] = p.params_range;
+    println!(
+        "\nverification ratio v(q) = t(q)/t(1) = a_q + b_q·ln P (P clamped to the fitted range, v ≥ 1):"
+    );
+    println!(
+        "  {:>4} {:>10} {:>11} {:>12} {:>12}",
+        "q",
+        "a_q",
+        "b_q",
+        format!("v({})", crate::cli::si(lo)),
+        format!("v({})", crate::cli::si(hi))
+    );
+    for l in &p.verify {
+        let v = |pp: f64| p.verify_ratio(pp, l.q as f64).map_or(f64::NAN, |e| e.v);
+        println!(
+            "  {:>4} {:>10.5} {:>11.6} {:>12.4} {:>12.4}",
+            l.q,
+            l.a,
+            l.b,
+            v(lo),
+            v(hi)
+        );
+    }
+    if let Some(b) = &p.bootstrap {
+        println!(
+            "\nintervals: bootstrap over architectures, {} replicates, seed {}",
+            b.replicates, b.seed
+        );
+    }
+}

@@ -1,0 +1,764 @@
+//! The latency law t(P) and the verification ratio v(q), fitted to a
+//! measured latency table (SPEC §5; CLARIFICATIONS "Latency cost model").
+//!
+//! Selection: the rows of one (mode, ctx, batch), without the lab-scale
+//! `tiny` shapes (their times are pure launch overhead and would pull the
+//! law towards shapes nobody drafts with). Each architecture contributes its
+//! decode time t(1) and its verification times t(q), q > 1.
+//!
+//! Forms of the decode time, both by **relative-error least squares**
+//! (minimise Σᵢ ((t̂ᵢ − tᵢ)/tᵢ)², i.e. weighted least squares with weights
+//! 1/tᵢ², since the times span three decades and an unweighted fit would
+//! ignore the small models), through [`crate::fit::ols::wls`]:
+//! - affine in parameters, t = t0 + k·P (bandwidth cost k per parameter plus
+//!   a fixed per-step overhead t0);
+//! - depth-aware, t = t0 + τ·layers + k·P (per-layer launch and
+//!   synchronisation cost τ), where the table has a `layers` column.
+//!
+//! Each form's accuracy is its **leave-one-architecture-out** (LOAO) relative
+//! error: refit without architecture i, predict its time, (t̂ − t)/t; the mean
+//! and the maximum of |·| are reported. **N\* uses the affine form**, always:
+//! the depth-aware form predicts measured shapes better but needs a layer
+//! count, which a hypothetical draft of N parameters does not have (SPEC §5).
+//! The form with the smaller mean LOAO error is reported as the more
+//! accurate one (on a tie, the simpler form).
+//!
+//! Verification ratio v(q) = t(q)/t(1) for a model of P parameters: per
+//! measured q > 1, an ordinary least-squares line vᵢ(q) = a_q + b_q·ln Pᵢ
+//! over the same architectures; evaluated with P clamped to the
+//! architectures' range (flagged), v clamped at ≥ 1 (flagged: eager rows can
+//! measure v < 1 from noise), and linear in q between measured q (v(1) = 1).
+//!
+//! Uncertainty: a case bootstrap over **architectures** (resample the
+//! architectures with replacement; replicate i uses ChaCha8 stream i of the
+//! seed, [`crate::fit::bootstrap::resample_indices`], so the intervals do not
+//! depend on the thread count); 95% percentile intervals. A replicate whose
+//! design is rank-deficient (e.g. one architecture drawn every time) is
+//! skipped for that quantity and counted.
+
+use crate::error::SdslError;
+use crate::fit::bootstrap::{Estimate, percentile_estimate, resample_indices};
+use crate::fit::ols::wls;
+use crate::ingest::latency::{LatencyTable, Mode};
+use crate::law::cost::{LatencyCost, MAX_VERIFY_KNOTS};
+use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The `kind` of a profile file.
+pub const PROFILE_KIND: &str = "latency_profile";
+
+/// Default bootstrap replicates of `sdsl fit latency`.
+pub const DEFAULT_REPLICATES: usize = 1000;
+
+/// Which rows of a latency table to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatencySelection {
+    /// Launch mode.
+    pub mode: Mode,
+    /// Tokens already in the KV cache.
+    pub ctx: u64,
+    /// Sequences per pass.
+    pub batch: u64,
+}
+
+impl Default for LatencySelection {
+    /// graph mode, ctx 512, batch 1 (the shipped `h200-graph` setting).
+    fn default() -> Self {
+        LatencySelection {
+            mode: Mode::Graph,
+            ctx: 512,
+            batch: 1,
+        }
+    }
+}
+
+/// What to fit: a selection and the bootstrap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencyFitSpec {
+    /// The rows to fit.
+    pub selection: LatencySelection,
+    /// Bootstrap replicates over architectures (0 = none; else at least 2).
+    pub replicates: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+}
+
+/// A [`LatencyFitSpec`] whose settings were checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidLatencyFitSpec(LatencyFitSpec);
+
+impl LatencyFitSpec {
+    /// Checks the bootstrap size.
+    pub fn validated(self) -> Result<ValidLatencyFitSpec, SdslError> {
+        let max = crate::fit::bootstrap::MAX_REPLICATES;
+        if self.replicates == 1 || self.replicates > max {
+            return Err(SdslError::InvalidArgument(format!(
+                "bootstrap replicates = {}: use 0 (none) or 2..={max}",
+                self.replicates
+            )));
+        }
+        Ok(ValidLatencyFitSpec(self))
+    }
+}
+
+/// One architecture's measured times at the selection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArchTimes {
+    /// Architecture name.
+    pub arch: String,
+    /// Total parameters.
+    pub params_total: f64,
+    /// Decoder layers, when the table has them.
+    pub layers: Option<u64>,
+    /// Median time of one pass over q new tokens, ms, by q.
+    pub times_ms: BTreeMap<u32, f64>,
+}
+
+impl ArchTimes {
+    /// The decode-step time t(1), ms.
+    pub fn decode_ms(&self) -> f64 {
+        self.times_ms[&1]
+    }
+}
+
+/// t = t0 + k·P.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AffineLatency {
+    /// Fixed per-step time, ms.
+    pub t0_ms: f64,
+    /// Time per parameter, ms.
+    pub k_ms_per_param: f64,
+}
+
+impl AffineLatency {
+    /// t(P), ms.
+    pub fn time_ms(&self, params: f64) -> f64 {
+        self.t0_ms + self.k_ms_per_param * params
+    }
+}
+
+/// t = t0 + τ·layers + k·P.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DepthLatency {
+    /// Fixed per-step time, ms.
+    pub t0_ms: f64,
+    /// Time per decoder layer, ms.
+    pub tau_ms_per_layer: f64,
+    /// Time per parameter, ms.
+    pub k_ms_per_param: f64,
+}
+
+impl DepthLatency {
+    /// t(layers, P), ms.
+    pub fn time_ms(&self, layers: f64, params: f64) -> f64 {
+        self.t0_ms + self.tau_ms_per_layer * layers + self.k_ms_per_param * params
+    }
+}
+
+/// Relative errors (t̂ − t)/t of one form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelError {
+    /// Mean |relative error|.
+    pub mean_abs: f64,
+    /// Largest |relative error|.
+    pub max_abs: f64,
+    /// The architecture with the largest |relative error|.
+    pub worst_arch: String,
+    /// Signed relative error per architecture.
+    pub per_arch: BTreeMap<String, f64>,
+}
+
+impl RelError {
+    fn from_pairs(pairs: Vec<(String, f64)>) -> RelError {
+        let n = pairs.len() as f64;
+        let mean_abs = pairs.iter().map(|(_, e)| e.abs()).sum::<f64>() / n;
+        let (worst_arch, max_abs) =
+            pairs
+                .iter()
+                .fold((String::new(), -1.0f64), |(wa, wm), (a, e)| {
+                    if e.abs() > wm {
+                        (a.clone(), e.abs())
+                    } else {
+                        (wa, wm)
+                    }
+                });
+        RelError {
+            mean_abs,
+            max_abs,
+            worst_arch,
+            per_arch: pairs.into_iter().collect(),
+        }
+    }
+}
+
+/// A fitted form with its in-sample and leave-one-architecture-out errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormFit<L> {
+    /// The fitted law.
+    pub law: L,
+    /// Relative errors of the fit on its own data.
+    pub in_sample: RelError,
+    /// Leave-one-architecture-out relative errors.
+    pub loao: RelError,
+}
+
+/// One measured q's line v(q) = a + b·ln P.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct VerifyLine {
+    /// New tokens per pass (γ + 1).
+    pub q: u32,
+    /// Intercept a_q.
+    pub a: f64,
+    /// Slope b_q per unit of ln P.
+    pub b: f64,
+    /// Architectures behind the line.
+    pub architectures: usize,
+}
+
+/// v(q) at one P, with what had to be clamped.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct VerifyEval {
+    /// v(q) = t(q)/t(1), ≥ 1.
+    pub v: f64,
+    /// P lay outside the architectures' range and was clamped to it.
+    pub params_clamped: bool,
+    /// A measured q's line gave v < 1 at this P; 1 was used instead.
+    pub v_clamped: bool,
+}
+
+/// The bootstrap over architectures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencyBootstrap {
+    /// Replicates drawn.
+    pub replicates: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Per quantity, the replicates skipped as rank-deficient.
+    pub skipped: BTreeMap<String, usize>,
+    /// Per quantity (`affine.t0_ms`, `affine.k_ms_per_param`, `depth.*`,
+    /// `v.q<Q>.a`, `v.q<Q>.b`): point, SE and 95% percentile interval.
+    pub estimates: BTreeMap<String, Estimate>,
+}
+
+/// The source table of a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceTable {
+    /// Path as given.
+    pub path: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+}
+
+/// A fitted latency profile: what the latency cost model needs, and how
+/// well it fits. Written by `sdsl fit latency --out`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencyProfile {
+    /// Always [`PROFILE_KIND`].
+    pub kind: String,
+    /// The device (`device` of the `.meta` file, else the table's file name).
+    pub hardware: String,
+    /// Device memory in bytes (`memory_bytes` of the `.meta` file), if known.
+    pub memory_bytes: Option<f64>,
+    /// The rows fitted.
+    pub selection: LatencySelection,
+    /// The affine law t = t0 + k·P (the one N\* uses).
+    pub affine: FormFit<AffineLatency>,
+    /// The depth-aware law, when the table has layer counts.
+    pub depth: Option<FormFit<DepthLatency>>,
+    /// The form N\* uses: always "affine".
+    pub nstar_form: String,
+    /// Why.
+    pub nstar_form_reason: String,
+    /// The form with the smaller mean LOAO error (the simpler on a tie).
+    pub most_accurate_form: String,
+    /// v(q) lines per measured q > 1, ascending.
+    pub verify: Vec<VerifyLine>,
+    /// Largest measured q (so γ ≤ q_max − 1).
+    pub q_max: u32,
+    /// Smallest and largest `params_total` fitted.
+    pub params_range: [f64; 2],
+    /// The architectures fitted, with their measured times.
+    pub architectures: Vec<ArchTimes>,
+    /// Architectures left out as lab-scale (`tiny`).
+    pub excluded: Vec<String>,
+    /// The table fitted.
+    pub source: SourceTable,
+    /// Bootstrap intervals (absent when no replicates were asked for).
+    pub bootstrap: Option<LatencyBootstrap>,
+    /// Things the user should know (measured v < 1, a negative t0, …).
+    pub warnings: Vec<String>,
+}
+
+/// The reason N\* uses the affine form, as printed and stored.
+pub const NSTAR_FORM_REASON: &str = "N* needs the time of a draft of any size N; the depth-aware form needs a layer count that a hypothetical draft does not have, so N* uses the affine law for draft and target alike (SPEC §5)";
+
+/// Relative-error WLS of t on the columns of `x` (weights 1/t²).
+fn rel_wls(x: &DMatrix<f64>, t: &[f64], names: &[&str]) -> Option<Vec<f64>> {
+    let w: Vec<f64> = t.iter().map(|v| 1.0 / (v * v)).collect();
+    let y = DVector::from_column_slice(t);
+    wls(x, &y, Some(&w), names, true)
+        .ok()
+        .map(|f| f.estimates())
+}
+
+fn affine_design(archs: &[&ArchTimes]) -> DMatrix<f64> {
+    DMatrix::from_fn(archs.len(), 2, |i, j| {
+        if j == 0 { 1.0 } else { archs[i].params_total }
+    })
+}
+
+fn depth_design(archs: &[&ArchTimes]) -> Option<DMatrix<f64>> {
+    let layers: Option<Vec<f64>> = archs.iter().map(|a| a.layers.map(|l| l as f64)).collect();
+    let layers = layers?;
+    Some(DMatrix::from_fn(archs.len(), 3, |i, j| match j {
+        0 => 1.0,
+        1 => layers[i],
+        _ => archs[i].params_total,
+    }))
+}
+
+/// The affine law fitted on `archs` (None when the design is degenerate).
+pub fn fit_affine(archs: &[&ArchTimes]) -> Option<AffineLatency> {
+    let t: Vec<f64> = archs.iter().map(|a| a.decode_ms()).collect();
+    let b = rel_wls(&affine_design(archs), &t, &["t0", "k"])?;
+    Some(AffineLatency {
+        t0_ms: b[0],
+        k_ms_per_param: b[1],
+    })
+}
+
+/// The depth-aware law fitted on `archs` (None without layers or when the
+/// design is degenerate).
+pub fn fit_depth(archs: &[&ArchTimes]) -> Option<DepthLatency> {
+    let t: Vec<f64> = archs.iter().map(|a| a.decode_ms()).collect();
+    let b = rel_wls(&depth_design(archs)?, &t, &["t0", "tau", "k"])?;
+    Some(DepthLatency {
+        t0_ms: b[0],
+        tau_ms_per_layer: b[1],
+        k_ms_per_param: b[2],
+    })
+}
+
+/// The line v(q) = a + b·ln P over the architectures that measured q
+/// (None with fewer than two distinct sizes).
+fn fit_verify_line(archs: &[&ArchTimes], q: u32) -> Option<VerifyLine> {
+    let pts: Vec<(f64, f64)> = archs
+        .iter()
+        .filter_map(|a| {
+            a.times_ms
+                .get(&q)
+                .map(|t| (a.params_total.ln(), t / a.decode_ms()))
+        })
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    let x = DMatrix::from_fn(pts.len(), 2, |i, j| if j == 0 { 1.0 } else { pts[i].0 });
+    let y = DVector::from_iterator(pts.len(), pts.iter().map(|p| p.1));
+    let f = wls(&x, &y, None, &["a", "b"], true).ok()?;
+    let b = f.estimates();
+    Some(VerifyLine {
+        q,
+        a: b[0],
+        b: b[1],
+        architectures: pts.len(),
+    })
+}
+
+/// Leave-one-architecture-out relative errors of a form.
+fn loao<L>(
+    archs: &[&ArchTimes],
+    fit: impl Fn(&[&ArchTimes]) -> Option<L>,
+    predict: impl Fn(&L, &ArchTimes) -> f64,
+) -> Option<RelError> {
+    let mut pairs = Vec::with_capacity(archs.len());
+    for i in 0..archs.len() {
+        let rest: Vec<&ArchTimes> = (0..archs.len())
+            .filter(|&j| j != i)
+            .map(|j| archs[j])
+            .collect();
+        let law = fit(&rest)?;
+        let t = archs[i].decode_ms();
+        pairs.push((archs[i].arch.clone(), (predict(&law, archs[i]) - t) / t));
+    }
+    Some(RelError::from_pairs(pairs))
+}
+
+fn in_sample<L>(
+    archs: &[&ArchTimes],
+    law: &L,
+    predict: impl Fn(&L, &ArchTimes) -> f64,
+) -> RelError {
+    RelError::from_pairs(
+        archs
+            .iter()
+            .map(|a| {
+                let t = a.decode_ms();
+                (a.arch.clone(), (predict(law, a) - t) / t)
+            })
+            .collect(),
+    )
+}
+
+fn predict_affine(l: &AffineLatency, a: &ArchTimes) -> f64 {
+    l.time_ms(a.params_total)
+}
+
+fn predict_depth(l: &DepthLatency, a: &ArchTimes) -> f64 {
+    l.time_ms(a.layers.unwrap_or(0) as f64, a.params_total)
+}
+
+/// The architectures of one selection (tiny ones split off), sorted by size.
+pub fn select(
+    table: &LatencyTable,
+    sel: &LatencySelection,
+) -> Result<(Vec<ArchTimes>, Vec<String>), SdslError> {
+    let mut by_arch: BTreeMap<&str, ArchTimes> = BTreeMap::new();
+    let mut tiny = std::collections::BTreeSet::new();
+    for r in &table.rows {
+        if r.mode != sel.mode || r.ctx != sel.ctx || r.batch != sel.batch {
+            continue;
+        }
+        if r.is_tiny() {
+            tiny.insert(r.arch.clone());
+            continue;
+        }
+        by_arch
+            .entry(&r.arch)
+            .or_insert_with(|| ArchTimes {
+                arch: r.arch.clone(),
+                params_total: r.params_total,
+                layers: r.layers,
+                times_ms: BTreeMap::new(),
+            })
+            .times_ms
+            .insert(r.q, r.ms_median);
+    }
+    if by_arch.is_empty() && tiny.is_empty() {
+        let have: Vec<String> = table
+            .selections()
+            .iter()
+            .map(|(m, c, b)| format!("mode {m} ctx {c} batch {b}"))
+            .collect();
+        return Err(SdslError::Data {
+            path: table.path.clone(),
+            message: format!(
+                "no rows for mode {} ctx {} batch {}; the table holds: {}",
+                sel.mode,
+                sel.ctx,
+                sel.batch,
+                have.join("; ")
+            ),
+        });
+    }
+    let mut archs: Vec<ArchTimes> = by_arch.into_values().collect();
+    archs.sort_by(|a, b| {
+        a.params_total
+            .total_cmp(&b.params_total)
+            .then(a.arch.cmp(&b.arch))
+    });
+    Ok((archs, tiny.into_iter().collect()))
+}
+
+impl ValidLatencyFitSpec {
+    /// The settings.
+    pub fn spec(&self) -> &LatencyFitSpec {
+        &self.0
+    }
+
+    /// Fits the profile of the selected rows of `table`; `hardware` and
+    /// `memory_bytes` come from the table's `.meta` (else the file name).
+    pub fn fit(&self, table: &LatencyTable) -> Result<LatencyProfile, SdslError> {
+        let spec = self.0;
+        let sel = spec.selection;
+        let (archs, excluded) = select(table, &sel)?;
+        let data_err = |message: String| SdslError::Data {
+            path: table.path.clone(),
+            message,
+        };
+        let sizes: std::collections::BTreeSet<u64> =
+            archs.iter().map(|a| a.params_total.to_bits()).collect();
+        if archs.len() < 3 || sizes.len() < 3 {
+            return Err(data_err(format!(
+                "mode {} ctx {} batch {}: {} non-tiny architectures with {} distinct sizes; the affine law and its leave-one-architecture-out error need at least 3 distinct sizes (tiny shapes are left out)",
+                sel.mode,
+                sel.ctx,
+                sel.batch,
+                archs.len(),
+                sizes.len()
+            )));
+        }
+        let refs: Vec<&ArchTimes> = archs.iter().collect();
+        let mut warnings = Vec::new();
+        let affine_law = fit_affine(&refs).ok_or_else(|| {
+            SdslError::Numerical("the affine latency fit is rank-deficient".into())
+        })?;
+        if affine_law.t0_ms < 0.0 || affine_law.k_ms_per_param <= 0.0 {
+            warnings.push(format!(
+                "the affine law has t0 = {:.4} ms and k = {:.4e} ms/param; a cost model needs t0 ≥ 0 and k > 0, so this selection cannot price drafts",
+                affine_law.t0_ms, affine_law.k_ms_per_param
+            ));
+        }
+        let affine = FormFit {
+            law: affine_law,
+            in_sample: in_sample(&refs, &affine_law, predict_affine),
+            loao: loao(&refs, fit_affine, predict_affine).ok_or_else(|| {
+                SdslError::Numerical(
+                    "a leave-one-architecture-out affine fit is rank-deficient".into(),
+                )
+            })?,
+        };
+        let has_layers = refs.iter().all(|a| a.layers.is_some());
+        let depth = if has_layers && refs.len() >= 4 {
+            match (fit_depth(&refs), loao(&refs, fit_depth, predict_depth)) {
+                (Some(law), Some(lo)) => Some(FormFit {
+                    law,
+                    in_sample: in_sample(&refs, &law, predict_depth),
+                    loao: lo,
+                }),
+                _ => {
+                    warnings.push(
+                        "the depth-aware form is rank-deficient on these architectures (layers proportional to size?) and is not reported".into(),
+                    );
+                    None
+                }
+            }
+        } else {
+            if !has_layers {
+                warnings.push("no 'layers' column: the depth-aware form is not fitted".into());
+            } else {
+                warnings
+                    .push("fewer than 4 architectures: the depth-aware form is not fitted".into());
+            }
+            None
+        };
+        let most_accurate_form = match &depth {
+            Some(d) if d.loao.mean_abs < affine.loao.mean_abs => "depth",
+            _ => "affine",
+        }
+        .to_string();
+        let mut qs: Vec<u32> = refs
+            .iter()
+            .flat_map(|a| a.times_ms.keys().copied())
+            .filter(|&q| q > 1)
+            .collect();
+        qs.sort_unstable();
+        qs.dedup();
+        let mut verify = Vec::new();
+        for &q in &qs {
+            match fit_verify_line(&refs, q) {
+                Some(l) => verify.push(l),
+                None => warnings.push(format!(
+                    "q = {q}: fewer than two architectures measured it; no v(q) line"
+                )),
+            }
+        }
+        let below: Vec<String> = refs
+            .iter()
+            .flat_map(|a| {
+                a.times_ms
+                    .iter()
+                    .filter(|(q, t)| **q > 1 && **t < a.decode_ms())
+                    .map(move |(q, t)| format!("{} q={q} ({:.3})", a.arch, t / a.decode_ms()))
+            })
+            .collect();
+        if !below.is_empty() {
+            warnings.push(format!(
+                "{} measured verification ratios are below 1 (timing noise: {}); v is clamped at 1 where a fitted line falls below it",
+                below.len(),
+                below.join(", ")
+            ));
+        }
+        let q_max = verify.last().map_or(1, |l| l.q);
+        let bootstrap = if spec.replicates >= 2 {
+            Some(bootstrap(
+                &refs,
+                &affine_law,
+                depth.as_ref().map(|d| &d.law),
+                &verify,
+                spec,
+            ))
+        } else {
+            None
+        };
+        let hardware = table
+            .meta
+            .as_ref()
+            .and_then(|m| m.device.clone())
+            .unwrap_or_else(|| {
+                std::path::Path::new(&table.path)
+                    .file_stem()
+                    .map_or(table.path.clone(), |s| s.to_string_lossy().into_owned())
+            });
+        Ok(LatencyProfile {
+            kind: PROFILE_KIND.into(),
+            hardware,
+            memory_bytes: table.meta.as_ref().and_then(|m| m.memory_bytes),
+            selection: sel,
+            params_range: [refs[0].params_total, refs[refs.len() - 1].params_total],
+            affine,
+            depth,
+            nstar_form: "affine".into(),
+            nstar_form_reason: NSTAR_FORM_REASON.into(),
+            most_accurate_form,
+            verify,
+            q_max,
+            architectures: archs.clone(),
+            excluded,
+            source: SourceTable {
+                path: table.path.clone(),
+                sha256: table.sha256.clone(),
+            },
+            bootstrap,
+            warnings,
+        })
+    }
+}
+
+/// Bootstrap over architectures (see the module docs).
+fn bootstrap(
+    archs: &[&ArchTimes],
+    affine: &AffineLatency,
+    depth: Option<&DepthLatency>,
+    verify: &[VerifyLine],
+    spec: LatencyFitSpec,
+) -> LatencyBootstrap {
+    let n = archs.len();
+    // Per replicate: (name, value) pairs of the quantities that could be fitted.
+    let draws: Vec<Vec<(String, f64)>> = (0..spec.replicates as u64)
+        .into_par_iter()
+        .map(|i| {
+            let idx = resample_indices(spec.seed, i, n);
+            let sample: Vec<&ArchTimes> = idx.iter().map(|&j| archs[j]).collect();
+            let mut out = Vec::new();
+            if let Some(a) = fit_affine(&sample) {
+                out.push(("affine.t0_ms".to_string(), a.t0_ms));
+                out.push(("affine.k_ms_per_param".to_string(), a.k_ms_per_param));
+            }
+            if depth.is_some()
+                && let Some(d) = fit_depth(&sample)
+            {
+                out.push(("depth.t0_ms".to_string(), d.t0_ms));
+                out.push(("depth.tau_ms_per_layer".to_string(), d.tau_ms_per_layer));
+                out.push(("depth.k_ms_per_param".to_string(), d.k_ms_per_param));
+            }
+            for l in verify {
+                if let Some(f) = fit_verify_line(&sample, l.q) {
+                    out.push((format!("v.q{}.a", l.q), f.a));
+                    out.push((format!("v.q{}.b", l.q), f.b));
+                }
+            }
+            out
+        })
+        .collect();
+    let mut points: Vec<(String, f64)> = vec![
+        ("affine.t0_ms".into(), affine.t0_ms),
+        ("affine.k_ms_per_param".into(), affine.k_ms_per_param),
+    ];
+    if let Some(d) = depth {
+        points.push(("depth.t0_ms".into(), d.t0_ms));
+        points.push(("depth.tau_ms_per_layer".into(), d.tau_ms_per_layer));
+        points.push(("depth.k_ms_per_param".into(), d.k_ms_per_param));
+    }
+    for l in verify {
+        points.push((format!("v.q{}.a", l.q), l.a));
+        points.push((format!("v.q{}.b", l.q), l.b));
+    }
+    let mut estimates = BTreeMap::new();
+    let mut skipped = BTreeMap::new();
+    for (name, point) in points {
+        let values: Vec<f64> = draws
+            .iter()
+            .filter_map(|d| d.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
+            .collect();
+        skipped.insert(name.clone(), spec.replicates - values.len());
+        if values.len() >= 2 {
+            estimates.insert(name, percentile_estimate(point, &values));
+        }
+    }
+    LatencyBootstrap {
+        replicates: spec.replicates,
+        seed: spec.seed,
+        skipped,
+        estimates,
+    }
+}
+
+impl LatencyProfile {
+    /// Decode time of a model of `params` parameters by the affine law, ms.
+    pub fn time_ms(&self, params: f64) -> f64 {
+        self.affine.law.time_ms(params)
+    }
+
+    /// c = t(N)/t(M) by the affine law.
+    pub fn cost_ratio(&self, draft_params: f64, target_params: f64) -> f64 {
+        self.time_ms(draft_params) / self.time_ms(target_params)
+    }
+
+    /// The profile as a `Copy` cost model ([`crate::law::cost::LatencyCost`]):
+    /// refused when the affine law cannot price a draft (t0 < 0 or k ≤ 0) or
+    /// there are more than [`MAX_VERIFY_KNOTS`] measured q.
+    pub fn latency_cost(&self) -> Result<LatencyCost, SdslError> {
+        let a = &self.affine.law;
+        if !(a.t0_ms >= 0.0
+            && a.k_ms_per_param > 0.0
+            && a.t0_ms.is_finite()
+            && a.k_ms_per_param.is_finite())
+        {
+            return Err(SdslError::InvalidLaw(format!(
+                "latency profile of {} ({} ctx {} batch {}): the affine law t0 = {} ms, k = {} ms/param cannot price drafts (need t0 ≥ 0 and k > 0); fit another selection",
+                self.hardware,
+                self.selection.mode,
+                self.selection.ctx,
+                self.selection.batch,
+                a.t0_ms,
+                a.k_ms_per_param
+            )));
+        }
+        if self.verify.len() > MAX_VERIFY_KNOTS {
+            return Err(SdslError::InvalidLaw(format!(
+                "latency profile of {}: {} measured verification lengths q, at most {MAX_VERIFY_KNOTS} are supported; keep fewer q in the table",
+                self.hardware,
+                self.verify.len()
+            )));
+        }
+        let mut knots = [(0u32, 0.0, 0.0); MAX_VERIFY_KNOTS];
+        for (k, l) in knots.iter_mut().zip(&self.verify) {
+            *k = (l.q, l.a, l.b);
+        }
+        Ok(LatencyCost {
+            t0_ms: a.t0_ms,
+            k_ms_per_param: a.k_ms_per_param,
+            knots,
+            knots_used: self.verify.len(),
+            params_range: self.params_range,
+        })
+    }
+
+    /// v(q) for a model of `params` parameters (see the module docs): the
+    /// per-q lines at P clamped to the fitted range, each clamped at ≥ 1,
+    /// linear in q between measured q, v(1) = 1. None when q < 1 or
+    /// q > `q_max` (beyond the measurements).
+    pub fn verify_ratio(&self, params: f64, q: f64) -> Option<VerifyEval> {
+        let mut knots = [(0u32, 0.0, 0.0); MAX_VERIFY_KNOTS];
+        for (k, l) in knots.iter_mut().zip(&self.verify) {
+            *k = (l.q, l.a, l.b);
+        }
+        let cost = LatencyCost {
+            t0_ms: self.affine.law.t0_ms,
+            k_ms_per_param: self.affine.law.k_ms_per_param,
+            knots,
+            knots_used: self.verify.len().min(MAX_VERIFY_KNOTS),
+            params_range: self.params_range,
+        };
+        let curve = cost.verify_curve(params);
+        let v = curve.v(q)?;
+        Some(VerifyEval {
+            v,
+            params_clamped: curve.params_clamped,
+            v_clamped: curve.v_clamped,
+        })
+    }
+}

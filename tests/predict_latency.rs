@@ -1,0 +1,137 @@
+//! `sdsl predict --cost-model latency:…`: N* on measured hardware (SPEC §5).
+
+mod common;
+use common::{num, sdsl_fails, sdsl_json};
+
+/// A latency table whose decode times are exactly t = T0 + K·P and whose
+/// verification is free (t(q) = t(1) for every q): the latency model must
+/// then reduce to `affine:T0,K` with v ≡ 1.
+fn exact_affine_table(dir: &std::path::Path, t0: f64, k: f64) -> std::path::PathBuf {
+    let mut s = String::from("arch,layers,params_total,mode,q,ctx,ms_median\n");
+    for (i, (p, layers)) in [
+        (1.2e8, 12),
+        (3.5e8, 24),
+        (1.3e9, 24),
+        (6.6e9, 32),
+        (1.3e10, 40),
+        (7.0e10, 80),
+    ]
+    .iter()
+    .enumerate()
+    {
+        for q in [1, 2, 5, 9, 17] {
+            s += &format!("m{i},{layers},{p},graph,{q},512,{}\n", t0 + k * p);
+        }
+    }
+    let path = dir.join("affine.csv");
+    std::fs::write(&path, s).unwrap();
+    path
+}
+
+#[test]
+fn an_exactly_affine_table_with_free_verification_gives_the_affine_cost_models_nstar() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t0, k) = (0.7, 6e-10);
+    let table = exact_affine_table(dir.path(), t0, k);
+    let lat = format!("latency:{}", table.display());
+    let aff = format!("affine:{t0},{k}");
+    let base = [
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--draft-family",
+        "OPT",
+        "--json",
+        "--cost-model",
+    ];
+    let a = sdsl_json(&[&base[..], &[aff.as_str()]].concat());
+    let l = sdsl_json(&[&base[..], &[lat.as_str()]].concat());
+    for key in ["n_star", "speedup", "gamma_star", "alpha", "cost_ratio"] {
+        let (x, y) = (num(&a, key), num(&l, key));
+        assert!(
+            (x - y).abs() <= 1e-9 * x.abs(),
+            "{key}: affine {x} vs latency {y}"
+        );
+    }
+    assert_eq!(a["gamma_star_int"], l["gamma_star_int"]);
+    assert_eq!(num(&l, "verify_ratio"), 1.0);
+    assert_eq!(l["cost_model"], lat.as_str());
+    assert!(
+        l["tokens_per_flop"].is_null(),
+        "tokens per FLOP belong to the FLOP model"
+    );
+}
+
+#[test]
+fn the_h200_moves_opt13b_nstar_up_and_its_speedup_down() {
+    let flop = sdsl_json(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--draft-family",
+        "OPT",
+        "--json",
+    ]);
+    let run = |m: &str| {
+        sdsl_json(&[
+            "predict",
+            "--target",
+            "OPT-13B",
+            "--draft-family",
+            "OPT",
+            "--json",
+            "--cost-model",
+            m,
+        ])
+    };
+    let (g, e) = (run("latency:h200-graph"), run("latency:h200-eager"));
+    for v in [&g, &e] {
+        // a measured, non-affine v: only the integer optimum is defined
+        assert!(v["gamma_star"].is_null() && v["speedup"].is_null(), "{v}");
+        assert!(num(v, "verify_ratio") >= 1.0);
+        assert!(num(v, "ms_per_token") > 0.0 && num(v, "tokens_per_s") > 0.0);
+        assert_eq!(v["hardware"], "NVIDIA H200");
+        assert_eq!(v["fits_memory"], true);
+        // the claim: on the GPU the best draft is larger and the speed-up smaller
+        assert!(num(v, "n_star") > num(&flop, "n_star"));
+        assert!(num(v, "speedup_int") < num(&flop, "speedup_int"));
+    }
+    // eager decode steps are launch-bound: drafts are dearer still
+    assert!(num(&e, "n_star") > num(&g, "n_star"));
+    assert!(num(&e, "speedup_int") < num(&g, "speedup_int"));
+    // SPEC §5 (approximate, printed for the record): graph ≈ 198M / 1.68, eager ≈ 271M / 1.21
+    eprintln!(
+        "OPT-13B: graph N* {:.1}M S {:.3} γ {}; eager N* {:.1}M S {:.3} γ {}",
+        num(&g, "n_star") / 1e6,
+        num(&g, "speedup_int"),
+        g["gamma_star_int"],
+        num(&e, "n_star") / 1e6,
+        num(&e, "speedup_int"),
+        e["gamma_star_int"]
+    );
+}
+
+#[test]
+fn latency_models_are_refused_where_not_yet_supported_and_bad_specs_are_named() {
+    let err = sdsl_fails(&["nstar", "table", "--cost-model", "latency:h200-graph"]);
+    assert!(err.contains("predict"), "{err}");
+    let err = sdsl_fails(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--cost-model",
+        "latency:h100-graph",
+    ]);
+    assert!(
+        err.contains("h100-graph") && err.contains("h200-graph"),
+        "{err}"
+    );
+    let err = sdsl_fails(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--cost-model",
+        "latency:h200-graph:ctx=999",
+    ]);
+    assert!(err.contains("ctx 999"), "{err}");
+}
