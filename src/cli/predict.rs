@@ -404,11 +404,21 @@ fn print_human(o: &PredictOut) {
     println!("  N*/M                      {:>12.4e}", r.n_star_over_m);
     println!("  alpha(N*)                 {:>12.6}", r.alpha);
     println!("  cost ratio c(N*)          {:>12.4e}", r.cost_ratio);
-    println!("  gamma* (continuous)       {:>12.4}", r.gamma_star);
-    println!("  S* at gamma*              {:>12.6}", r.speedup);
+    // under a measured (non-affine) verification cost only integer γ applies
+    let na = |v: f64, f: &dyn Fn(f64) -> String| if v.is_finite() { f(v) } else { "n/a".into() };
+    println!(
+        "  gamma* (continuous)       {:>12}",
+        na(r.gamma_star, &|v| format!("{v:.4}"))
+    );
+    println!(
+        "  S* at gamma*              {:>12}",
+        na(r.speedup, &|v| format!("{v:.6}"))
+    );
     println!("  best integer gamma        {:>12}", r.gamma_star_int);
     println!("  S at integer gamma        {:>12.6}", r.speedup_int);
-    println!("  tokens per FLOP (S*/2M)   {:>12.4e}", r.tokens_per_flop);
+    if r.tokens_per_flop.is_finite() {
+        println!("  tokens per FLOP (S*/2M)   {:>12.4e}", r.tokens_per_flop);
+    }
     println!("  draft ppl at N*           {:>12.4}", r.draft_ppl);
     println!("  target ppl                {:>12.4}", r.target_ppl);
     if let Some(l) = &o.latency {
@@ -435,13 +445,13 @@ fn print_human(o: &PredictOut) {
         );
         for d in &o.family_drafts {
             println!(
-                "  {:<16} {:>10} {:>9.3} {:>8.4} {:>9.3} {:>8.4} {:>5} {:>9.4}",
+                "  {:<16} {:>10} {:>9.3} {:>8.4} {:>9} {:>8} {:>5} {:>9.4}",
                 d.name,
                 si(d.params),
                 d.draft_ppl,
                 d.alpha,
-                d.gamma_star,
-                d.speedup,
+                na(d.gamma_star, &|v| format!("{v:.3}")),
+                na(d.speedup, &|v| format!("{v:.4}")),
                 d.gamma_star_int,
                 d.speedup_int
             );
