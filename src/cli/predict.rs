@@ -169,6 +169,10 @@ pub struct FamilyDraft {
     pub gamma_star_int: u64,
     /// S at the best integer γ.
     pub speedup_int: f64,
+    /// Under a latency cost model: the pair priced on the table's measured
+    /// times where it has them (the ranking uses this).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<crate::fit::latency::MeasuredPair>,
 }
 
 impl FamilyDraft {
@@ -183,6 +187,7 @@ impl FamilyDraft {
             speedup: e.optimum.speedup_star,
             gamma_star_int: e.optimum.gamma_star_int,
             speedup_int: e.optimum.speedup_star_int,
+            measured: None,
         }
     }
 }
@@ -324,14 +329,27 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
             f.drafts
                 .iter()
                 .filter(|d| d.params < target_params)
-                .map(|d| FamilyDraft::new(d, &setup.evaluate(d.params)))
+                .map(|d| {
+                    let mut fd = FamilyDraft::new(d, &setup.evaluate(d.params));
+                    if let Some(p) = &laws.latency {
+                        let tname = target.as_ref().map_or("", |t| t.name.as_str());
+                        fd.measured = Some(p.price_pair(
+                            fd.alpha,
+                            (&d.name, d.params),
+                            (tname, target_params),
+                        ));
+                    }
+                    fd
+                })
                 .collect()
         })
         .unwrap_or_default();
     // S* at the continuous γ*, or S at the best integer γ where only that is
     // defined (a measured verification ratio)
     let rank = |d: &FamilyDraft| {
-        if d.speedup.is_nan() {
+        if let Some(m) = &d.measured {
+            m.speedup
+        } else if d.speedup.is_nan() {
             d.speedup_int
         } else {
             d.speedup
@@ -456,8 +474,45 @@ fn print_human(o: &PredictOut) {
                 d.speedup_int
             );
         }
+        if o.family_drafts.iter().any(|d| d.measured.is_some()) {
+            println!(
+                "\n  on measured times (draft and target as the table measured them; else the law):"
+            );
+            println!(
+                "  {:<16} {:>10} {:>5} {:>9}  measured",
+                "family draft", "c", "gamma", "S"
+            );
+            for d in &o.family_drafts {
+                if let Some(m) = &d.measured {
+                    println!(
+                        "  {:<16} {:>10.4e} {:>5} {:>9.4}  {}",
+                        d.name,
+                        m.cost_ratio,
+                        m.gamma,
+                        m.speedup,
+                        match (m.draft_measured, m.target_measured) {
+                            (true, true) => "draft, target",
+                            (true, false) => "draft",
+                            (false, true) => "target",
+                            (false, false) => "neither",
+                        }
+                    );
+                }
+            }
+        }
         if let Some(b) = &o.best_family_draft {
             println!("  best available draft: {b}");
+        }
+        if let (Some(b), Some(l)) = (&o.best_family_draft, &o.latency) {
+            let best = o.family_drafts.iter().find(|d| &d.name == b);
+            if let Some(m) = best.and_then(|d| d.measured)
+                && m.speedup > o.result.speedup_int
+            {
+                println!(
+                    "  note: {b} on its measured time (S {:.3}) beats S(N*) = {:.3}: the affine law overestimates small-model time on {}",
+                    m.speedup, o.result.speedup_int, l.hardware
+                );
+            }
         }
     }
 }

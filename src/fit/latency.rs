@@ -761,4 +761,73 @@ impl LatencyProfile {
             v_clamped: curve.v_clamped,
         })
     }
+
+    /// The measured times of an architecture named `arch` (None when the
+    /// table did not measure it, or left it out of the fit).
+    pub fn measured(&self, arch: &str) -> Option<&ArchTimes> {
+        self.architectures.iter().find(|a| a.arch == arch)
+    }
+
+    /// A real (draft, target) pair priced on **measured** times where the
+    /// table has them (SPEC §5: real drafts are ranked on their measured
+    /// times, because the affine law overestimates small-model time):
+    /// c = t_draft(1)/t_target(1), each measured or else from the affine law;
+    /// v(q) = t_target(q)/t_target(1) measured (linear in q between measured
+    /// q, at least 1) when the target is in the table, else the fitted lines.
+    /// Returns the best integer γ ≤ q_max − 1 of S = E(α, γ)/(γ·c + v(γ+1)).
+    pub fn price_pair(&self, alpha: f64, draft: (&str, f64), target: (&str, f64)) -> MeasuredPair {
+        let md = self.measured(draft.0);
+        let mt = self.measured(target.0);
+        let td = md.map_or_else(|| self.time_ms(draft.1), ArchTimes::decode_ms);
+        let tt = mt.map_or_else(|| self.time_ms(target.1), ArchTimes::decode_ms);
+        let c = td / tt;
+        let gamma_max = u64::from(self.q_max.saturating_sub(1));
+        let measured_v = |q: f64| -> Option<f64> {
+            let t = mt?;
+            let t1 = t.decode_ms();
+            let pts: Vec<(f64, f64)> = t
+                .times_ms
+                .iter()
+                .map(|(&q, &ms)| (f64::from(q), ms / t1))
+                .collect();
+            let hi = pts.iter().position(|&(x, _)| x >= q)?;
+            let v = if pts[hi].0 == q || hi == 0 {
+                pts[hi].1
+            } else {
+                let ((x0, y0), (x1, y1)) = (pts[hi - 1], pts[hi]);
+                y0 + (y1 - y0) * (q - x0) / (x1 - x0)
+            };
+            Some(v.max(1.0))
+        };
+        let v = |q: u64| {
+            let q = q as f64;
+            measured_v(q)
+                .or_else(|| self.verify_ratio(target.1, q).map(|e| e.v))
+                .unwrap_or(f64::INFINITY)
+        };
+        let best = crate::law::throughput::optimal_integer_measured(alpha, c, gamma_max, v);
+        MeasuredPair {
+            cost_ratio: c,
+            gamma: best.gamma,
+            speedup: best.speedup,
+            draft_measured: md.is_some(),
+            target_measured: mt.is_some(),
+        }
+    }
+}
+
+/// A real pair priced on measured times ([`LatencyProfile::price_pair`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MeasuredPair {
+    /// c = t_draft(1)/t_target(1).
+    pub cost_ratio: f64,
+    /// Best integer γ (0: plain decoding).
+    pub gamma: u64,
+    /// S at that γ.
+    pub speedup: f64,
+    /// The draft's time was measured (else: the affine law).
+    pub draft_measured: bool,
+    /// The target's times were measured (else: the affine law and fitted v).
+    pub target_measured: bool,
 }
