@@ -113,8 +113,8 @@ fn the_h200_moves_opt13b_nstar_up_and_its_speedup_down() {
 
 #[test]
 fn latency_models_are_refused_where_not_yet_supported_and_bad_specs_are_named() {
-    let err = sdsl_fails(&["nstar", "table", "--cost-model", "latency:h200-graph"]);
-    assert!(err.contains("predict"), "{err}");
+    let err = sdsl_fails(&["nstar", "law", "--cost-model", "latency:h200-graph"]);
+    assert!(err.contains("latency"), "{err}");
     let err = sdsl_fails(&[
         "predict",
         "--target",
@@ -192,4 +192,40 @@ fn real_drafts_are_ranked_on_measured_times_as_the_sdsl_paper_measured_them() {
             );
         }
     }
+}
+
+#[test]
+fn the_nstar_table_under_the_h200_matches_predict_and_flags_targets_beyond_one_gpu() {
+    let t = sdsl_json(&[
+        "nstar",
+        "table",
+        "--cost-model",
+        "latency:h200-graph",
+        "--json",
+    ]);
+    assert_eq!(t["cost_model"], "latency:h200-graph");
+    let rows = t["rows"].as_array().unwrap();
+    let cell = |target: &str, fam: &str| {
+        rows.iter()
+            .find(|r| r["target"] == target && r["draft_family"] == fam)
+            .unwrap()
+            .clone()
+    };
+    let p = sdsl_json(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--draft-family",
+        "OPT",
+        "--cost-model",
+        "latency:h200-graph",
+        "--json",
+    ]);
+    assert_eq!(cell("OPT-13B", "OPT")["n_star"], p["n_star"]);
+    // 111.2B parameters in bf16 (222 GB) exceed the H200's 150.75e9 bytes
+    assert_eq!(cell("Qwen1.5-110B", "OPT")["fits_memory"], false);
+    assert_eq!(cell("OPT-13B", "OPT")["fits_memory"], true);
+    // the FLOP model's table has no memory flag
+    let f = sdsl_json(&["nstar", "table", "--json"]);
+    assert!(f["rows"][0].get("fits_memory").is_none());
 }

@@ -82,6 +82,11 @@ pub struct TableRow {
     /// N* and what follows from it, or why there is none.
     #[serde(flatten)]
     pub outcome: CellOutcome,
+    /// Under a latency cost model: whether the bf16 weights of the target and
+    /// the N* draft fit the device's memory (multi-GPU latency is not in the
+    /// table, so a cell that does not fit is flagged, not extrapolated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fits_memory: Option<bool>,
 }
 
 /// JSON output of `sdsl nstar table`.
@@ -110,7 +115,8 @@ pub fn run(c: NstarCommand) -> anyhow::Result<()> {
 }
 
 fn table(a: TableArgs) -> anyhow::Result<()> {
-    let laws = a.laws.load()?;
+    let laws = a.laws.load_any()?;
+    let memory = laws.latency.as_ref().and_then(|p| p.memory_bytes);
     let reg = a.laws.registry()?;
     let families = reg.draft_families()?;
     let mut rows = Vec::new();
@@ -125,14 +131,20 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
                 draft_family: f.name.clone(),
                 draft_tokens: f.tokens,
                 outcome: CellOutcome::from(&setup.solve()),
+                fits_memory: None,
             });
+            let r = rows.last_mut().expect("pushed");
+            // bf16 weights of target and draft on one device (latency models)
+            r.fits_memory = memory
+                .zip(r.outcome.n_star)
+                .map(|(mem, n)| 2.0 * (t.params + n) <= mem);
         }
     }
     let out = TableOut {
         registry: reg.path.clone(),
         loss_law: laws.loss.id.clone(),
         alpha_law: laws.alpha.id.clone(),
-        cost_model: laws.cost.to_string(),
+        cost_model: laws.cost_label.clone(),
         draft_families: families.iter().map(|f| f.name.clone()).collect(),
         rows,
     };
@@ -188,13 +200,31 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
             crate::cli::si(t.target_tokens)
         );
         for r in chunk {
-            let cell = match (r.outcome.n_star, r.outcome.alpha, r.outcome.speedup) {
-                (Some(n), Some(al), Some(s)) => format!("{} ({al:.3}, {s:.3})", crate::cli::si(n)),
+            // S* at the continuous γ*, or S at the best integer γ under a measured v
+            let s = r
+                .outcome
+                .speedup
+                .filter(|v| v.is_finite())
+                .or(r.outcome.speedup_int);
+            let flag = if r.fits_memory == Some(false) {
+                "*"
+            } else {
+                ""
+            };
+            let cell = match (r.outcome.n_star, r.outcome.alpha, s) {
+                (Some(n), Some(al), Some(s)) => {
+                    format!("{flag}{} ({al:.3}, {s:.3})", crate::cli::si(n))
+                }
                 _ => "none".to_string(),
             };
             print!("  {cell:>26}");
         }
         println!();
+    }
+    if out.rows.iter().any(|r| r.fits_memory == Some(false)) {
+        println!(
+            "\n* the bf16 weights of target and draft exceed one device's memory: multi-GPU latency is not in the table, so these cells extrapolate"
+        );
     }
     Ok(())
 }
