@@ -113,8 +113,6 @@ fn the_h200_moves_opt13b_nstar_up_and_its_speedup_down() {
 
 #[test]
 fn latency_models_are_refused_where_not_yet_supported_and_bad_specs_are_named() {
-    let err = sdsl_fails(&["nstar", "law", "--cost-model", "latency:h200-graph"]);
-    assert!(err.contains("latency"), "{err}");
     let err = sdsl_fails(&[
         "predict",
         "--target",
@@ -228,4 +226,31 @@ fn the_nstar_table_under_the_h200_matches_predict_and_flags_targets_beyond_one_g
     // the FLOP model's table has no memory flag
     let f = sdsl_json(&["nstar", "table", "--json"]);
     assert!(f["rows"][0].get("fits_memory").is_none());
+}
+
+#[test]
+fn the_nstar_law_under_the_h200_leaves_out_targets_beyond_one_gpu() {
+    let v = sdsl_json(&[
+        "nstar",
+        "law",
+        "--cost-model",
+        "latency:h200-graph",
+        "--json",
+    ]);
+    let out = v["beyond_memory"].as_array().unwrap();
+    let kept = v["grid"]["points"].as_array().unwrap();
+    assert_eq!(out.len() + kept.len(), 84, "12 × 7 grid");
+    let mem = 150_754_820_096.0; // datasets/hardware/h200_decode_latency.meta
+    for p in out {
+        let need = 2.0 * (p["m"].as_f64().unwrap() + p["n_star"].as_f64().unwrap());
+        assert!(need > mem, "{p}");
+    }
+    for p in kept {
+        let need = 2.0 * (p["m"].as_f64().unwrap() + p["n_star"].as_f64().unwrap());
+        assert!(need <= mem, "{p}");
+    }
+    // the GPU's cost makes the draft grow faster with M than the FLOP model's
+    let f = sdsl_json(&["nstar", "law", "--json"]);
+    assert!(f.get("beyond_memory").is_none());
+    assert!(v["mu"].as_f64().unwrap() > f["mu"].as_f64().unwrap());
 }

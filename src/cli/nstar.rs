@@ -309,6 +309,10 @@ pub struct LawOut {
     pub alpha_law: String,
     /// Cost model.
     pub cost_model: String,
+    /// Under a latency cost model: grid points left out of the law because
+    /// the bf16 weights of target and draft exceed the device memory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub beyond_memory: Vec<crate::derive::nstar_law::GridPoint>,
 }
 
 /// The paper's values.
@@ -337,7 +341,7 @@ pub struct GridOut {
 const INTERVAL_NOTE: &str = "formal OLS intervals over a deterministic grid: they measure how far N*(M, D) is from a straight line and shrink as the grid grows; sampling uncertainty of the laws is propagated by `sdsl refit`";
 
 fn law(a: LawCmdArgs) -> anyhow::Result<()> {
-    let laws = a.laws.load()?;
+    let laws = a.laws.load_any()?;
     let grid = LawGrid {
         m_min: a.m_min,
         m_max: a.m_max,
@@ -352,7 +356,26 @@ fn law(a: LawCmdArgs) -> anyhow::Result<()> {
             "{e}; set the grid with --m-min, --m-max, --m-count, --d-min, --d-max, --d-count"
         )
     })?;
-    let fit: NStarLaw = fit_nstar_law(&grid, &laws.loss.law, &laws.alpha.law, laws.cost)?;
+    let mut fit: NStarLaw = fit_nstar_law(&grid, &laws.loss.law, &laws.alpha.law, laws.cost)?;
+    // under a latency model, grid points whose bf16 target + draft weights do
+    // not fit one device leave the law (multi-GPU latency is not measured)
+    let mut beyond_memory = Vec::new();
+    if let Some(mem) = laws.latency.as_ref().and_then(|p| p.memory_bytes) {
+        let (keep, out): (Vec<_>, Vec<_>) = fit
+            .points
+            .iter()
+            .cloned()
+            .partition(|p| 2.0 * (p.m + p.n_star) <= mem);
+        if !out.is_empty() {
+            beyond_memory = out;
+            fit = crate::derive::nstar_law::fit_points(&grid, keep).map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}: {} of the grid's targets exceed the device memory; lower --m-max",
+                    beyond_memory.len()
+                )
+            })?;
+        }
+    }
     let linear = FitOut::new(&fit.linear);
     let out = LawOut {
         mu: linear.mu,
@@ -374,7 +397,8 @@ fn law(a: LawCmdArgs) -> anyhow::Result<()> {
         },
         loss_law: laws.loss.id.clone(),
         alpha_law: laws.alpha.id.clone(),
-        cost_model: laws.cost.to_string(),
+        cost_model: laws.cost_label.clone(),
+        beyond_memory,
     };
     if a.json {
         return crate::cli::print_json(&out);
@@ -398,6 +422,17 @@ fn law(a: LawCmdArgs) -> anyhow::Result<()> {
     };
     println!("  M values: {}", list(&out.grid.m));
     println!("  D values: {}", list(&out.grid.d));
+    if !out.beyond_memory.is_empty() {
+        println!(
+            "  left out ({} points): the bf16 weights of target and draft exceed the device memory at M = {}",
+            out.beyond_memory.len(),
+            {
+                let mut ms: Vec<String> = out.beyond_memory.iter().map(|p| si(p.m)).collect();
+                ms.dedup();
+                ms.join(", ")
+            }
+        );
+    }
     println!(
         "laws: loss {}, alpha {}; cost model {}\n",
         out.loss_law, out.alpha_law, out.cost_model

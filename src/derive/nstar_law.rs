@@ -178,11 +178,25 @@ pub fn fit_nstar_law_near(
             points.push(GridPoint { m, d, n_star });
         }
     }
+    fit_points(grid, points)
+}
+
+/// Fits both laws to solved grid points (at least 3 points; the log-D form
+/// only when they span more than one D).
+pub fn fit_points(grid: &LawGrid, points: Vec<GridPoint>) -> Result<NStarLaw, SdslError> {
     let n = points.len();
+    if n < 3 {
+        return Err(SdslError::InvalidArgument(format!(
+            "N* law: {n} grid points left; a line needs at least 3"
+        )));
+    }
+    let mut ds: Vec<u64> = points.iter().map(|p| p.d.to_bits()).collect();
+    ds.sort_unstable();
+    ds.dedup();
     let y = DVector::from_iterator(n, points.iter().map(|p| p.n_star));
     let x1 = DMatrix::from_fn(n, 2, |i, j| if j == 0 { points[i].m } else { 1.0 });
     let linear = ols(&x1, &y, &["mu", "m0"], true)?;
-    let log_d = if grid.n_d > 1 {
+    let log_d = if grid.n_d > 1 && ds.len() > 1 && n > 3 {
         let x2 = DMatrix::from_fn(n, 3, |i, j| match j {
             0 => points[i].m,
             1 => points[i].d.ln(),
