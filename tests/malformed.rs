@@ -3,7 +3,7 @@
 //! a BOM, CRLF, `;` separators, duplicated headers), returns an `SdslError`
 //! that names the file, never panics, and writes nothing (the folder holds
 //! only the input afterwards). Readers: loss table, acceptance table, raw
-//! measurements, registry, manifest, law files. Failing cases proptest
+//! measurements, registry, manifest, law files, latency tables. Failing cases proptest
 //! finds are kept in `tests/malformed.proptest-regressions`.
 use proptest::prelude::*;
 use sdsl::SdslError;
@@ -19,6 +19,7 @@ const LOGS: &str = "draft,target,gamma,accepted\na,T,4,2\na,T,4,4\na,T,4,0\n";
 const REGISTRY: &str = "name,family,role,params,tokens,source\nS,F,draft,1.25e8,1.8e11,x\nT,F,target,1.3e10,1.8e11,x\n";
 const MANIFEST: &str =
     "seed = 1\nregistry = \"models.csv\"\n[loss]\npath = \"loss.csv\"\nbootstrap = 0\n";
+const LATENCY: &str = "arch,params_total,mode,q,ctx,ms_median\nA,1.25e8,graph,1,512,0.8\nA,1.25e8,graph,2,512,0.9\nB,1.3e10,graph,1,512,8.5\nB,1.3e10,graph,2,512,9.1\n";
 const LAW: &str = "{\"kind\": \"loss\", \"E\": 1.8, \"A\": 480.0, \"B\": 2100.0, \"alpha\": 0.35, \"beta\": 0.37, \"source\": \"x\"}";
 
 /// A mutation of a valid file.
@@ -163,6 +164,13 @@ proptest! {
             &[("models.csv", REGISTRY), ("loss.csv", LOSS)],
             |p| sdsl::pipeline::read_manifest(p).map(|_| ()),
         )?;
+    }
+
+    #[test]
+    fn the_latency_table_reader(m in mutation()) {
+        check("h.csv", &apply(LATENCY, &m), &[], |p| {
+            sdsl::ingest::latency::read_latency_table(p, None).map(|_| ())
+        })?;
     }
 
     #[test]
