@@ -50,7 +50,92 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     for x in &r.warnings {
         let _ = writeln!(w, "- {x}");
     }
-    s
+    with_captions(&s, r)
+}
+
+/// Adds a numbered caption (`**Figure N.** …`, a paragraph right below the
+/// image) to every embedded figure, in order of appearance.
+fn with_captions(md: &str, r: &Report) -> String {
+    let mut out = String::with_capacity(md.len() + 8192);
+    let mut n = 0;
+    for line in md.split_inclusive('\n') {
+        out.push_str(line);
+        let t = line.trim_end();
+        let name = t
+            .strip_prefix("![")
+            .and_then(|x| x.split_once("](figures/"))
+            .and_then(|(_, x)| x.strip_suffix(".png)"));
+        if let Some(name) = name {
+            n += 1;
+            let _ = writeln!(out, "\n**Figure {n}.** {}", caption(name, r));
+        }
+    }
+    out
+}
+
+/// What a figure plots, from which input, and what to read from it.
+fn caption(name: &str, r: &Report) -> String {
+    let input = |role: &str| {
+        let v: Vec<String> = r
+            .inputs
+            .iter()
+            .filter(|i| i.role == role)
+            .map(|i| format!("`{}`", i.path))
+            .collect();
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let lab_input = |role: &str| input(role);
+    match name {
+        "loss_fit" => format!(
+            "The loss law L(N, D) = E + A/N^α + B/D^β refitted on {} ({} rows): measured final losses (points) against N, one colour per decade of D, with the law's curve at the decade's geometric centre. Read: how closely one law with five constants follows every budget; points of one colour spread around their curve because D varies within the decade.",
+            input("loss"),
+            r.loss.rows_used
+        ),
+        "loss_bootstrap" => format!(
+            "Bootstrap distributions of the five constants over {} case resamples of the loss table (seed {}), each refitted from Hoffmann et al.'s start. Read: the spread is each constant's sampling uncertainty; the heavy right tails of A and B show how weakly the data pin them down (they trade off against α and β).",
+            r.loss.bootstrap.as_ref().map_or(0, |b| b.replicates),
+            r.seed
+        ),
+        "alpha_predicted" => format!(
+            "Acceptance rate predicted by the fitted law against the measured α, one point per (draft, target) pair of {}; the diagonal is perfect agreement. Read: the vertical scatter is what the law leaves unexplained for an individual pair.",
+            input("alpha")
+        ),
+        "alpha_vs_ppl" if r.alpha.source == "published" => format!(
+            "The acceptance law α = A·ppl_draft + B·ppl_target + C with the published coefficients ('{}') against the draft's perplexity (x: exp of the loss law at the draft's size and its family's tokens), one line for the largest target of each registry family (target perplexity from the loss law). No measured pairs are bundled, so there are no points. Read: α falls as the draft gets worse; a better target lifts the whole line.",
+            r.alpha.id
+        ),
+        "alpha_vs_ppl" => format!(
+            "Measured α against the draft's perplexity, one colour per target, with each target's fitted line (R² in the legend), from {}. Read: how linear α is in draft perplexity within each target, and how targets shift the line.",
+            input("alpha")
+        ),
+        "speedup_vs_n" => format!(
+            "S*(N), the speed-up at the best lookahead, against the draft size N for the smallest, a middle and the largest registry target with the first draft family's pre-training tokens, under the refitted loss law, the acceptance law above and the cost model `{}`; N* is marked. Read: the single peak is N*; the curve is flat near it, so drafts within about 2× of N* lose little speed-up.",
+            r.nstar.cost_model
+        ),
+        "nstar_vs_m" => format!(
+            "N* against the target size M on the N*-law grid (points; the spread at one M is the token count D), the fitted line N* = μ·M + M0 with its 95% band from {} bootstrap draws of the laws, and the paper's line. Read: how well a straight line describes N*(M) over the grid, and how far this refit's line lies from the paper's.",
+            r.nstar.draws
+        ),
+        "lab_loss_fit" => format!(
+            "The lab ladder's loss law refitted on {}: held-out byte-level loss of each checkpoint (points) against its non-embedding size N, grouped by training budget, with the law's curves. Read: a smooth interpolator of the ladder, not a claim about other scales.",
+            lab_input("lab loss")
+        ),
+        "lab_alpha_vs_ppl" => format!(
+            "Measured acceptance (Σ min(p, q) on held-out text, temperature {}) of each (draft checkpoint, target) pair of {} against the draft's byte-level perplexity, one colour per target with its fitted line. Read: α falls nearly linearly in draft perplexity within each target.",
+            r.lab.as_ref().map_or(f64::NAN, |l| l.temperature),
+            lab_input("lab acceptance")
+        ),
+        "lab_alpha_predicted" => format!(
+            "The lab's α predicted by its global affine law against the measured α, one point per pair of {}; the diagonal is perfect agreement. Read: the scatter around the diagonal is what the affine law misses (the log-perplexity form cross-validates better; see the table above).",
+            lab_input("lab acceptance")
+        ),
+        "lab_speedup_vs_n" => "S*(N) of each lab target under the ladder's own laws (FLOP cost model: c = N/M), with N* marked where it is interior. Read: where the laws put the best draft; the table above compares it with the best measured draft.".to_string(),
+        other => format!("`{other}`."),
+    }
 }
 
 /// The loss-law section: fitted constants next to Besiroglu et al., derived quantities, bootstrap.
