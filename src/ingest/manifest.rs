@@ -33,6 +33,13 @@ struct RawManifest {
     estimates: Vec<RawEstimate>,
     nstar: Option<RawNstar>,
     lab: Option<RawLab>,
+    hardware: Option<RawHardware>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHardware {
+    cost_models: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +192,9 @@ pub struct Manifest {
     pub law_grid: Located<LawGrid>,
     /// The lab section, when present.
     pub lab: Option<LabInput>,
+    /// `[hardware] cost_models`: latency cost models (`latency:NAME|FILE…`)
+    /// under which N* is also reported, next to the FLOP model.
+    pub hardware: Vec<Located<String>>,
 }
 
 impl Manifest {
@@ -277,6 +287,34 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
         law_grid,
     } = nstar_settings(&cx, raw.nstar.as_ref())?;
     let lab = lab_input(&cx, raw.lab.as_ref())?;
+    let hardware = raw
+        .hardware
+        .as_ref()
+        .map(|h| {
+            h.cost_models
+                .iter()
+                .map(|c| {
+                    let (line, key) = cx.loc(c.span(), "hardware.cost_models");
+                    if !c.get_ref().starts_with("latency:") {
+                        return Err(cx.err(
+                            line,
+                            &key,
+                            format!(
+                                "'{}': give latency cost models (latency:h200-graph, latency:FILE…); the FLOP model is always reported",
+                                c.get_ref()
+                            ),
+                        ));
+                    }
+                    Ok(Located {
+                        value: c.get_ref().clone(),
+                        line,
+                        key,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
     Ok(Manifest {
         path: path.to_path_buf(),
         text,
@@ -302,6 +340,7 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
         draws,
         law_grid,
         lab,
+        hardware,
     })
 }
 

@@ -19,6 +19,7 @@
 //! nothing; the command line draws bars). The same configuration and seed
 //! give the same report on any number of rayon threads.
 
+pub mod hardware;
 pub mod lab;
 pub mod latency;
 
@@ -745,6 +746,9 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
     let m0_int = interval(&res.m0);
     progress.stage("N* draws");
     let figures = main_figures(cfg, &loss, &alpha, &nstar, &res);
+    let hardware =
+        hardware::hardware_stage(cfg, &nstar, &loss.fit.law, &alpha.section.law, &mut ledger)?;
+    progress.stage("hardware");
     let lab = match &cfg.lab {
         Some(l) => Some(lab::lab_stage(cfg, l, seed, progress, &mut ledger)?),
         None => None,
@@ -792,6 +796,7 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         alpha: alpha.section,
         estimates,
         lab,
+        hardware,
         warnings: ledger.warnings,
         figures,
     })

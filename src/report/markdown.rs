@@ -39,6 +39,9 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     alpha_section(w, r);
     estimates_section(w, r);
     nstar_section(w, r);
+    if let Some(h) = &r.hardware {
+        hardware_section(w, r, h);
+    }
     if let Some(lab) = &r.lab {
         render_lab(w, lab);
     }
@@ -51,6 +54,118 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
         let _ = writeln!(w, "- {x}");
     }
     with_captions(&s, r)
+}
+
+/// N* on real hardware: the N* table under each latency cost model next to
+/// the FLOP model's, the latency laws, and the real drafts on measured times.
+fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSection) {
+    let _ = writeln!(w, "\n## N* on real hardware\n");
+    let _ = writeln!(w, "{}\n", h.note);
+    let mut head = String::from("| target | draft family | FLOP model (`{}`): N* (γ, S) |");
+    head = head.replace("{}", &r.nstar.cost_model);
+    let mut rule = String::from("| --- | --- | --- |");
+    for m in &h.models {
+        head += &format!(" `{}`: N* (γ, S) |", m.cost_model);
+        rule += " --- |";
+    }
+    let _ = writeln!(w, "{head}\n{rule}");
+    let cell = |n: Option<f64>, g: Option<u64>, s: Option<f64>, fits: Option<bool>| match (n, g, s)
+    {
+        (Some(n), Some(g), Some(s)) => format!(
+            "{}{} ({g}, {s:.3})",
+            if fits == Some(false) { "\\* " } else { "" },
+            si(n)
+        ),
+        _ => "none".into(),
+    };
+    for (i, c) in r.nstar.cells.iter().enumerate() {
+        let mut row = format!(
+            "| {} | {} | {} |",
+            c.target,
+            c.draft_family,
+            cell(
+                c.outcome.n_star,
+                c.outcome.gamma_star_int,
+                c.outcome.speedup_int,
+                None
+            )
+        );
+        for m in &h.models {
+            let x = &m.cells[i];
+            row += &format!(
+                " {} |",
+                cell(
+                    x.outcome.n_star,
+                    x.outcome.gamma_star_int,
+                    x.outcome.speedup_int,
+                    x.fits_memory
+                )
+            );
+        }
+        let _ = writeln!(w, "{row}");
+    }
+    if h.models
+        .iter()
+        .any(|m| m.cells.iter().any(|c| c.fits_memory == Some(false)))
+    {
+        let _ = writeln!(
+            w,
+            "\n\\* The bf16 weights of target and draft exceed one device's memory: these cells extrapolate the single-GPU table."
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nγ is the best integer lookahead and S the speed-up at it (under a measured verification cost only integer γ is defined).\n"
+    );
+    let _ = writeln!(
+        w,
+        "| cost model | device | rows | affine law t = t0 + k·P | LOAO error, affine (mean / max) | LOAO error, depth-aware |\n| --- | --- | --- | --- | --- | --- |"
+    );
+    for m in &h.models {
+        let _ = writeln!(
+            w,
+            "| `{}` | {} | {}, ctx {}, batch {} (`{}`) | t0 = {:.4} ms, k = {:.4e} ms/param | {:.1}% / {:.1}% | {} |",
+            m.cost_model,
+            m.hardware,
+            m.mode,
+            m.ctx,
+            m.batch,
+            m.source.path,
+            m.affine_t0_ms,
+            m.affine_k_ms_per_param,
+            100.0 * m.affine_loao[0],
+            100.0 * m.affine_loao[1],
+            m.depth_loao
+                .map(|d| format!("{:.1}% / {:.1}%", 100.0 * d[0], 100.0 * d[1]))
+                .unwrap_or_else(|| "—".into())
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nN* uses the affine law for draft and target alike: the depth-aware form predicts measured shapes better but needs a layer count that a hypothetical draft of size N does not have (SPEC §5)."
+    );
+    for m in &h.models {
+        for k in &m.rankings {
+            if k.target != "OPT-13B" && k.target != "LLaMA3-70B" {
+                continue;
+            }
+            let _ = writeln!(
+                w,
+                "\nReal {} drafts for {} under `{}`, on measured times: {}.",
+                k.draft_family,
+                k.target,
+                m.cost_model,
+                k.drafts
+                    .iter()
+                    .map(|d| format!(
+                        "{} (c = {:.3}, γ {}, S {:.3})",
+                        d.name, d.priced.cost_ratio, d.priced.gamma, d.priced.speedup
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
 }
 
 /// Adds a numbered caption (`**Figure N.** …`, a paragraph right below the

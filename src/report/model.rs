@@ -38,6 +38,10 @@ pub struct Report {
     /// laws and measurements; absent without a `[lab]` section.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lab: Option<super::lab_model::LabSection>,
+    /// N* under measured GPU latencies (`[hardware]` of the manifest),
+    /// next to the FLOP model's; absent without a `[hardware]` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<HardwareSection>,
     /// Every warning of every stage.
     pub warnings: Vec<String>,
     /// Data behind the figures (not serialised).
@@ -121,6 +125,89 @@ pub struct NstarCell {
     /// N* under the point laws and what follows from it, or why there is none.
     #[serde(flatten)]
     pub outcome: CellOutcome,
+}
+
+/// N* on real hardware: one entry per latency cost model.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct HardwareSection {
+    /// What the section assumes.
+    pub note: String,
+    /// One entry per `[hardware] cost_models` item, in manifest order.
+    pub models: Vec<HardwareModel>,
+}
+
+/// N* and real drafts under one latency cost model.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct HardwareModel {
+    /// The cost model as given (e.g. `latency:h200-graph`).
+    pub cost_model: String,
+    /// Device.
+    pub hardware: String,
+    /// Launch mode, KV-cache length and batch of the rows used.
+    pub mode: String,
+    /// Tokens already in the KV cache.
+    pub ctx: u64,
+    /// Sequences per pass.
+    pub batch: u64,
+    /// Device memory in bytes (for the fit-in-memory check).
+    pub memory_bytes: Option<f64>,
+    /// The latency table.
+    pub source: FileRef,
+    /// Affine law t = t0 + k·P (the one N* uses): t0 in ms.
+    pub affine_t0_ms: f64,
+    /// k in ms per parameter.
+    pub affine_k_ms_per_param: f64,
+    /// Leave-one-architecture-out mean and max |relative error| of the affine law.
+    pub affine_loao: [f64; 2],
+    /// The same for the depth-aware form, when the table has layer counts.
+    pub depth_loao: Option<[f64; 2]>,
+    /// N* per target × draft family (same order as `nstar.cells`).
+    pub cells: Vec<HardwareCell>,
+    /// The real drafts of each family ranked on measured times, for targets
+    /// the table measured.
+    pub rankings: Vec<DraftRanking>,
+}
+
+/// One target × draft family under a latency model.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct HardwareCell {
+    /// Target.
+    pub target: String,
+    /// Draft family.
+    pub draft_family: String,
+    /// N* and what follows (γ and S at the best integer γ under a measured v).
+    #[serde(flatten)]
+    pub outcome: CellOutcome,
+    /// Whether the bf16 weights of target and N* draft fit the device.
+    pub fits_memory: Option<bool>,
+}
+
+/// A family's real drafts for one target, priced on measured times.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DraftRanking {
+    /// Target.
+    pub target: String,
+    /// Draft family.
+    pub draft_family: String,
+    /// Drafts, best first.
+    pub drafts: Vec<RankedDraft>,
+}
+
+/// One real draft priced on measured times.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RankedDraft {
+    /// Draft model.
+    pub name: String,
+    /// Its α under the laws.
+    pub alpha: f64,
+    /// The pair priced on measured times.
+    #[serde(flatten)]
+    pub priced: crate::fit::latency::MeasuredPair,
 }
 
 /// The N* section.
