@@ -9,7 +9,8 @@ use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::error::SdslError;
 use crate::law::{AlphaLaw, LossLaw};
 use crate::report::model::{
-    DraftRanking, FileRef, HardwareCell, HardwareModel, HardwareSection, RankedDraft,
+    DraftRanking, FigureData, FileRef, HardwareCell, HardwareModel, HardwareSection, RankedDraft,
+    SpeedupCurve,
 };
 
 /// What the section assumes (printed in the report).
@@ -28,6 +29,38 @@ pub fn hardware_stage(
         return Ok(None);
     }
     let mut models = Vec::new();
+    // S(N) curves: OPT-13B and LLaMA3-70B with the first family's drafts
+    let picks: Vec<&crate::ingest::registry::Model> = ["OPT-13B", "LLaMA3-70B"]
+        .iter()
+        .filter_map(|n| nstar.targets.iter().find(|t| t.name == *n))
+        .collect();
+    let mut figures = FigureData {
+        speedup_title: Some(
+            "Speed-up at the best lookahead versus draft size: FLOPs and H200 latencies".into(),
+        ),
+        ..FigureData::default()
+    };
+    let mut curves = |cost: crate::law::CostModel, label: &str| {
+        if let Some(f) = nstar.families.first() {
+            for t in &picks {
+                let setup = NStarSetup::for_pair(t, f, loss, alpha, cost);
+                figures.speedup_curves.push(SpeedupCurve {
+                    label: format!("{}, {label}", t.name),
+                    curve: setup.speedup_curve(1e7, t.params / 5.0, 160),
+                    n_star: setup.solve().ok().map(|r| r.n_star),
+                });
+            }
+        }
+    };
+    curves(
+        cfg.cost_model.value,
+        &format!("{} (FLOPs)", cfg.cost_model.value),
+    );
+    for spec in &cfg.hardware {
+        if let Ok((cost, _)) = super::latency::latency_cost_model(&spec.value) {
+            curves(cost, spec.value.trim_start_matches("latency:"));
+        }
+    }
     for spec in &cfg.hardware {
         let (cost, profile) =
             super::latency::latency_cost_model(&spec.value).map_err(|e| cfg.at(spec, e))?;
@@ -121,5 +154,6 @@ pub fn hardware_stage(
     Ok(Some(HardwareSection {
         note: NOTE.to_string(),
         models,
+        figures,
     }))
 }

@@ -144,6 +144,10 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
         w,
         "\nN* uses the affine law for draft and target alike: the depth-aware form predicts measured shapes better but needs a layer count that a hypothetical draft of size N does not have (SPEC §5)."
     );
+    let _ = writeln!(
+        w,
+        "\n![speed-up versus draft size on the H200](figures/hardware_speedup_vs_n.png)"
+    );
     for m in &h.models {
         for k in &m.rankings {
             if k.target != "OPT-13B" && k.target != "LLaMA3-70B" {
@@ -247,6 +251,15 @@ fn caption(name: &str, r: &Report) -> String {
         "lab_alpha_predicted" => format!(
             "The lab's α predicted by its global affine law against the measured α, one point per pair of {}; the diagonal is perfect agreement. Read: the scatter around the diagonal is what the affine law misses (the log-perplexity form cross-validates better; see the table above).",
             lab_input("lab acceptance")
+        ),
+        "hardware_speedup_vs_n" => format!(
+            "S(N), the speed-up at the best lookahead, against the draft size N for OPT-13B and LLaMA3-70B with {} drafts, under the FLOP model (`{}`) and each latency model of the manifest ({}); N* marked on each curve. Read: on the GPU the peak moves to larger drafts and drops far below the FLOP model's, and it is flatter: a draft a few times off N* loses little.",
+            r.nstar.draft_families.first().map_or("the first family's", |s| s.as_str()),
+            r.nstar.cost_model,
+            r.hardware
+                .as_ref()
+                .map(|h| h.models.iter().map(|m| format!("`{}`", m.cost_model)).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
         ),
         "lab_speedup_vs_n" => "S*(N) of each lab target under the ladder's own laws (FLOP cost model: c = N/M), with N* marked where it is interior. Read: where the laws put the best draft; the table above compares it with the best measured draft.".to_string(),
         other => format!("`{other}`."),

@@ -135,6 +135,10 @@ pub struct HardwareSection {
     pub note: String,
     /// One entry per `[hardware] cost_models` item, in manifest order.
     pub models: Vec<HardwareModel>,
+    /// S(N) of OPT-13B and LLaMA3-70B with the first draft family's drafts
+    /// under the FLOP model and each latency model (not serialised).
+    #[serde(skip)]
+    pub figures: FigureData,
 }
 
 /// N* and real drafts under one latency cost model.
@@ -301,4 +305,6 @@ pub struct FigureData {
     pub speedup_curves: Vec<SpeedupCurve>,
     /// N* versus M: band (M, lower, upper) from the draws.
     pub nstar_band: Vec<(f64, f64, f64)>,
+    /// Title of the speed-up figure (None: the FLOP model's default).
+    pub speedup_title: Option<String>,
 }

@@ -131,6 +131,9 @@ pub fn render_all(r: &Report, dir: &Path) -> Result<Vec<String>, SdslError> {
     }
     figures.push(("speedup_vs_n", Kind::SpeedupVsN(f)));
     figures.push(("nstar_vs_m", Kind::NstarVsM(&r.nstar.law, &f.nstar_band)));
+    if let Some(h) = &r.hardware {
+        figures.push(("hardware_speedup_vs_n", Kind::SpeedupVsN(&h.figures)));
+    }
     if let Some(lab) = &r.lab {
         let f = &lab.figures;
         figures.extend([
@@ -595,6 +598,7 @@ mod tests {
                         n_star: Some(1e8),
                     }],
                     nstar_band: vec![(1e10, 1e8, 1e8)],
+                    speedup_title: None,
                 },
             ),
             (
@@ -630,6 +634,7 @@ mod tests {
                         n_star: Some(0.0),
                     }],
                     nstar_band: vec![(NAN, INF, -INF)],
+                    speedup_title: Some(String::new()),
                 },
             ),
         ]

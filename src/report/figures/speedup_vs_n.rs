@@ -11,7 +11,11 @@ use plotters::prelude::*;
 /// non-positive N are left out; without any the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
     let fmt = |v: &f64| format!("{v:.0e}");
-    let frame = Frame::new("Speed-up at the optimal lookahead versus draft size (c = N/M)")
+    let title = f
+        .speedup_title
+        .as_deref()
+        .unwrap_or("Speed-up at the optimal lookahead versus draft size (c = N/M)");
+    let frame = Frame::new(title)
         .axes("draft parameters N", "S*")
         .x_fmt(&fmt);
     let usable = |p: &&(f64, f64)| super::finite(p) && p.0 > 0.0;
