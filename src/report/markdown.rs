@@ -215,7 +215,7 @@ fn caption(name: &str, r: &Report) -> String {
             r.loss.rows_used
         ),
         "loss_bootstrap" => format!(
-            "Bootstrap distributions of the five constants over {} case resamples of the loss table (seed {}), each refitted from Hoffmann et al.'s start. Read: the spread is each constant's sampling uncertainty; the heavy right tails of A and B show how weakly the data pin them down (they trade off against α and β).",
+            "Bootstrap distributions of the five constants over {} case resamples of the loss table (seed {}), each refitted from Hoffmann et al.'s start. Read: the spread is each constant's sampling uncertainty; B's long right tail (and A's milder skew) shows how weakly the data pin the scale constants down (they trade off against α and β).",
             r.loss.bootstrap.as_ref().map_or(0, |b| b.replicates),
             r.seed
         ),
