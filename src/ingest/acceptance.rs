@@ -72,6 +72,29 @@ fn same_temperature(cell: &str, t: f64) -> bool {
     cell.trim().parse::<f64>().map(|v| v == t).unwrap_or(false)
 }
 
+/// What identifies one measurement: (draft, target, temperature, dataset,
+/// gamma). A table (or a merge of tables) holds each key at most once.
+pub type AcceptKey = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl AcceptRow {
+    /// The row's [`AcceptKey`].
+    pub fn key(&self) -> AcceptKey {
+        (
+            self.draft.clone(),
+            self.target.clone(),
+            self.temperature.clone(),
+            self.dataset.clone(),
+            self.gamma.clone(),
+        )
+    }
+}
+
 impl AcceptTable {
     /// Distinct temperatures in first-appearance order (rows without one are skipped).
     pub fn temperatures(&self) -> Vec<String> {
@@ -203,16 +226,9 @@ pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
     );
     let mut rows: Vec<AcceptRow> = Vec::new();
     let mut notes = Vec::new();
-    // (draft, target, temperature, dataset, gamma) → index in `rows`: one
-    // hash look-up per row, so the check is linear in the table
-    type Key = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let mut seen: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    // key → index in `rows`: one hash look-up per row, so the check is
+    // linear in the table
+    let mut seen: std::collections::HashMap<AcceptKey, usize> = std::collections::HashMap::new();
     for i in 0..alpha.len() {
         let r = AcceptRow {
             row: i + 1,
@@ -230,13 +246,7 @@ pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
             gamma: gam[i].clone(),
             weight: w[i],
         };
-        let key: Key = (
-            r.draft.clone(),
-            r.target.clone(),
-            r.temperature.clone(),
-            r.dataset.clone(),
-            r.gamma.clone(),
-        );
+        let key = r.key();
         if let Some(prev) = seen.get(&key).map(|&j| &rows[j]) {
             if (prev.draft_ppl, prev.target_ppl, prev.alpha) == (r.draft_ppl, r.target_ppl, r.alpha)
             {

@@ -33,7 +33,9 @@ use crate::fit::bootstrap::{BootStart, LossBootstrap, bootstrap_loss, quantile_s
 use crate::fit::estimate::estimate;
 use crate::fit::loss::{Constraints, LossData, LossFit, LossFitSpec, SolverSettings};
 use crate::fit::loss_record::{FitLossOut, fit_record};
-use crate::ingest::acceptance::{AcceptTable, MeasureSpec, read_accept_table, read_measurements};
+use crate::ingest::acceptance::{
+    AcceptKey, AcceptRow, AcceptTable, MeasureSpec, read_accept_table, read_measurements,
+};
 use crate::ingest::laws;
 use crate::ingest::loss_table::{LossTable, read_loss_table};
 use crate::ingest::manifest::Located;
@@ -284,33 +286,17 @@ pub struct AlphaStage {
 /// Merges acceptance tables; a (draft, target, temperature, dataset, gamma)
 /// key measured in two tables is refused. Linear in rows (hash set of keys).
 fn merge_tables(tables: Vec<AcceptTable>) -> Result<AcceptTable, SdslError> {
-    use std::collections::HashMap;
+    use std::collections::HashSet;
     let mut it = tables.into_iter();
     let Some(mut first) = it.next() else {
         return Err(SdslError::InvalidArgument(
             "no acceptance table to merge".into(),
         ));
     };
-    type Key = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let key = |x: &crate::ingest::acceptance::AcceptRow| -> Key {
-        (
-            x.draft.clone(),
-            x.target.clone(),
-            x.temperature.clone(),
-            x.dataset.clone(),
-            x.gamma.clone(),
-        )
-    };
-    let mut seen: HashMap<Key, ()> = first.rows.iter().map(|r| (key(r), ())).collect();
+    let mut seen: HashSet<AcceptKey> = first.rows.iter().map(AcceptRow::key).collect();
     for t in it {
         for r in t.rows {
-            if seen.insert(key(&r), ()).is_some() {
+            if !seen.insert(r.key()) {
                 return Err(SdslError::Data {
                     path: t.path.clone(),
                     message: format!(
