@@ -251,11 +251,18 @@ impl<'a> NStarSetup<'a> {
     /// The log grid searched: GRID_PER_DECADE points per decade from N_MIN up
     /// to (excluding) M.
     pub fn grid(&self) -> Vec<f64> {
+        let (count, at) = self.grid_points();
+        (0..count).map(at).collect()
+    }
+
+    /// The search grid as (number of points, point i): 40 per decade in
+    /// ln N from N_MIN up to M. [`NStarSetup::grid`] and
+    /// [`NStarSetup::solve_near`] use exactly these points.
+    fn grid_points(&self) -> (usize, impl Fn(usize) -> f64) {
         let lo = N_MIN.ln();
-        let hi = self.target_params.ln();
         let step = std::f64::consts::LN_10 / GRID_PER_DECADE as f64;
-        let count = ((hi - lo) / step).ceil() as usize;
-        (0..count).map(|i| (lo + i as f64 * step).exp()).collect()
+        let count = ((self.target_params.ln() - lo) / step).ceil() as usize;
+        (count, move |i: usize| (lo + i as f64 * step).exp())
     }
 
     /// Finds N*; see the module docs for the method.
@@ -339,20 +346,17 @@ impl<'a> NStarSetup<'a> {
     /// the full search. Returns N* only.
     pub fn solve_near(&self, hint: f64) -> Result<f64, SdslError> {
         let full = || self.solve().map(|r| r.n_star);
-        let lo = N_MIN.ln();
-        let step = std::f64::consts::LN_10 / GRID_PER_DECADE as f64;
-        let count = ((self.target_params.ln() - lo) / step).ceil() as usize;
+        let (count, at) = self.grid_points();
         if !(hint.is_finite() && hint > 0.0) {
             return full();
         }
-        let h = ((hint.ln() - lo) / step).round();
+        let step = std::f64::consts::LN_10 / GRID_PER_DECADE as f64;
+        let h = ((hint.ln() - N_MIN.ln()) / step).round();
         if !(h >= 1.0 && h + 1.0 < count as f64) {
             return full();
         }
         let h = h as usize;
         let (a, b) = (h.saturating_sub(3), (h + 3).min(count - 1));
-        // the same points as `grid()`
-        let at = |i: usize| (lo + i as f64 * step).exp();
         let evals: Vec<DraftEval> = (a..=b).map(|i| self.evaluate(at(i))).collect();
         if !evals.iter().all(DraftEval::admissible) {
             return full();

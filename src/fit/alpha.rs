@@ -148,13 +148,6 @@ impl Model {
     }
 }
 
-fn distinct(v: impl Iterator<Item = f64>) -> usize {
-    let mut s: Vec<u64> = v.map(f64::to_bits).collect();
-    s.sort_unstable();
-    s.dedup();
-    s.len()
-}
-
 /// Fits a form; `uses_y` adds the target term (names A, B, C; or A, C).
 pub fn fit_model(obs: &[&Obs], form: Form, uses_y: bool) -> Result<Model, SdslError> {
     let n = obs.len();
@@ -179,7 +172,7 @@ pub fn fit_model(obs: &[&Obs], form: Form, uses_y: bool) -> Result<Model, SdslEr
 /// Whether a set of observations can identify the target term (≥ 2
 /// distinct target perplexities).
 pub fn identifies_y(obs: &[&Obs]) -> bool {
-    distinct(obs.iter().map(|o| o.y)) >= 2
+    super::distinct(obs.iter().map(|o| o.y)) >= 2
 }
 
 /// The target-term test: t-test of B in the full model and the partial F

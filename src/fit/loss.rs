@@ -98,14 +98,8 @@ impl LossData {
     /// distinct (N, D) points than free parameters. Without this an
     /// optimiser returns an arbitrary point of a flat valley as "the" fit.
     pub fn check_identifiable(&self, c: &Constraints, n_free: usize) -> Result<(), SdslError> {
-        fn distinct(v: impl Iterator<Item = u64>) -> usize {
-            let mut s: Vec<u64> = v.collect();
-            s.sort_unstable();
-            s.dedup();
-            s.len()
-        }
-        let n = distinct(self.ln_n.iter().map(|v| v.to_bits()));
-        let d = distinct(self.ln_d.iter().map(|v| v.to_bits()));
+        let n = super::distinct(self.ln_n.iter().copied());
+        let d = super::distinct(self.ln_d.iter().copied());
         let mut pairs: Vec<(u64, u64)> = self
             .ln_n
             .iter()

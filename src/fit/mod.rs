@@ -9,3 +9,12 @@ pub mod lbfgs;
 pub mod loss;
 pub mod loss_record;
 pub mod ols;
+
+/// The number of distinct values (bitwise: -0.0 and 0.0 differ, each NaN
+/// payload counts once), for the identifiability checks of the fits.
+pub(crate) fn distinct(v: impl Iterator<Item = f64>) -> usize {
+    let mut s: Vec<u64> = v.map(f64::to_bits).collect();
+    s.sort_unstable();
+    s.dedup();
+    s.len()
+}
