@@ -52,18 +52,24 @@ pub fn hardware_stage(
             }
         }
     };
+    // each latency table is read and fitted once
+    let resolved = cfg
+        .hardware
+        .iter()
+        .map(|spec| {
+            super::latency::latency_cost_model(&spec.value)
+                .map(|(cost, profile)| (spec, cost, profile))
+                .map_err(|e| cfg.at(spec, e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     curves(
         cfg.cost_model.value,
         &format!("{} (FLOPs)", cfg.cost_model.value),
     );
-    for spec in &cfg.hardware {
-        if let Ok((cost, _)) = super::latency::latency_cost_model(&spec.value) {
-            curves(cost, spec.value.trim_start_matches("latency:"));
-        }
+    for (spec, cost, _) in &resolved {
+        curves(*cost, spec.value.trim_start_matches("latency:"));
     }
-    for spec in &cfg.hardware {
-        let (cost, profile) =
-            super::latency::latency_cost_model(&spec.value).map_err(|e| cfg.at(spec, e))?;
+    for (spec, cost, profile) in resolved {
         for w in &profile.warnings {
             ledger.warnings.push(format!("{}: {w}", spec.value));
         }
