@@ -183,6 +183,7 @@ fn arch(name: &str, p: f64, layers: u64, t1: f64, v: &[(u32, f64)]) -> ArchTimes
         params_total: p,
         layers: Some(layers),
         times_ms,
+        kv_bytes_per_token: None,
     }
 }
 
@@ -243,7 +244,11 @@ fn rel_objective(p: &[f64], t: &[f64], t0: f64, k: f64) -> f64 {
 #[test]
 fn the_affine_law_is_the_relative_error_least_squares_solution_on_the_h200_table() {
     let t = h200();
-    let (archs, tiny) = select(&t, &graph512()).unwrap();
+    let sdsl::fit::latency::Selected {
+        archs,
+        excluded: tiny,
+        ..
+    } = select(&t, &graph512()).unwrap();
     assert_eq!((archs.len(), tiny.len()), (16, 4)); // 20 shapes, 4 tiny
     let refs: Vec<&ArchTimes> = archs.iter().collect();
     let law = fit_affine(&refs).unwrap();
@@ -346,7 +351,7 @@ fn noiseless_synthetic_tables_recover_both_forms_and_the_verify_lines() {
 fn loao_errors_are_refits_without_each_architecture() {
     let t = h200();
     let p = fit(&t, graph512(), 0);
-    let (archs, _) = select(&t, &graph512()).unwrap();
+    let archs = select(&t, &graph512()).unwrap().archs;
     for a in &archs {
         let rest: Vec<f64> = archs
             .iter()
@@ -505,4 +510,132 @@ fn an_absent_selection_or_too_few_architectures_is_refused() {
         .validated()
         .is_err()
     );
+}
+
+// ---------- batch interpolation and memory ----------
+
+/// (arch, q) → ms_median of one (mode graph, ctx 512, batch) of the batched
+/// H200 table, parsed here with the csv crate (independently of the library).
+fn batched_rows(batch: u64) -> BTreeMap<(String, u32), f64> {
+    let mut r = csv::Reader::from_path(repo(H200_BATCHED)).unwrap();
+    let head = r.headers().unwrap().clone();
+    let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let mut out = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        if &rec[col("mode")] == "graph"
+            && &rec[col("ctx")] == "512"
+            && rec[col("batch")].parse::<u64>().unwrap() == batch
+        {
+            out.insert(
+                (rec[col("arch")].to_string(), rec[col("q")].parse().unwrap()),
+                rec[col("ms_median")].parse().unwrap(),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn a_batch_between_measured_ones_is_interpolated_linearly_in_ln_b() {
+    let t = read_latency_table(&repo(H200_BATCHED), None).unwrap();
+    let (lo, hi) = (batched_rows(4), batched_rows(16));
+    for (b, w) in [(8u64, 0.5), (6, (6f64 / 4.0).ln() / 4f64.ln())] {
+        let sel = LatencySelection {
+            batch: b,
+            ..graph512()
+        };
+        let s = select(&t, &sel).unwrap();
+        assert_eq!(s.batch_from, Some([4, 16]));
+        assert!(s.archs.len() >= 10, "{}", s.archs.len());
+        for a in &s.archs {
+            for (q, ms) in &a.times_ms {
+                let (t4, t16) = (lo[&(a.arch.clone(), *q)], hi[&(a.arch.clone(), *q)]);
+                let want = t4 + (t16 - t4) * w;
+                assert!(
+                    (ms - want).abs() <= 1e-12 * want,
+                    "{} q={q}: {ms} vs {want}",
+                    a.arch
+                );
+            }
+        }
+        let p = fit(&t, sel, 0);
+        assert_eq!(p.batch_interpolated_from, Some([4, 16]));
+        assert!(
+            p.warnings.iter().any(|w| w.contains("interpolated")),
+            "{:?}",
+            p.warnings
+        );
+    }
+    // a measured batch is read as it is
+    let s = select(
+        &t,
+        &LatencySelection {
+            batch: 16,
+            ..graph512()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.batch_from, None);
+    let a = s.archs.iter().find(|a| a.arch == "OPT-13B").unwrap();
+    assert_eq!(a.times_ms[&9], hi[&("OPT-13B".to_string(), 9)]);
+    // beyond the measured batches: refused, naming them
+    let err = select(
+        &t,
+        &LatencySelection {
+            batch: 128,
+            ..graph512()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("batch 128") && err.contains("1, 4, 16, 64"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_kv_cache_and_the_weights_decide_whether_a_pair_fits_the_device() {
+    // KV bytes per token = 2 (K, V) · 2 (bf16) · layers · kv_heads · d_model/heads,
+    // from the public configs: OPT-13B 40 layers, d 5120, 40 heads (MHA);
+    // Llama-3-70B 80 layers, d 8192, 64 heads, 8 KV heads (GQA).
+    let opt13 = 2.0 * 2.0 * 40.0 * 40.0 * 128.0;
+    let llama70 = 2.0 * 2.0 * 80.0 * 8.0 * 128.0;
+    let p = fit(&h200(), graph512(), 0);
+    assert_eq!(p.kv_bytes_per_token("OPT-13B", 0.0), Some(opt13));
+    assert_eq!(p.kv_bytes_per_token("LLaMA3-70B", 0.0), Some(llama70));
+    // a size the table did not measure takes the power law: between the
+    // measured neighbours' values for a size between theirs
+    let mid = p.kv_bytes_per_token("", 3e10).unwrap();
+    assert!(mid > 1e5 && mid < 2e6, "{mid}");
+    let m = p
+        .memory_need(("LLaMA3-70B", 7.055e10), ("OPT-125M", 1.25e8))
+        .unwrap();
+    let opt125 = 2.0 * 2.0 * 12.0 * 12.0 * 64.0;
+    let tokens = (512 + 17) as f64; // ctx + q_max at batch 1
+    assert!((m.weights_bytes - 2.0 * (7.055e10 + 1.25e8)).abs() < 1.0);
+    assert!(
+        (m.kv_bytes - tokens * (llama70 + opt125)).abs() < 1e-6,
+        "{m:?}"
+    );
+    assert!(m.fits && m.memory_bytes == 150_754_820_096.0);
+    // 110B in bf16 (222 GB) does not fit one H200
+    assert_eq!(p.fits_memory(("", 1.112e11), ("", 4e8)), Some(false));
+    // at batch 64 the KV cache of an MHA 30B target is ≈ 44 GB: counted
+    let meta = repo("datasets/hardware/h200_decode_latency.meta");
+    let tb = read_latency_table(&repo(H200_BATCHED), Some(&meta)).unwrap();
+    let p64 = fit(
+        &tb,
+        LatencySelection {
+            batch: 64,
+            ..graph512()
+        },
+        0,
+    );
+    let m64 = p64
+        .memory_need(("OPT-30B", 2.997e10), ("OPT-125M", 1.25e8))
+        .unwrap();
+    let opt30 = 2.0 * 2.0 * 48.0 * 56.0 * 128.0;
+    assert!((m64.kv_bytes - 64.0 * tokens * (opt30 + opt125)).abs() < 1e-3 * m64.kv_bytes);
 }

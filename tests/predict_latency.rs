@@ -254,3 +254,174 @@ fn the_nstar_law_under_the_h200_leaves_out_targets_beyond_one_gpu() {
     assert!(f.get("beyond_memory").is_none());
     assert!(v["mu"].as_f64().unwrap() > f["mu"].as_f64().unwrap());
 }
+
+/// Times t(q) of an architecture (mode, ctx 512) in the bundled H200 table,
+/// by q, parsed here independently of the library.
+fn table_times(arch: &str, mode: &str) -> Vec<(f64, f64)> {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("datasets/hardware/h200_decode_latency.csv"),
+    )
+    .unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+    let mut out: Vec<(f64, f64)> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[col("arch")] == arch && f[col("mode")] == mode && f[col("ctx")] == "512")
+        .map(|f| {
+            (
+                f[col("q")].parse().unwrap(),
+                f[col("ms_median")].parse().unwrap(),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
+}
+
+#[test]
+fn speedup_under_a_latency_model_is_the_brute_force_maximum_over_measured_costs() {
+    for (mode, alpha) in [("eager", 0.65f64), ("graph", 0.72), ("graph", 0.4)] {
+        let v = sdsl_json(&[
+            "speedup",
+            "--alpha",
+            &alpha.to_string(),
+            "--cost-model",
+            &format!("latency:h200-{mode}"),
+            "--draft",
+            "OPT-125M",
+            "--target",
+            "OPT-13B",
+            "--json",
+        ]);
+        // brute force: c and v(q) from the table's rows, v linear in q between
+        // measured q and at least 1, every γ from 1 to q_max − 1
+        let t = table_times("OPT-13B", mode);
+        let t1 = t[0].1;
+        let c = table_ms("OPT-125M", mode) / t1;
+        let v_of = |q: f64| {
+            let i = t.iter().position(|p| p.0 >= q).unwrap();
+            let r = if t[i].0 == q {
+                t[i].1
+            } else {
+                t[i - 1].1 + (t[i].1 - t[i - 1].1) * (q - t[i - 1].0) / (t[i].0 - t[i - 1].0)
+            };
+            (r / t1).max(1.0)
+        };
+        let (mut best_g, mut best_s) = (0u64, 1.0f64);
+        for g in 1..=16u64 {
+            let e = (1.0 - alpha.powi(g as i32 + 1)) / (1.0 - alpha);
+            let s = e / (g as f64 * c + v_of(g as f64 + 1.0));
+            if s > best_s {
+                (best_g, best_s) = (g, s);
+            }
+        }
+        assert!((num(&v, "cost_ratio") - c).abs() < 1e-12 * c, "{mode}");
+        assert_eq!(
+            v["gamma_star_int"].as_u64().unwrap(),
+            best_g,
+            "{mode} {alpha}"
+        );
+        assert!(
+            (num(&v, "speedup_star_int") - best_s).abs() < 1e-12,
+            "{mode} {alpha}: {} vs {best_s}",
+            num(&v, "speedup_star_int")
+        );
+        assert!(v["gamma_star"].is_null() && v["speedup_star"].is_null());
+        assert_eq!(v["latency"]["draft_measured"], true);
+        assert_eq!(v["latency"]["target_measured"], true);
+    }
+    // SPEC §5: OPT-125M drafting for OPT-13B reaches S ≈ 1.30 in eager mode
+    // (at α from the published laws, ≈ 0.65)
+    let v = sdsl_json(&[
+        "speedup",
+        "--alpha",
+        "0.6495",
+        "--cost-model",
+        "latency:h200-eager",
+        "--draft",
+        "OPT-125M",
+        "--target",
+        "OPT-13B",
+        "--json",
+    ]);
+    assert!((num(&v, "speedup_star_int") - 1.30).abs() < 0.01, "{v}");
+}
+
+#[test]
+fn a_registry_arch_column_lets_llama31_use_llama3s_measured_times() {
+    let args = |reg: Option<&str>| {
+        let mut a = vec![
+            "predict".to_string(),
+            "--target".into(),
+            "LLaMA3.1-70B".into(),
+            "--draft-family".into(),
+            "OPT".into(),
+            "--cost-model".into(),
+            "latency:h200-graph".into(),
+            "--json".into(),
+        ];
+        if let Some(r) = reg {
+            a.extend(["--registry".into(), r.into()]);
+        }
+        a
+    };
+    let run = |a: Vec<String>| sdsl_json(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let v = run(args(None));
+    let d = v["family_drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "OPT-125M")
+        .unwrap()["measured"]
+        .clone();
+    assert_eq!(d["target_measured"], true, "{d}");
+    let want = table_ms("OPT-125M", "graph") / table_ms("LLaMA3-70B", "graph");
+    assert!((num(&d, "cost_ratio") - want).abs() < 1e-12 * want);
+    // without the column the name is the arch: LLaMA3.1-70B is not in the table
+    let dir = tempfile::tempdir().unwrap();
+    let reg = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/models.csv"),
+    )
+    .unwrap();
+    let stripped: String = reg
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
+        .collect();
+    assert!(stripped.starts_with("name,family,role,params,tokens,source\n"));
+    let path = dir.path().join("models.csv");
+    std::fs::write(&path, stripped).unwrap();
+    let v = run(args(Some(path.to_str().unwrap())));
+    let d = v["family_drafts"][0]["measured"].clone();
+    assert_eq!(d["target_measured"], false, "{d}");
+}
+
+#[test]
+fn batches_are_interpolated_in_graph_mode_and_refused_in_eager_mode() {
+    let at = |b: &str| {
+        sdsl_json(&[
+            "predict",
+            "--target",
+            "OPT-13B",
+            "--cost-model",
+            &format!("latency:h200-graph:batch={b}"),
+            "--json",
+        ])
+    };
+    let (s1, s8, s16) = (at("1"), at("8"), at("16"));
+    // verification grows with the batch: the speed-up falls
+    assert!(num(&s1, "speedup_int") > num(&s8, "speedup_int"));
+    assert!(num(&s8, "speedup_int") > num(&s16, "speedup_int"));
+    let err = sdsl_fails(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--cost-model",
+        "latency:h200-eager:batch=4",
+    ]);
+    assert!(
+        err.contains("eager") && err.contains("graph mode only"),
+        "{err}"
+    );
+}

@@ -315,3 +315,37 @@ fn huge_counts_in_the_manifest_stop_at_their_line() {
         &["line 9 (nstar.law_grid)", "at most 100000"],
     );
 }
+
+#[test]
+fn a_bad_batch_sweep_stops_at_its_line() {
+    let sweep =
+        |body: &str| format!("{GOOD}[hardware]\ncost_models = []\n[hardware.batch_sweep]\n{body}");
+    bad_manifest(
+        &sweep(
+            "cost_model = \"latency:h200-graph:batch=4\"\ntargets = [\"OPT-13B\"]\nbatches = [1, 4]\n",
+        ),
+        &[
+            "line 11 (hardware.batch_sweep.cost_model)",
+            "leave out the batch option",
+        ],
+    );
+    bad_manifest(
+        &sweep("cost_model = \"latency:h200-graph\"\ntargets = [\"OPT-13B\"]\nbatches = [4, 1]\n"),
+        &["line 13 (hardware.batch_sweep.batches)", "ascending"],
+    );
+    bad_manifest(
+        &sweep("cost_model = \"params\"\ntargets = [\"OPT-13B\"]\nbatches = [1]\n"),
+        &["hardware.batch_sweep.cost_model", "latency cost models"],
+    );
+    // a batch the table cannot reach is named with the measured ones
+    bad_manifest(
+        &sweep(
+            "cost_model = \"latency:h200-graph\"\ntargets = [\"OPT-13B\"]\nbatches = [1, 128]\n",
+        ),
+        &[
+            "hardware.batch_sweep.cost_model",
+            "batch 128",
+            "1, 4, 16, 64",
+        ],
+    );
+}

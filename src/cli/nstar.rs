@@ -2,7 +2,7 @@
 
 use super::predict::LawArgs;
 use crate::derive::nstar::{CellOutcome, NStarSetup};
-use crate::derive::nstar_law::{LawGrid, NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};
+use crate::derive::nstar_law::{LawGrid, NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law_in_memory};
 use crate::fit::ols::OlsFit;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -116,7 +116,7 @@ pub fn run(c: NstarCommand) -> anyhow::Result<()> {
 
 fn table(a: TableArgs) -> anyhow::Result<()> {
     let laws = a.laws.load_any()?;
-    let memory = laws.latency.as_ref().and_then(|p| p.memory_bytes);
+    let latency = laws.latency.as_ref();
     let reg = a.laws.registry()?;
     let families = reg.draft_families()?;
     let mut rows = Vec::new();
@@ -134,10 +134,11 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
                 fits_memory: None,
             });
             let r = rows.last_mut().expect("pushed");
-            // bf16 weights of target and draft on one device (latency models)
-            r.fits_memory = memory
+            // bf16 weights and KV caches of target and draft on one device
+            // (latency models)
+            r.fits_memory = latency
                 .zip(r.outcome.n_star)
-                .map(|(mem, n)| 2.0 * (t.params + n) <= mem);
+                .and_then(|(p, n)| p.fits_memory((&t.arch, t.params), ("", n)));
         }
     }
     let out = TableOut {
@@ -356,26 +357,16 @@ fn law(a: LawCmdArgs) -> anyhow::Result<()> {
             "{e}; set the grid with --m-min, --m-max, --m-count, --d-min, --d-max, --d-count"
         )
     })?;
-    let mut fit: NStarLaw = fit_nstar_law(&grid, &laws.loss.law, &laws.alpha.law, laws.cost)?;
-    // under a latency model, grid points whose bf16 target + draft weights do
-    // not fit one device leave the law (multi-GPU latency is not measured)
-    let mut beyond_memory = Vec::new();
-    if let Some(mem) = laws.latency.as_ref().and_then(|p| p.memory_bytes) {
-        let (keep, out): (Vec<_>, Vec<_>) = fit
-            .points
-            .iter()
-            .cloned()
-            .partition(|p| 2.0 * (p.m + p.n_star) <= mem);
-        if !out.is_empty() {
-            beyond_memory = out;
-            fit = crate::derive::nstar_law::fit_points(&grid, keep).map_err(|e| {
-                anyhow::anyhow!(
-                    "{e}: {} of the grid's targets exceed the device memory; lower --m-max",
-                    beyond_memory.len()
-                )
-            })?;
-        }
-    }
+    // under a latency model, grid points whose target and draft do not fit
+    // one device leave the law (multi-GPU latency is not measured)
+    let (fit, beyond_memory): (NStarLaw, _) = fit_nstar_law_in_memory(
+        &grid,
+        &laws.loss.law,
+        &laws.alpha.law,
+        laws.cost,
+        laws.latency.as_ref(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e} (--m-max)"))?;
     let linear = FitOut::new(&fit.linear);
     let out = LawOut {
         mu: linear.mu,

@@ -241,12 +241,20 @@ pub struct LatencyOut {
     pub verify_params_clamped: bool,
     /// The hardware of the profile.
     pub hardware: String,
-    /// bf16 weights of target and draft, 2·(M + N*) bytes, fit the device's
-    /// memory (the KV cache is not counted); null when the memory is unknown.
+    /// bf16 weights of target and draft, 2·(M + N*) bytes, and both KV
+    /// caches at the profile's (batch, ctx) fit the device's memory; null
+    /// when the memory is unknown.
     pub fits_memory: Option<bool>,
+    /// What the memory check counted, bytes.
+    pub memory: Option<crate::fit::latency::MemoryNeed>,
 }
 
-fn latency_out(laws: &Laws, r: &NStar, target_params: f64) -> Option<LatencyOut> {
+fn latency_out(
+    laws: &Laws,
+    r: &NStar,
+    target_arch: &str,
+    target_params: f64,
+) -> Option<LatencyOut> {
     use crate::law::cost::Verification;
     let p = laws.latency.as_ref()?;
     let g = r.gamma_star_int;
@@ -263,6 +271,7 @@ fn latency_out(laws: &Laws, r: &NStar, target_params: f64) -> Option<LatencyOut>
         || p.verify_ratio(target_params, 1.0)
             .is_some_and(|e| e.params_clamped);
     let ms = p.time_ms(target_params) / r.speedup_int;
+    let memory = p.memory_need((target_arch, target_params), ("", r.n_star));
     Some(LatencyOut {
         verify_ratio: v,
         ms_per_token: ms,
@@ -270,9 +279,8 @@ fn latency_out(laws: &Laws, r: &NStar, target_params: f64) -> Option<LatencyOut>
         gamma_at_edge: g >= 1 && g == gamma_max,
         verify_params_clamped: clamped,
         hardware: p.hardware.clone(),
-        fits_memory: p
-            .memory_bytes
-            .map(|mem| 2.0 * (target_params + r.n_star) <= mem),
+        fits_memory: memory.map(|m| m.fits),
+        memory,
     })
 }
 
@@ -332,10 +340,10 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
                 .map(|d| {
                     let mut fd = FamilyDraft::new(d, &setup.evaluate(d.params));
                     if let Some(p) = &laws.latency {
-                        let tname = target.as_ref().map_or("", |t| t.name.as_str());
+                        let tname = target.as_ref().map_or("", |t| t.arch.as_str());
                         fd.measured = Some(p.price_pair(
                             fd.alpha,
-                            (&d.name, d.params),
+                            (&d.arch, d.params),
                             (tname, target_params),
                         ));
                     }
@@ -360,6 +368,12 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
         .filter(|d| rank(d) > 1.0)
         .max_by(|x, y| rank(x).total_cmp(&rank(y)))
         .map(|d| d.name.clone());
+    let latency = latency_out(
+        &laws,
+        &result,
+        target.as_ref().map_or("", |t| t.arch.as_str()),
+        target_params,
+    );
     let out = PredictOut {
         target: target.map(|t| t.name),
         target_params,
@@ -367,7 +381,7 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
         draft_family: family.map(|f| f.name),
         draft_tokens,
         cost_model: laws.cost_label.clone(),
-        latency: latency_out(&laws, &result, target_params),
+        latency,
         loss_law: (&laws.loss).into(),
         alpha_law: (&laws.alpha).into(),
         result,

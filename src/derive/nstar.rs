@@ -437,8 +437,14 @@ impl<'a> NStarSetup<'a> {
                 first.n, self.target_params, first.alpha, last.alpha, first.target_ppl
             ))
         } else {
+            let why = match self.cost.verification(self.target_params) {
+                crate::law::cost::Verification::Free => {
+                    "the cost ratio c ≥ −α·ln α/(1 − α)".to_string()
+                }
+                _ => "no lookahead γ ≥ 1 gives E(α, γ) > γ·c + v(γ+1), the cost of drafting plus verification".to_string(),
+            };
             SdslError::NoOptimum(format!(
-                "speculation never helps: for every draft size with 0 < α < 1 the cost ratio c ≥ −α·ln α/(1 − α) (cost model {}); a cheaper draft or a higher acceptance rate is needed",
+                "speculation never helps: for every draft size with 0 < α < 1 {why} (cost model {}); a cheaper draft or a higher acceptance rate is needed",
                 self.cost
             ))
         }

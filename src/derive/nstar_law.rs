@@ -17,6 +17,7 @@
 
 use super::nstar::NStarSetup;
 use crate::error::SdslError;
+use crate::fit::latency::LatencyProfile;
 use crate::fit::ols::{OlsFit, ols};
 use crate::law::{AlphaLaw, CostModel, LossLaw};
 use nalgebra::{DMatrix, DVector};
@@ -179,6 +180,40 @@ pub fn fit_nstar_law_near(
         }
     }
     fit_points(grid, points)
+}
+
+/// [`fit_nstar_law`] under a latency cost model whose device memory is
+/// known: grid points whose target and N* draft (bf16 weights and KV
+/// caches, [`LatencyProfile::memory_need`]) do not fit one device leave the
+/// law — multi-GPU latency is not measured — and are returned beside it.
+/// Without a profile (or without its memory) every point stays.
+pub fn fit_nstar_law_in_memory(
+    grid: &LawGrid,
+    loss: &LossLaw,
+    alpha: &AlphaLaw,
+    cost: CostModel,
+    profile: Option<&LatencyProfile>,
+) -> Result<(NStarLaw, Vec<GridPoint>), SdslError> {
+    let fit = fit_nstar_law(grid, loss, alpha, cost)?;
+    let Some(prof) = profile.filter(|p| p.memory_bytes.is_some()) else {
+        return Ok((fit, Vec::new()));
+    };
+    let (keep, out): (Vec<_>, Vec<_>) = fit
+        .points
+        .iter()
+        .cloned()
+        .partition(|p| prof.fits_memory(("", p.m), ("", p.n_star)) != Some(false));
+    if out.is_empty() {
+        return Ok((fit, out));
+    }
+    let law = fit_points(grid, keep).map_err(|e| {
+        SdslError::InvalidArgument(format!(
+            "{e}: {} of the grid's targets exceed the device memory of {}; lower the grid's largest M",
+            out.len(),
+            prof.hardware
+        ))
+    })?;
+    Ok((law, out))
 }
 
 /// Fits both laws to solved grid points (at least 3 points; the log-D form

@@ -114,6 +114,10 @@ pub struct ArchTimes {
     pub layers: Option<u64>,
     /// Median time of one pass over q new tokens, ms, by q.
     pub times_ms: BTreeMap<u32, f64>,
+    /// bf16 KV-cache bytes per cached token, 2·2·layers·kv_heads·d_model/heads
+    /// (K and V, 2 bytes each), when the table has the shape columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kv_bytes_per_token: Option<f64>,
 }
 
 impl ArchTimes {
@@ -287,6 +291,16 @@ pub struct LatencyProfile {
     pub source: SourceTable,
     /// Bootstrap intervals (absent when no replicates were asked for).
     pub bootstrap: Option<LatencyBootstrap>,
+    /// When the selected batch was not measured: the two measured batches
+    /// its times were interpolated between (linearly in ln b).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_interpolated_from: Option<[u64; 2]>,
+    /// bf16 KV-cache bytes per cached token as a power law of the model's
+    /// size, ln kv = a + b·ln P (least squares over the fitted architectures
+    /// with shape columns): [a, b]. For models the table did not measure
+    /// (measured ones use their own shape). None without shape columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kv_law: Option<[f64; 2]>,
     /// Things the user should know (measured v < 1, a negative t0, …).
     pub warnings: Vec<String>,
 }
@@ -410,11 +424,33 @@ fn predict_depth(l: &DepthLatency, a: &ArchTimes) -> f64 {
     l.time_ms(a.layers.unwrap_or(0) as f64, a.params_total)
 }
 
-/// The architectures of one selection (tiny ones split off), sorted by size.
-pub fn select(
+/// The architectures of one selection, as [`select`] returns them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selected {
+    /// Non-tiny architectures, sorted by size.
+    pub archs: Vec<ArchTimes>,
+    /// Tiny (lab-scale) architectures left out.
+    pub excluded: Vec<String>,
+    /// When the batch was not measured: the measured batches (b0, b1) the
+    /// times were interpolated between.
+    pub batch_from: Option<[u64; 2]>,
+}
+
+/// bf16 KV-cache bytes per token of a row's shape (None without the shape
+/// columns or with heads = 0).
+fn kv_bytes_per_token(r: &crate::ingest::latency::LatencyRow) -> Option<f64> {
+    let layers = r.layers? as f64;
+    let d = *r.shape.get("d_model")? as f64;
+    let heads = *r.shape.get("heads")? as f64;
+    let kv_heads = *r.shape.get("kv_heads")? as f64;
+    (heads > 0.0).then(|| 2.0 * 2.0 * layers * kv_heads * d / heads)
+}
+
+/// The rows of exactly one (mode, ctx, batch).
+fn select_exact(
     table: &LatencyTable,
     sel: &LatencySelection,
-) -> Result<(Vec<ArchTimes>, Vec<String>), SdslError> {
+) -> (Vec<ArchTimes>, std::collections::BTreeSet<String>) {
     let mut by_arch: BTreeMap<&str, ArchTimes> = BTreeMap::new();
     let mut tiny = std::collections::BTreeSet::new();
     for r in &table.rows {
@@ -432,26 +468,10 @@ pub fn select(
                 params_total: r.params_total,
                 layers: r.layers,
                 times_ms: BTreeMap::new(),
+                kv_bytes_per_token: kv_bytes_per_token(r),
             })
             .times_ms
             .insert(r.q, r.ms_median);
-    }
-    if by_arch.is_empty() && tiny.is_empty() {
-        let have: Vec<String> = table
-            .selections()
-            .iter()
-            .map(|(m, c, b)| format!("mode {m} ctx {c} batch {b}"))
-            .collect();
-        return Err(SdslError::Data {
-            path: table.path.clone(),
-            message: format!(
-                "no rows for mode {} ctx {} batch {}; the table holds: {}",
-                sel.mode,
-                sel.ctx,
-                sel.batch,
-                have.join("; ")
-            ),
-        });
     }
     let mut archs: Vec<ArchTimes> = by_arch.into_values().collect();
     archs.sort_by(|a, b| {
@@ -459,7 +479,86 @@ pub fn select(
             .total_cmp(&b.params_total)
             .then(a.arch.cmp(&b.arch))
     });
-    Ok((archs, tiny.into_iter().collect()))
+    (archs, tiny)
+}
+
+/// Interpolates two measured batches' times linearly in ln b (CLARIFICATIONS,
+/// "Latency cost model"): t(b) = t(b0) + (t(b1) − t(b0))·(ln b − ln b0)/(ln b1 − ln b0),
+/// per architecture and q measured at both.
+fn interpolate_batches(lo: &[ArchTimes], hi: &[ArchTimes], b: [u64; 3]) -> Vec<ArchTimes> {
+    let w = ((b[1] as f64).ln() - (b[0] as f64).ln()) / ((b[2] as f64).ln() - (b[0] as f64).ln());
+    lo.iter()
+        .filter_map(|a| {
+            let h = hi.iter().find(|h| h.arch == a.arch)?;
+            let times_ms: BTreeMap<u32, f64> = a
+                .times_ms
+                .iter()
+                .filter_map(|(q, t0)| h.times_ms.get(q).map(|t1| (*q, t0 + (t1 - t0) * w)))
+                .collect();
+            times_ms.contains_key(&1).then(|| ArchTimes {
+                times_ms,
+                ..a.clone()
+            })
+        })
+        .collect()
+}
+
+/// The architectures of one selection (tiny ones split off), sorted by size.
+/// A batch the table did not measure, but that lies between two measured
+/// batches of the same (mode, ctx), is interpolated in ln b between them.
+pub fn select(table: &LatencyTable, sel: &LatencySelection) -> Result<Selected, SdslError> {
+    let (archs, tiny) = select_exact(table, sel);
+    if !archs.is_empty() || !tiny.is_empty() {
+        return Ok(Selected {
+            archs,
+            excluded: tiny.into_iter().collect(),
+            batch_from: None,
+        });
+    }
+    let batches: Vec<u64> = table
+        .selections()
+        .iter()
+        .filter(|(m, c, _)| *m == sel.mode && *c == sel.ctx)
+        .map(|(_, _, b)| *b)
+        .collect();
+    let below = batches.iter().copied().filter(|&b| b < sel.batch).max();
+    let above = batches.iter().copied().filter(|&b| b > sel.batch).min();
+    if let (Some(b0), Some(b1)) = (below, above) {
+        let (lo, tiny) = select_exact(table, &LatencySelection { batch: b0, ..*sel });
+        let (hi, _) = select_exact(table, &LatencySelection { batch: b1, ..*sel });
+        return Ok(Selected {
+            archs: interpolate_batches(&lo, &hi, [b0, sel.batch, b1]),
+            excluded: tiny.into_iter().collect(),
+            batch_from: Some([b0, b1]),
+        });
+    }
+    let have: Vec<String> = table
+        .selections()
+        .iter()
+        .map(|(m, c, b)| format!("mode {m} ctx {c} batch {b}"))
+        .collect();
+    let hint = if batches.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; batches between the measured ones ({}) are interpolated in ln b, others are not extrapolated",
+            batches
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Err(SdslError::Data {
+        path: table.path.clone(),
+        message: format!(
+            "no rows for mode {} ctx {} batch {}; the table holds: {}{hint}",
+            sel.mode,
+            sel.ctx,
+            sel.batch,
+            have.join("; ")
+        ),
+    })
 }
 
 impl ValidLatencyFitSpec {
@@ -473,7 +572,11 @@ impl ValidLatencyFitSpec {
     pub fn fit(&self, table: &LatencyTable) -> Result<LatencyProfile, SdslError> {
         let spec = self.0;
         let sel = spec.selection;
-        let (archs, excluded) = select(table, &sel)?;
+        let Selected {
+            archs,
+            excluded,
+            batch_from,
+        } = select(table, &sel)?;
         let data_err = |message: String| SdslError::Data {
             path: table.path.clone(),
             message,
@@ -572,6 +675,13 @@ impl ValidLatencyFitSpec {
             ));
         }
         let q_max = verify.last().map_or(1, |l| l.q);
+        if let Some([b0, b1]) = batch_from {
+            warnings.push(format!(
+                "batch {} was not measured: times interpolated linearly in ln b between batches {b0} and {b1}",
+                sel.batch
+            ));
+        }
+        let kv_law = fit_kv_law(&refs);
         let bootstrap = if spec.replicates >= 2 {
             Some(bootstrap(
                 &refs,
@@ -612,11 +722,48 @@ impl ValidLatencyFitSpec {
                 sha256: table.sha256.clone(),
             },
             bootstrap,
+            batch_interpolated_from: batch_from,
+            kv_law,
             warnings,
         })
     }
 }
 
+/// ln kv = a + b·ln P over the architectures with a KV size (None with
+/// fewer than two distinct sizes).
+fn fit_kv_law(archs: &[&ArchTimes]) -> Option<[f64; 2]> {
+    let pts: Vec<(f64, f64)> = archs
+        .iter()
+        .filter_map(|a| {
+            a.kv_bytes_per_token
+                .map(|kv| (a.params_total.ln(), kv.ln()))
+        })
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    let x = DMatrix::from_fn(pts.len(), 2, |i, j| if j == 0 { 1.0 } else { pts[i].0 });
+    let y = DVector::from_iterator(pts.len(), pts.iter().map(|p| p.1));
+    let b = wls(&x, &y, None, &["a", "b"], true).ok()?.estimates();
+    Some([b[0], b[1]])
+}
+
+/// Device memory needed by a (target, draft) pair ([`LatencyProfile::memory_need`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MemoryNeed {
+    /// bf16 weights of target and draft, 2·(P_target + P_draft).
+    pub weights_bytes: f64,
+    /// bf16 KV caches of both at (batch, ctx + q_max) tokens; 0 when the
+    /// profile has no shapes (then only weights are counted).
+    pub kv_bytes: f64,
+    /// weights + KV.
+    pub need_bytes: f64,
+    /// The device's memory.
+    pub memory_bytes: f64,
+    /// need ≤ memory.
+    pub fits: bool,
+}
 /// Bootstrap over architectures (see the module docs).
 fn bootstrap(
     archs: &[&ArchTimes],
@@ -762,6 +909,43 @@ impl LatencyProfile {
         })
     }
 
+    /// bf16 KV-cache bytes per token of a model: its own shape when the table
+    /// measured `arch`, else the profile's power law in P (None without
+    /// shapes).
+    pub fn kv_bytes_per_token(&self, arch: &str, params: f64) -> Option<f64> {
+        self.measured(arch)
+            .and_then(|a| a.kv_bytes_per_token)
+            .or_else(|| self.kv_law.map(|[a, b]| (a + b * params.ln()).exp()))
+    }
+
+    /// Memory a (target, draft) pair needs on one device (CLARIFICATIONS,
+    /// "Latency cost model"): bf16 weights 2·(P_target + P_draft) plus both
+    /// KV caches at the selection's batch and ctx + q_max cached tokens
+    /// (the longest verification pass). `(arch, params)` per model; pass an
+    /// empty arch for a hypothetical size. None when the device memory is
+    /// unknown.
+    pub fn memory_need(&self, target: (&str, f64), draft: (&str, f64)) -> Option<MemoryNeed> {
+        let memory_bytes = self.memory_bytes?;
+        let weights_bytes = 2.0 * (target.1 + draft.1);
+        let tokens = (self.selection.batch * (self.selection.ctx + u64::from(self.q_max))) as f64;
+        let kv_bytes = tokens
+            * (self.kv_bytes_per_token(target.0, target.1).unwrap_or(0.0)
+                + self.kv_bytes_per_token(draft.0, draft.1).unwrap_or(0.0));
+        let need_bytes = weights_bytes + kv_bytes;
+        Some(MemoryNeed {
+            weights_bytes,
+            kv_bytes,
+            need_bytes,
+            memory_bytes,
+            fits: need_bytes <= memory_bytes,
+        })
+    }
+
+    /// Whether a (target, draft) pair fits the device ([`Self::memory_need`]).
+    pub fn fits_memory(&self, target: (&str, f64), draft: (&str, f64)) -> Option<bool> {
+        self.memory_need(target, draft).map(|m| m.fits)
+    }
+
     /// The measured times of an architecture named `arch` (None when the
     /// table did not measure it, or left it out of the fit).
     pub fn measured(&self, arch: &str) -> Option<&ArchTimes> {
@@ -776,14 +960,63 @@ impl LatencyProfile {
     /// q, at least 1) when the target is in the table, else the fitted lines.
     /// Returns the best integer γ ≤ q_max − 1 of S = E(α, γ)/(γ·c + v(γ+1)).
     pub fn price_pair(&self, alpha: f64, draft: (&str, f64), target: (&str, f64)) -> MeasuredPair {
+        let costs = self.pair_costs(draft, target);
+        let gamma_max = u64::from(self.q_max.saturating_sub(1));
+        let best = crate::law::throughput::optimal_integer_measured(
+            alpha,
+            costs.cost_ratio,
+            gamma_max,
+            |q| costs.verify_ratio(q as f64),
+        );
+        MeasuredPair {
+            cost_ratio: costs.cost_ratio,
+            gamma: best.gamma,
+            speedup: best.speedup,
+            draft_measured: costs.draft_measured,
+            target_measured: costs.target.is_some(),
+        }
+    }
+
+    /// The costs of a real (draft, target) pair (see [`Self::price_pair`]):
+    /// c from measured decode times where the table has them, else the
+    /// affine law; v from the target's measured times, else the fitted lines.
+    pub fn pair_costs<'a>(&'a self, draft: (&str, f64), target: (&str, f64)) -> PairCosts<'a> {
         let md = self.measured(draft.0);
         let mt = self.measured(target.0);
         let td = md.map_or_else(|| self.time_ms(draft.1), ArchTimes::decode_ms);
         let tt = mt.map_or_else(|| self.time_ms(target.1), ArchTimes::decode_ms);
-        let c = td / tt;
-        let gamma_max = u64::from(self.q_max.saturating_sub(1));
-        let measured_v = |q: f64| -> Option<f64> {
-            let t = mt?;
+        PairCosts {
+            profile: self,
+            cost_ratio: td / tt,
+            target_ms: tt,
+            draft_measured: md.is_some(),
+            target: mt,
+            target_params: target.1,
+        }
+    }
+}
+
+/// A real pair's costs ([`LatencyProfile::pair_costs`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PairCosts<'a> {
+    profile: &'a LatencyProfile,
+    /// c = t_draft(1)/t_target(1).
+    pub cost_ratio: f64,
+    /// t_target(1), ms.
+    pub target_ms: f64,
+    /// The draft's time was measured.
+    pub draft_measured: bool,
+    /// The target's measured times, when the table has them.
+    pub target: Option<&'a ArchTimes>,
+    target_params: f64,
+}
+
+impl PairCosts<'_> {
+    /// v(q) = t_target(q)/t_target(1): measured (linear in q between
+    /// measured q, at least 1) when the target is in the table, else the
+    /// fitted lines; +∞ beyond the measured q (never chosen).
+    pub fn verify_ratio(&self, q: f64) -> f64 {
+        let measured = self.target.and_then(|t| {
             let t1 = t.decode_ms();
             let pts: Vec<(f64, f64)> = t
                 .times_ms
@@ -798,21 +1031,14 @@ impl LatencyProfile {
                 y0 + (y1 - y0) * (q - x0) / (x1 - x0)
             };
             Some(v.max(1.0))
-        };
-        let v = |q: u64| {
-            let q = q as f64;
-            measured_v(q)
-                .or_else(|| self.verify_ratio(target.1, q).map(|e| e.v))
-                .unwrap_or(f64::INFINITY)
-        };
-        let best = crate::law::throughput::optimal_integer_measured(alpha, c, gamma_max, v);
-        MeasuredPair {
-            cost_ratio: c,
-            gamma: best.gamma,
-            speedup: best.speedup,
-            draft_measured: md.is_some(),
-            target_measured: mt.is_some(),
-        }
+        });
+        measured
+            .or_else(|| {
+                self.profile
+                    .verify_ratio(self.target_params, q)
+                    .map(|e| e.v)
+            })
+            .unwrap_or(f64::INFINITY)
     }
 }
 

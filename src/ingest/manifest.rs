@@ -40,6 +40,15 @@ struct RawManifest {
 #[serde(deny_unknown_fields)]
 struct RawHardware {
     cost_models: Vec<Spanned<String>>,
+    batch_sweep: Option<RawBatchSweep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatchSweep {
+    cost_model: Spanned<String>,
+    targets: Spanned<Vec<String>>,
+    batches: Spanned<Vec<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +204,19 @@ pub struct Manifest {
     /// `[hardware] cost_models`: latency cost models (`latency:NAME|FILE…`)
     /// under which N* is also reported, next to the FLOP model.
     pub hardware: Vec<Located<String>>,
+    /// `[hardware.batch_sweep]`: N*, γ and S against batch size.
+    pub batch_sweep: Option<BatchSweep>,
+}
+
+/// `[hardware.batch_sweep]`: N* against batch size for a few targets.
+#[derive(Debug, Clone)]
+pub struct BatchSweep {
+    /// A latency cost model without a batch option; `:batch=B` is appended.
+    pub cost_model: Located<String>,
+    /// Registry targets.
+    pub targets: Located<Vec<String>>,
+    /// Batch sizes, ascending, each ≥ 1.
+    pub batches: Located<Vec<u64>>,
 }
 
 impl Manifest {
@@ -287,34 +309,7 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
         law_grid,
     } = nstar_settings(&cx, raw.nstar.as_ref())?;
     let lab = lab_input(&cx, raw.lab.as_ref())?;
-    let hardware = raw
-        .hardware
-        .as_ref()
-        .map(|h| {
-            h.cost_models
-                .iter()
-                .map(|c| {
-                    let (line, key) = cx.loc(c.span(), "hardware.cost_models");
-                    if !c.get_ref().starts_with("latency:") {
-                        return Err(cx.err(
-                            line,
-                            &key,
-                            format!(
-                                "'{}': give latency cost models (latency:h200-graph, latency:FILE…); the FLOP model is always reported",
-                                c.get_ref()
-                            ),
-                        ));
-                    }
-                    Ok(Located {
-                        value: c.get_ref().clone(),
-                        line,
-                        key,
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?
-        .unwrap_or_default();
+    let (hardware, batch_sweep) = hardware_input(&cx, raw.hardware.as_ref())?;
     Ok(Manifest {
         path: path.to_path_buf(),
         text,
@@ -341,6 +336,7 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
         law_grid,
         lab,
         hardware,
+        batch_sweep,
     })
 }
 
@@ -629,6 +625,89 @@ struct Cx<'a> {
     text: &'a str,
     dir: PathBuf,
     path: &'a Path,
+}
+
+/// The `[hardware]` section: latency cost models and the batch sweep.
+fn hardware_input(
+    cx: &Cx,
+    raw: Option<&RawHardware>,
+) -> Result<(Vec<Located<String>>, Option<BatchSweep>), SdslError> {
+    let Some(h) = raw else {
+        return Ok((Vec::new(), None));
+    };
+    let latency = |c: &Spanned<String>, key: &str| {
+        let (line, key) = cx.loc(c.span(), key);
+        if !c.get_ref().starts_with("latency:") {
+            return Err(cx.err(
+                line,
+                &key,
+                format!(
+                    "'{}': give latency cost models (latency:h200-graph, latency:FILE…); the FLOP model is always reported",
+                    c.get_ref()
+                ),
+            ));
+        }
+        Ok(Located {
+            value: c.get_ref().clone(),
+            line,
+            key,
+        })
+    };
+    let models = h
+        .cost_models
+        .iter()
+        .map(|c| latency(c, "hardware.cost_models"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sweep = h
+        .batch_sweep
+        .as_ref()
+        .map(|b| {
+            let cost_model = latency(&b.cost_model, "hardware.batch_sweep.cost_model")?;
+            if cost_model.value.contains(":batch=") {
+                return Err(cx.err(
+                    cost_model.line,
+                    &cost_model.key,
+                    format!(
+                        "'{}': leave out the batch option; the sweep appends :batch=B for each of hardware.batch_sweep.batches",
+                        cost_model.value
+                    ),
+                ));
+            }
+            let (tl, tk) = cx.loc(b.targets.span(), "hardware.batch_sweep.targets");
+            if b.targets.get_ref().is_empty() {
+                return Err(cx.err(tl, &tk, "name at least one registry target".into()));
+            }
+            let (bl, bk) = cx.loc(b.batches.span(), "hardware.batch_sweep.batches");
+            let batches = b.batches.get_ref();
+            if batches.is_empty()
+                || batches.len() > 64
+                || batches.iter().any(|&x| !(1..=1_000_000).contains(&x))
+                || batches.windows(2).any(|w| w[0] >= w[1])
+            {
+                return Err(cx.err(
+                    bl,
+                    &bk,
+                    format!(
+                        "{batches:?}: give 1 to 64 batch sizes, ascending, each a whole number from 1 to 1000000"
+                    ),
+                ));
+            }
+            Ok(BatchSweep {
+                cost_model,
+                targets: Located {
+                    value: b.targets.get_ref().clone(),
+                    line: tl,
+                    key: tk,
+                },
+                batches: Located {
+                    value: batches.iter().map(|&x| x as u64).collect(),
+                    line: bl,
+                    key: bk,
+                },
+            })
+        })
+        .transpose()?;
+    Ok((models, sweep))
 }
 
 impl Cx<'_> {

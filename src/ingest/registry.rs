@@ -1,5 +1,6 @@
 //! The model registry (`datasets/models.csv`): name, family, role, params,
-//! pre-training tokens, source. The bundled file is embedded in the binary;
+//! pre-training tokens, source, and optionally `arch` (the architecture name
+//! a latency table measured the model under; default its own name). The bundled file is embedded in the binary;
 //! `--registry FILE` reads another of the same shape.
 
 #[cfg(feature = "io")]
@@ -39,6 +40,10 @@ pub struct Model {
     pub tokens: f64,
     /// Where the figures come from.
     pub source: String,
+    /// The architecture name under which a latency table measured this model
+    /// (optional `arch` column; empty cell or no column: the model's own
+    /// name). E.g. LLaMA3.1-70B has LLaMA3-70B's shape.
+    pub arch: String,
 }
 
 /// The registry: models in file order.
@@ -94,6 +99,7 @@ impl Registry {
         } else {
             vec![String::new(); t.height()]
         };
+        let archs = t.opt_str_column("arch")?;
         let mut models = Vec::with_capacity(names.len());
         for i in 0..names.len() {
             let role = match roles[i].to_ascii_lowercase().as_str() {
@@ -129,6 +135,7 @@ impl Registry {
                 params: params[i],
                 tokens: tokens[i],
                 source: sources[i].clone(),
+                arch: archs[i].clone().unwrap_or_else(|| names[i].clone()),
             });
         }
         Ok(Registry {

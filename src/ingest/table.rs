@@ -448,6 +448,31 @@ impl Table {
             .collect()
     }
 
+    /// A text column whose cells may be empty (None for an empty cell or a
+    /// missing column).
+    pub fn opt_str_column(&self, name: &str) -> Result<Vec<Option<String>>, SdslError> {
+        if !self.has(name) {
+            return Ok(vec![None; self.height()]);
+        }
+        let col = self.column(
+            name,
+            |t| parquet_text(t) || parquet_numeric(t) || matches!(t, ArrowDataType::Boolean),
+            "text",
+        )?;
+        let cast = col
+            .cast(&DataType::String)
+            .map_err(|e| self.error(format!("column '{name}': {e}")))?;
+        let ca = cast.str().map_err(|e| self.error(e.to_string()))?;
+        Ok(ca
+            .iter()
+            .map(|cell| {
+                cell.map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            })
+            .collect())
+    }
+
     /// Checks that every value of a numeric column is finite and > 0.
     pub fn require_positive(&self, name: &str, values: &[f64]) -> Result<(), SdslError> {
         match values.iter().position(|v| !(v.is_finite() && *v > 0.0)) {

@@ -210,7 +210,7 @@ impl fmt::Display for CostModel {
             CostModel::Fixed(c) => write!(f, "fixed:{c}"),
             CostModel::Latency(l) => write!(
                 f,
-                "latency(t0={}ms,k={}ms/param,q<={})",
+                "latency(t0={:.4}ms,k={:.4e}ms/param,q<={})",
                 l.t0_ms,
                 l.k_ms_per_param,
                 l.knots[..l.knots_used].last().map_or(1, |k| k.0)

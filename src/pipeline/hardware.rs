@@ -6,15 +6,19 @@
 
 use super::{Ledger, NstarStage, RefitConfig};
 use crate::derive::nstar::{CellOutcome, NStarSetup};
+use crate::derive::nstar_law::fit_nstar_law_in_memory;
 use crate::error::SdslError;
-use crate::law::{AlphaLaw, LossLaw};
+use crate::fit::latency::LatencyProfile;
+use crate::ingest::manifest::BatchSweep;
+use crate::ingest::registry::{DraftFamily, Model};
+use crate::law::{AlphaLaw, CostModel, LossLaw};
 use crate::report::model::{
-    DraftRanking, FigureData, FileRef, HardwareCell, HardwareModel, HardwareSection, RankedDraft,
-    SpeedupCurve,
+    BatchRow, BatchSweepSection, DraftRanking, FigureData, FileRef, HardwareCell, HardwareLaw,
+    HardwareModel, HardwareSection, LatencySeries, RankedDraft, SpeedupCurve,
 };
 
 /// What the section assumes (printed in the report).
-pub const NOTE: &str = "batch-1 decoding on one GPU: per iteration γ draft decode steps and one target pass over γ + 1 tokens, S = E(α, γ)/(γ·c + v(γ+1)) with c = t(N)/t(M) from the fitted affine latency law and v the measured verification ratio; integer γ within the measured q range. Not modelled: the draft's catch-up pass when all γ tokens are accepted, sampling overhead, tokenizer round trips. A target whose bf16 weights (with the draft's) exceed one device is flagged: multi-GPU latency is not in the table.";
+pub const NOTE: &str = "decoding on one GPU (batch 1 unless a batch is given): per iteration γ draft decode steps and one target pass over γ + 1 tokens, S = E(α, γ)/(γ·c + v(γ+1)) with c = t(N)/t(M) from the fitted affine latency law and v the measured verification ratio; integer γ within the measured q range. Not modelled: the draft's catch-up pass when all γ tokens are accepted, sampling overhead, tokenizer round trips. A target whose bf16 weights (with the draft's) exceed one device is flagged: multi-GPU latency is not in the table.";
 
 /// Stage 7: N* and the real drafts under each latency cost model of the
 /// manifest (None without a `[hardware]` section).
@@ -25,7 +29,7 @@ pub fn hardware_stage(
     alpha: &AlphaLaw,
     ledger: &mut Ledger,
 ) -> Result<Option<HardwareSection>, SdslError> {
-    if cfg.hardware.is_empty() {
+    if cfg.hardware.is_empty() && cfg.batch_sweep.is_none() {
         return Ok(None);
     }
     let mut models = Vec::new();
@@ -69,6 +73,7 @@ pub fn hardware_stage(
     for (spec, cost, _) in &resolved {
         curves(*cost, spec.value.trim_start_matches("latency:"));
     }
+    let mut latency_fig = Vec::new();
     for (spec, cost, profile) in resolved {
         for w in &profile.warnings {
             ledger.warnings.push(format!("{}: {w}", spec.value));
@@ -85,49 +90,109 @@ pub fn hardware_stage(
                 profile.architectures.len(),
             );
         }
-        let mem = profile.memory_bytes;
-        let mut cells = Vec::new();
-        let mut rankings = Vec::new();
-        for t in &nstar.targets {
-            for f in &nstar.families {
-                let setup = NStarSetup::for_pair(t, f, loss, alpha, cost);
-                let r = setup.clone().validated().and_then(|s| s.solve());
-                if let Err(e) = &r {
-                    ledger.warnings.push(format!(
-                        "{}: N* for {} with {} drafts: {e}",
-                        spec.value, t.name, f.name
-                    ));
-                }
-                let outcome = CellOutcome::from(&r);
-                let fits_memory = mem
-                    .zip(outcome.n_star)
-                    .map(|(m, n)| 2.0 * (t.params + n) <= m);
-                cells.push(HardwareCell {
-                    target: t.name.clone(),
-                    draft_family: f.name.clone(),
-                    outcome,
-                    fits_memory,
-                });
-                if profile.measured(&t.name).is_none() {
-                    continue;
-                }
-                let mut drafts: Vec<RankedDraft> = f
-                    .drafts
-                    .iter()
-                    .filter(|d| d.params < t.params && profile.measured(&d.name).is_some())
-                    .map(|d| {
-                        let a = setup.evaluate(d.params).alpha;
-                        RankedDraft {
-                            name: d.name.clone(),
-                            alpha: a,
-                            priced: profile.price_pair(a, (&d.name, d.params), (&t.name, t.params)),
-                        }
-                    })
-                    .collect();
-                if drafts.is_empty() {
-                    continue;
-                }
-                drafts.sort_by(|x, y| y.priced.speedup.total_cmp(&x.priced.speedup));
+        latency_fig.push(latency_series(&spec.value, &profile));
+        models.push(model_section(
+            cfg,
+            &spec.value,
+            cost,
+            &profile,
+            nstar,
+            loss,
+            alpha,
+            ledger,
+        ));
+    }
+    let batch_sweep = cfg
+        .batch_sweep
+        .as_ref()
+        .map(|b| batch_sweep(cfg, b, nstar, loss, alpha, ledger))
+        .transpose()?;
+    Ok(Some(HardwareSection {
+        note: NOTE.to_string(),
+        models,
+        batch_sweep,
+        figures,
+        latency_fig,
+    }))
+}
+
+/// One latency model's measured decode times and its affine law (figure).
+fn latency_series(label: &str, profile: &LatencyProfile) -> LatencySeries {
+    LatencySeries {
+        label: label.trim_start_matches("latency:").to_string(),
+        points: profile
+            .architectures
+            .iter()
+            .map(|a| (a.params_total, a.decode_ms()))
+            .collect(),
+        t0_ms: profile.affine.law.t0_ms,
+        k_ms_per_param: profile.affine.law.k_ms_per_param,
+    }
+}
+
+/// The real drafts of `f` for target `t`, ranked on the profile's measured
+/// times, best first (None when the table did not measure the target or
+/// any of the drafts).
+fn rank_drafts(
+    setup: &NStarSetup,
+    profile: &LatencyProfile,
+    t: &Model,
+    f: &DraftFamily,
+) -> Option<Vec<RankedDraft>> {
+    profile.measured(&t.arch)?;
+    let mut drafts: Vec<RankedDraft> = f
+        .drafts
+        .iter()
+        .filter(|d| d.params < t.params && profile.measured(&d.arch).is_some())
+        .map(|d| {
+            let a = setup.evaluate(d.params).alpha;
+            RankedDraft {
+                name: d.name.clone(),
+                alpha: a,
+                priced: profile.price_pair(a, (&d.arch, d.params), (&t.arch, t.params)),
+            }
+        })
+        .collect();
+    drafts.sort_by(|x, y| y.priced.speedup.total_cmp(&x.priced.speedup));
+    (!drafts.is_empty()).then_some(drafts)
+}
+
+/// N* per target × family, the real drafts and the N* law under one
+/// latency model.
+#[allow(clippy::too_many_arguments)]
+fn model_section(
+    cfg: &RefitConfig,
+    label: &str,
+    cost: CostModel,
+    profile: &LatencyProfile,
+    nstar: &NstarStage,
+    loss: &LossLaw,
+    alpha: &AlphaLaw,
+    ledger: &mut Ledger,
+) -> HardwareModel {
+    let mut cells = Vec::new();
+    let mut rankings = Vec::new();
+    for t in &nstar.targets {
+        for f in &nstar.families {
+            let setup = NStarSetup::for_pair(t, f, loss, alpha, cost);
+            let r = setup.clone().validated().and_then(|s| s.solve());
+            if let Err(e) = &r {
+                ledger.warnings.push(format!(
+                    "{label}: N* for {} with {} drafts: {e}",
+                    t.name, f.name
+                ));
+            }
+            let outcome = CellOutcome::from(&r);
+            let fits_memory = outcome
+                .n_star
+                .and_then(|n| profile.fits_memory((&t.arch, t.params), ("", n)));
+            cells.push(HardwareCell {
+                target: t.name.clone(),
+                draft_family: f.name.clone(),
+                outcome,
+                fits_memory,
+            });
+            if let Some(drafts) = rank_drafts(&setup, profile, t, f) {
                 rankings.push(DraftRanking {
                     target: t.name.clone(),
                     draft_family: f.name.clone(),
@@ -135,31 +200,139 @@ pub fn hardware_stage(
                 });
             }
         }
-        models.push(HardwareModel {
-            cost_model: spec.value.clone(),
-            hardware: profile.hardware.clone(),
-            mode: profile.selection.mode.to_string(),
-            ctx: profile.selection.ctx,
-            batch: profile.selection.batch,
-            memory_bytes: mem,
-            source: FileRef {
-                path: profile.source.path.clone(),
-                sha256: profile.source.sha256.clone(),
-            },
-            affine_t0_ms: profile.affine.law.t0_ms,
-            affine_k_ms_per_param: profile.affine.law.k_ms_per_param,
-            affine_loao: [profile.affine.loao.mean_abs, profile.affine.loao.max_abs],
-            depth_loao: profile
-                .depth
-                .as_ref()
-                .map(|d| [d.loao.mean_abs, d.loao.max_abs]),
-            cells,
-            rankings,
-        });
     }
-    Ok(Some(HardwareSection {
-        note: NOTE.to_string(),
-        models,
-        figures,
-    }))
+    let law = match fit_nstar_law_in_memory(&cfg.law_grid.value, loss, alpha, cost, Some(profile)) {
+        Ok((fit, out)) => {
+            let b = fit.linear.estimates();
+            let max_rel_error = fit
+                .points
+                .iter()
+                .map(|p| ((b[0] * p.m + b[1] - p.n_star) / p.n_star).abs())
+                .fold(0.0, f64::max);
+            Some(HardwareLaw {
+                mu: b[0],
+                m0: b[1],
+                r2: fit.linear.r2,
+                max_rel_error,
+                points: fit.points.len(),
+                beyond_memory: out.iter().map(|p| p.m).collect(),
+            })
+        }
+        Err(e) => {
+            ledger
+                .warnings
+                .push(format!("{label}: the N* law on the law grid: {e}"));
+            None
+        }
+    };
+    HardwareModel {
+        cost_model: label.to_string(),
+        hardware: profile.hardware.clone(),
+        mode: profile.selection.mode.to_string(),
+        ctx: profile.selection.ctx,
+        batch: profile.selection.batch,
+        memory_bytes: profile.memory_bytes,
+        source: FileRef {
+            path: profile.source.path.clone(),
+            sha256: profile.source.sha256.clone(),
+        },
+        affine_t0_ms: profile.affine.law.t0_ms,
+        affine_k_ms_per_param: profile.affine.law.k_ms_per_param,
+        affine_loao: [profile.affine.loao.mean_abs, profile.affine.loao.max_abs],
+        depth_loao: profile
+            .depth
+            .as_ref()
+            .map(|d| [d.loao.mean_abs, d.loao.max_abs]),
+        cells,
+        rankings,
+        law,
+    }
+}
+
+/// N*, best γ and S against batch size for the sweep's targets, each with
+/// its own draft family when it has one (else the first family).
+fn batch_sweep(
+    cfg: &RefitConfig,
+    b: &BatchSweep,
+    nstar: &NstarStage,
+    loss: &LossLaw,
+    alpha: &AlphaLaw,
+    ledger: &mut Ledger,
+) -> Result<BatchSweepSection, SdslError> {
+    let targets = b
+        .targets
+        .value
+        .iter()
+        .map(|name| {
+            nstar
+                .targets
+                .iter()
+                .find(|t| t.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    cfg.at(
+                        &b.targets,
+                        format!(
+                            "'{name}' is not among the N* targets ({}); name one of them",
+                            nstar
+                                .targets
+                                .iter()
+                                .map(|t| t.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = Vec::new();
+    for &batch in &b.batches.value {
+        let spec = format!("{}:batch={batch}", b.cost_model.value);
+        let (cost, profile) =
+            super::latency::latency_cost_model(&spec).map_err(|e| cfg.at(&b.cost_model, e))?;
+        for t in &targets {
+            let Some(f) = nstar
+                .families
+                .iter()
+                .find(|f| f.name == t.family)
+                .or(nstar.families.first())
+            else {
+                continue;
+            };
+            let setup = NStarSetup::for_pair(t, f, loss, alpha, cost);
+            let r = setup.clone().validated().and_then(|s| s.solve());
+            if let Err(e) = &r {
+                ledger.warnings.push(format!(
+                    "{spec}: N* for {} with {} drafts: {e}",
+                    t.name, f.name
+                ));
+            }
+            let outcome = CellOutcome::from(&r);
+            let verify_ratio = outcome
+                .gamma_star_int
+                .and_then(|g| profile.verify_ratio(t.params, (g + 1) as f64))
+                .map(|e| e.v);
+            let fits_memory = outcome
+                .n_star
+                .and_then(|n| profile.fits_memory((&t.arch, t.params), ("", n)));
+            rows.push(BatchRow {
+                target: t.name.clone(),
+                draft_family: f.name.clone(),
+                batch,
+                interpolated_from: profile.batch_interpolated_from,
+                outcome,
+                verify_ratio,
+                fits_memory,
+                best_real_draft: rank_drafts(&setup, &profile, t, f)
+                    .and_then(|d| d.into_iter().next()),
+            });
+        }
+    }
+    rows.sort_by(|x, y| {
+        let pos = |r: &BatchRow| targets.iter().position(|t| t.name == r.target);
+        pos(x).cmp(&pos(y)).then(x.batch.cmp(&y.batch))
+    });
+    Ok(BatchSweepSection {
+        cost_model: b.cost_model.value.clone(),
+        rows,
+    })
 }

@@ -3,8 +3,9 @@
 //!
 //! - NAME: a shipped table, `h200-graph` or `h200-eager` (the H200 tables of
 //!   `datasets/hardware/`, compiled in; ctx 512, batch 1 unless given; a
-//!   batch other than 1 reads the batched table, graph mode only, measured
-//!   batches only);
+//!   batch other than 1 reads the batched table, graph mode only; a batch
+//!   between measured ones (1, 4, 16, 64) is interpolated in ln b, see
+//!   [`crate::fit::latency::select`]);
 //! - FILE: a latency table (`.csv`/`.parquet`, fitted here without a
 //!   bootstrap) or a profile written by `sdsl fit latency --out` (`.json`;
 //!   its own selection is used and options are refused).
@@ -77,6 +78,12 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
             ctx: ctx.unwrap_or(512),
             batch: batch.unwrap_or(1),
         };
+        if sel.batch > 1 && sel.mode == Mode::Eager {
+            return Err(bad(format!(
+                "batch {} in eager mode was not measured (the batched H200 table is graph mode only); use h200-graph or batch=1",
+                sel.batch
+            )));
+        }
         let meta = parse_meta("datasets/hardware/h200_decode_latency.meta", H200_META)?;
         let table = if sel.batch == 1 {
             Table::from_csv_bytes(H200_CSV, H200_BYTES.to_vec())?

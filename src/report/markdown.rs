@@ -110,7 +110,7 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
     {
         let _ = writeln!(
             w,
-            "\n\\* The bf16 weights of target and draft exceed one device's memory: these cells extrapolate the single-GPU table."
+            "\n\\* The bf16 weights and KV caches of target and draft exceed one device's memory: these cells extrapolate the single-GPU table."
         );
     }
     let _ = writeln!(
@@ -146,6 +146,11 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
     );
     let _ = writeln!(
         w,
+        "\n![decode time versus model size on the H200](figures/hardware_latency_fit.png)"
+    );
+    hardware_law_table(w, r, h);
+    let _ = writeln!(
+        w,
         "\n![speed-up versus draft size on the H200](figures/hardware_speedup_vs_n.png)"
     );
     for m in &h.models {
@@ -169,6 +174,122 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
                     .join(", ")
             );
         }
+    }
+    if let Some(b) = &h.batch_sweep {
+        batch_sweep_table(w, b);
+    }
+}
+
+/// The N* law N* = μ·M + M0 under the FLOP model and each latency model.
+fn hardware_law_table(w: &mut String, r: &Report, h: &super::model::HardwareSection) {
+    let _ = writeln!(
+        w,
+        "\nThe N* law N* = μ·M + M0 refitted under each cost model on the same grid ({} M × {} D, M from {} to {}):\n",
+        r.nstar.law.grid.n_m,
+        r.nstar.law.grid.n_d,
+        si(r.nstar.law.grid.m_min),
+        si(r.nstar.law.grid.m_max)
+    );
+    let _ = writeln!(
+        w,
+        "| cost model | μ | M0 | R² | max \\|line − exact\\|/exact | grid points | left out (memory) |\n| --- | --- | --- | --- | --- | --- | --- |"
+    );
+    let l = &r.nstar.law;
+    let flop_max = l
+        .points
+        .iter()
+        .map(|p| ((l.mu * p.m + l.m0 - p.n_star) / p.n_star).abs())
+        .fold(0.0, f64::max);
+    let _ = writeln!(
+        w,
+        "| `{}` (FLOPs) | {:.3e} | {} | {:.4} | {:.1}% | {} | — |",
+        r.nstar.cost_model,
+        l.mu,
+        si(l.m0),
+        l.r2,
+        100.0 * flop_max,
+        l.points.len()
+    );
+    for m in &h.models {
+        match &m.law {
+            Some(x) => {
+                let out = if x.beyond_memory.is_empty() {
+                    "none".to_string()
+                } else {
+                    let mut ms: Vec<f64> = x.beyond_memory.clone();
+                    ms.dedup();
+                    format!(
+                        "{} (M = {})",
+                        x.beyond_memory.len(),
+                        ms.iter().map(|v| si(*v)).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                let _ = writeln!(
+                    w,
+                    "| `{}` | {:.3e} | {} | {:.4} | {:.1}% | {} | {out} |",
+                    m.cost_model,
+                    x.mu,
+                    si(x.m0),
+                    x.r2,
+                    100.0 * x.max_rel_error,
+                    x.points
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    w,
+                    "| `{}` | — | — | — | — | — | not fitted (see warnings) |",
+                    m.cost_model
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        w,
+        "\nA grid target whose bf16 weights and KV caches (with its N* draft's) exceed one device is left out of the latency laws: multi-GPU latency is not in the table."
+    );
+}
+
+/// N*, best γ and S against batch size.
+fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
+    let _ = writeln!(
+        w,
+        "\n### N* against batch size (`{}`)\n\nThe same model at b sequences per pass: times of the batched table, linear in ln b between measured batches (marked *interp.*). Verification grows with the batch faster than a decode step, so the best γ shortens and the speed-up falls.\n",
+        b.cost_model
+    );
+    let _ = writeln!(
+        w,
+        "| target | draft family | batch | N* | γ | S | v(γ+1) | best real draft (γ, S) |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for x in &b.rows {
+        let batch = match x.interpolated_from {
+            Some([b0, b1]) => format!("{} (interp. {b0}–{b1})", x.batch),
+            None => x.batch.to_string(),
+        };
+        let o = &x.outcome;
+        let n = o.n_star.map_or("none".to_string(), |n| {
+            format!(
+                "{}{}",
+                if x.fits_memory == Some(false) {
+                    "\\* "
+                } else {
+                    ""
+                },
+                si(n)
+            )
+        });
+        let real = x.best_real_draft.as_ref().map_or("—".to_string(), |d| {
+            format!("{} ({}, {:.3})", d.name, d.priced.gamma, d.priced.speedup)
+        });
+        let _ = writeln!(
+            w,
+            "| {} | {} | {batch} | {n} | {} | {} | {} | {real} |",
+            x.target,
+            x.draft_family,
+            o.gamma_star_int.map_or("—".into(), |g| g.to_string()),
+            o.speedup_int.map_or("—".into(), |s| format!("{s:.3}")),
+            x.verify_ratio.map_or("—".into(), |v| format!("{v:.3}"))
+        );
     }
 }
 
@@ -256,6 +377,13 @@ fn caption(name: &str, r: &Report) -> String {
             "S(N), the speed-up at the best lookahead, against the draft size N for OPT-13B and LLaMA3-70B with {} drafts, under the FLOP model (`{}`) and each latency model of the manifest ({}); N* marked on each curve. Read: on the GPU the peak moves to larger drafts and drops far below the FLOP model's, and it is flatter: a draft a few times off N* loses little.",
             r.nstar.draft_families.first().map_or("the first family's", |s| s.as_str()),
             r.nstar.cost_model,
+            r.hardware
+                .as_ref()
+                .map(|h| h.models.iter().map(|m| format!("`{}`", m.cost_model)).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
+        ),
+        "hardware_latency_fit" => format!(
+            "Measured decode-step time t(P) (one forward pass over one new token, median) of every non-tiny architecture of the latency table against its total parameters P, log–log, one colour per latency model ({}), with the affine law t = t0 + k·P that N* uses. Read: the law is bandwidth (k·P) plus a fixed launch overhead t0; eager mode's larger t0 is why small drafts gain little there; single shapes sit up to tens of per cent off the line (the depth-aware form's error is in the table).",
             r.hardware
                 .as_ref()
                 .map(|h| h.models.iter().map(|m| format!("`{}`", m.cost_model)).collect::<Vec<_>>().join(", "))

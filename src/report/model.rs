@@ -135,10 +135,30 @@ pub struct HardwareSection {
     pub note: String,
     /// One entry per `[hardware] cost_models` item, in manifest order.
     pub models: Vec<HardwareModel>,
+    /// N*, best γ and S against batch size (`[hardware.batch_sweep]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_sweep: Option<BatchSweepSection>,
     /// S(N) of OPT-13B and LLaMA3-70B with the first draft family's drafts
     /// under the FLOP model and each latency model (not serialised).
     #[serde(skip)]
     pub figures: FigureData,
+    /// Measured decode times and the affine law of each latency model (the
+    /// t(P) figure; not serialised).
+    #[serde(skip)]
+    pub latency_fig: Vec<LatencySeries>,
+}
+
+/// One latency model's decode times t(P) and its fitted affine law.
+#[derive(Debug, Clone, Default)]
+pub struct LatencySeries {
+    /// The cost model without its `latency:` prefix.
+    pub label: String,
+    /// (params_total, t(1) in ms) of the fitted architectures.
+    pub points: Vec<(f64, f64)>,
+    /// Affine law t0, ms.
+    pub t0_ms: f64,
+    /// Affine law k, ms per parameter.
+    pub k_ms_per_param: f64,
 }
 
 /// N* and real drafts under one latency cost model.
@@ -172,6 +192,63 @@ pub struct HardwareModel {
     /// The real drafts of each family ranked on measured times, for targets
     /// the table measured.
     pub rankings: Vec<DraftRanking>,
+    /// The N* linear law fitted under this cost model on the manifest's law
+    /// grid (null when it cannot be fitted; the reason is a warning).
+    pub law: Option<HardwareLaw>,
+}
+
+/// The N* law N* = μ·M + M0 under a latency cost model.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct HardwareLaw {
+    /// Slope μ.
+    pub mu: f64,
+    /// Intercept M0, parameters.
+    pub m0: f64,
+    /// R² of the line on the grid points kept.
+    pub r2: f64,
+    /// Largest |line − exact|/exact over the grid points kept.
+    pub max_rel_error: f64,
+    /// Grid points kept.
+    pub points: usize,
+    /// Target sizes M of grid points left out because target and N* draft
+    /// do not fit the device's memory (one entry per point).
+    pub beyond_memory: Vec<f64>,
+}
+
+/// N* against batch size under one latency cost model.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BatchSweepSection {
+    /// The cost model the batches are appended to (e.g. `latency:h200-graph`).
+    pub cost_model: String,
+    /// One row per target × batch, target-major.
+    pub rows: Vec<BatchRow>,
+}
+
+/// One target at one batch size.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BatchRow {
+    /// Target.
+    pub target: String,
+    /// Draft family (the target's own when it has drafts, else the first).
+    pub draft_family: String,
+    /// Sequences per pass.
+    pub batch: u64,
+    /// When this batch was not measured: the measured batches its times were
+    /// interpolated between (linearly in ln b).
+    pub interpolated_from: Option<[u64; 2]>,
+    /// N* and what follows (γ and S at the best integer γ).
+    #[serde(flatten)]
+    pub outcome: CellOutcome,
+    /// v(γ+1) at the best integer γ (1 at γ = 0).
+    pub verify_ratio: Option<f64>,
+    /// Whether target and N* draft (weights and KV caches) fit the device.
+    pub fits_memory: Option<bool>,
+    /// The best real draft of the family on measured times, when the table
+    /// measured the target at this batch (or its neighbours).
+    pub best_real_draft: Option<RankedDraft>,
 }
 
 /// One target × draft family under a latency model.

@@ -3,12 +3,13 @@
 
 mod alpha_predicted;
 mod alpha_vs_ppl;
+mod latency_fit;
 mod loss_bootstrap;
 mod loss_fit;
 mod nstar_vs_m;
 mod speedup_vs_n;
 
-use super::model::{FigureData, NstarLawSection, Report};
+use super::model::{FigureData, LatencySeries, NstarLawSection, Report};
 use crate::error::SdslError;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
@@ -75,6 +76,8 @@ pub enum Kind<'a> {
     SpeedupVsN(&'a FigureData),
     /// N* versus target size, with the bootstrap band (M, lower, upper).
     NstarVsM(&'a NstarLawSection, &'a [(f64, f64, f64)]),
+    /// Decode time versus model size with the affine latency laws.
+    LatencyFit(&'a [LatencySeries]),
 }
 
 impl Kind<'_> {
@@ -87,6 +90,7 @@ impl Kind<'_> {
             Kind::AlphaPredicted(f) => alpha_predicted::draw(root, f),
             Kind::SpeedupVsN(f) => speedup_vs_n::draw(root, f),
             Kind::NstarVsM(law, band) => nstar_vs_m::draw(root, law, band),
+            Kind::LatencyFit(s) => latency_fit::draw(root, s),
         }
     }
 }
@@ -132,6 +136,7 @@ pub fn render_all(r: &Report, dir: &Path) -> Result<Vec<String>, SdslError> {
     figures.push(("speedup_vs_n", Kind::SpeedupVsN(f)));
     figures.push(("nstar_vs_m", Kind::NstarVsM(&r.nstar.law, &f.nstar_band)));
     if let Some(h) = &r.hardware {
+        figures.push(("hardware_latency_fit", Kind::LatencyFit(&h.latency_fig)));
         figures.push(("hardware_speedup_vs_n", Kind::SpeedupVsN(&h.figures)));
     }
     if let Some(lab) = &r.lab {
