@@ -349,3 +349,11 @@ fn a_bad_batch_sweep_stops_at_its_line() {
         ],
     );
 }
+
+#[test]
+fn a_latency_model_for_the_main_table_points_to_the_hardware_section() {
+    bad_manifest(
+        &format!("{GOOD}[nstar]\ncost_model = \"latency:h200-graph\"\n"),
+        &["line 9 (nstar.cost_model)", "[hardware] cost_models"],
+    );
+}

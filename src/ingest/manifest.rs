@@ -498,6 +498,16 @@ fn nstar_settings(cx: &Cx, ns: Option<&RawNstar>) -> Result<NstarSettings, SdslE
     let cost_model = match ns.and_then(|n| n.cost_model.as_ref()) {
         Some(c) => {
             let (line, key) = cx.loc(c.span(), "nstar.cost_model");
+            if c.get_ref().starts_with("latency:") {
+                return Err(cx.err(
+                    line,
+                    &key,
+                    format!(
+                        "'{}': the main N* table (with its bootstrap intervals and the paper comparison) uses a FLOP or affine cost model; put latency models in [hardware] cost_models, where they are reported beside it",
+                        c.get_ref()
+                    ),
+                ));
+            }
             let value = c
                 .get_ref()
                 .parse::<CostModel>()
