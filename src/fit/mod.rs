@@ -4,6 +4,7 @@ pub mod alpha;
 pub mod alpha_analysis;
 pub mod bootstrap;
 pub mod estimate;
+pub mod interval;
 pub mod latency;
 pub mod lbfgs;
 pub mod loss;
