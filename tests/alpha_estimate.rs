@@ -79,7 +79,7 @@ fn vllm_window_sweep_works_as_is() {
     for r in rows {
         assert!(r["draft"].is_string() && r["target"] == "Qwen3-32B");
         assert!(r["temperature"].is_string(), "grouping columns are kept");
-        let a = num(r, "alpha");
+        let a = num(&r["alpha"], "point");
         assert!(a > 0.0 && a < 1.0);
         let t0 = r["temperature"] == "0.0";
         let flagged = r["flags"]
@@ -94,17 +94,18 @@ fn vllm_window_sweep_works_as_is() {
     }
     let one_gamma = rows.iter().find(|r| r["draft"] == "Qwen3-14B").unwrap();
     assert!(
-        one_gamma["ci95"].is_null(),
+        one_gamma["alpha"]["ci95"].is_null(),
         "a single gamma has no interval"
     );
     let t1 = rows
         .iter()
         .find(|r| r["draft"] == "Qwen3-1.7B" && r["temperature"] == "1.0")
         .unwrap();
-    let ci = t1["ci95"].as_array().unwrap();
-    assert!(
-        ci[0].as_f64().unwrap() < num(t1, "alpha") && num(t1, "alpha") < ci[1].as_f64().unwrap()
-    );
+    let ci = t1["alpha"]["ci95"].as_array().unwrap();
+    let a = num(&t1["alpha"], "point");
+    assert!(ci[0].as_f64().unwrap() < a && a < ci[1].as_f64().unwrap());
+    assert_eq!(t1["alpha"]["method"], "t");
+    assert_eq!(t1["estimator"], "tar");
 }
 
 #[test]
@@ -133,12 +134,13 @@ fn logs_are_estimated_per_pair_and_written_in_the_acceptance_schema() {
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 2);
     for (r, truth) in rows.iter().zip([0.55, 0.8]) {
-        let ci = r["ci95"].as_array().unwrap();
+        let ci = r["alpha"]["ci95"].as_array().unwrap();
         assert!(
             ci[0].as_f64().unwrap() < truth && truth < ci[1].as_f64().unwrap(),
             "{r}"
         );
-        assert_eq!(r["method"], "logs-mle");
+        assert_eq!(r["estimator"], "logs-mle");
+        assert_eq!(r["alpha"]["method"], "likelihood-ratio");
     }
     let csv = std::fs::read_to_string(&out).unwrap();
     assert!(

@@ -12,13 +12,14 @@ fn fit_alpha_recovers_the_generating_coefficients_within_their_intervals() {
     let v = sdsl_json(&["fit", "alpha", TABLE, "--json"]);
     let g = &v["global"];
     for (k, truth) in [("A", -0.0067), ("B", 0.01297), ("C", 0.642)] {
-        let ci = g["ci95"][k].as_array().unwrap();
+        let ci = g["coefficients"][k]["ci95"].as_array().unwrap();
         let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
         assert!(
             lo <= truth && truth <= hi,
             "{k}: {truth} outside [{lo}, {hi}]"
         );
-        assert!(g["se"][k].as_f64().unwrap() > 0.0);
+        assert!(g["coefficients"][k]["se"].as_f64().unwrap() > 0.0);
+        assert_eq!(g["coefficients"][k]["method"], "ols-t");
     }
     assert!(num(g, "r2") > 0.9 && num(g, "adj_r2") <= num(g, "r2"));
     assert_eq!(num(g, "n"), 30.0);
@@ -66,13 +67,14 @@ fn bootstrap_intervals_bracket_the_estimate_and_do_not_depend_on_threads() {
     let b = &v["global"]["bootstrap"];
     for k in ["A", "B", "C", "r2"] {
         let e = &b["estimates"][k];
-        let point = num(e, "point");
-        let p = e["percentile"].as_array().unwrap();
+        let point = num(&e["percentile"], "point");
+        assert_eq!(num(&e["bca"], "point"), point);
+        let p = e["percentile"]["ci95"].as_array().unwrap();
         assert!(
             p[0].as_f64().unwrap() <= point && point <= p[1].as_f64().unwrap(),
             "{k} percentile"
         );
-        let bca = e["bca"]
+        let bca = e["bca"]["ci95"]
             .as_array()
             .unwrap_or_else(|| panic!("BCa defined for n = 30 ({k})"));
         assert!(
@@ -104,7 +106,10 @@ fn the_written_alpha_law_is_accepted_by_predict() {
         law.to_str().unwrap(),
         "--json",
     ]);
-    assert_eq!(p["alpha_law"]["A"], v["global"]["coefficients"]["A"]);
+    assert_eq!(
+        p["alpha_law"]["A"],
+        v["global"]["coefficients"]["A"]["point"]
+    );
 }
 
 fn bad(file: &str, needles: &[&str]) {
@@ -187,9 +192,13 @@ fn a_target_with_constant_alpha_gives_undefined_intervals_not_a_panic() {
             .expect("T2's own fit is reported");
         // T2's slope is exactly 0 with a zero standard error: t = 0/0, so its
         // p value, and the F test's (0/0 too), are undefined (null)
-        assert!(t2["p"]["A"].is_null(), "{}", t2["p"]);
+        assert!(
+            t2["coefficients"]["A"]["p"].is_null(),
+            "{}",
+            t2["coefficients"]
+        );
         assert!(t2["f_p"].is_null(), "{}", t2["f_p"]);
-        assert_eq!(num(&t2["coefficients"], "A"), 0.0);
+        assert_eq!(num(&t2["coefficients"]["A"], "point"), 0.0);
         assert_eq!(num(&v["global"], "n"), 6.0);
     }
 }

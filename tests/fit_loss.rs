@@ -119,7 +119,7 @@ fn bootstrap_standard_errors_match_epoch() {
     let b = &v["bootstrap"];
     assert_eq!(num(b, "replicates"), 4000.0);
     assert_eq!(num(b, "seed"), 2024.0);
-    let se = &b["se"];
+    let est = &b["estimates"];
     for (k, want, tol) in [
         ("A", 124.58, 0.10),
         ("B", 1293.2, 0.15),
@@ -128,13 +128,14 @@ fn bootstrap_standard_errors_match_epoch() {
         ("beta", 0.0206, 0.10),
     ] {
         assert!(
-            rel(num(se, k), want) <= tol,
+            rel(num(&est[k], "se"), want) <= tol,
             "SE({k}) = {} vs Epoch {want}",
-            se[k]
+            est[k]["se"]
         );
     }
     for k in ["A", "B", "E", "alpha", "beta", "a_opt", "b_opt", "G"] {
-        let ci = b["ci95"][k].as_array().unwrap();
+        let ci = b["estimates"][k]["ci95"].as_array().unwrap();
+        assert_eq!(b["estimates"][k]["method"], "percentile");
         let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
         let point = if let Some(p) = v["params"][k].as_f64() {
             p

@@ -71,14 +71,16 @@ fn nstar_table_covers_every_target_and_family() {
 #[test]
 fn nstar_law_reports_mu_m0_intervals_and_the_grid() {
     let v = sdsl_json(&["nstar", "law", "--json"]);
-    let mu = num(&v, "mu");
-    let ci = v["mu_ci95"].as_array().unwrap();
+    let mu = num(&v["mu"], "point");
+    assert_eq!(v["mu"]["method"], "ols-t");
+    let ci = v["mu"]["ci95"].as_array().unwrap();
     assert!(ci[0].as_f64().unwrap() < mu && mu < ci[1].as_f64().unwrap());
-    let m0ci = v["m0_ci95"].as_array().unwrap();
-    assert!(m0ci[0].as_f64().unwrap() < num(&v, "m0") && num(&v, "m0") < m0ci[1].as_f64().unwrap());
+    let m0ci = v["m0"]["ci95"].as_array().unwrap();
+    let m0 = num(&v["m0"], "point");
+    assert!(m0ci[0].as_f64().unwrap() < m0 && m0 < m0ci[1].as_f64().unwrap());
     assert_eq!(v["grid"]["points"].as_array().unwrap().len(), 12 * 7);
     assert_eq!(v["grid"]["m"].as_array().unwrap().len(), 12);
-    assert!(v["log_d"]["lambda"].is_number());
+    assert!(v["log_d"]["coefficients"]["lambda"]["point"].is_number());
     // The same order of magnitude as the paper's μ = 2.71e-3 (its design is
     // not public, so only the scale is checked here).
     assert!(mu > 1e-3 && mu < 1e-2, "mu = {mu}");

@@ -78,10 +78,10 @@ pub fn render_csv(m: &Measurements, rows: &[EstimateRow]) -> Result<String, crat
             f.push(x.to_string());
             f.push(y.to_string());
         }
-        f.push(r.alpha.to_string());
-        f.push(r.ci95.map(|c| c[0].to_string()).unwrap_or_default());
-        f.push(r.ci95.map(|c| c[1].to_string()).unwrap_or_default());
-        f.push(r.method.to_string());
+        f.push(r.alpha.point.to_string());
+        f.push(r.alpha.ci95.map(|c| c[0].to_string()).unwrap_or_default());
+        f.push(r.alpha.ci95.map(|c| c[1].to_string()).unwrap_or_default());
+        f.push(r.estimator.to_string());
         f.push(r.n.to_string());
         f.push(r.flags.join("; "));
         out.row(&f)?;
@@ -104,7 +104,7 @@ pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
     };
     let m = read_measurements(&a.file, &spec)?;
     let rows = estimate(&m);
-    if let Some(bad) = rows.iter().find(|r| !r.alpha.is_finite()) {
+    if let Some(bad) = rows.iter().find(|r| !r.alpha.point.is_finite()) {
         anyhow::bail!(
             "{}: no alpha for {} → {}: the values admit no acceptance rate",
             m.path,
@@ -150,12 +150,13 @@ pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
             r.draft,
             r.target,
             groups.join(" "),
-            r.alpha,
-            r.ci95
+            r.alpha.point,
+            r.alpha
+                .ci95
                 .map(|c| format!("[{:.4}, {:.4}]", c[0], c[1]))
                 .unwrap_or_else(|| "undefined".into()),
             r.n,
-            if r.method == "logs-mle" {
+            if r.estimator == "logs-mle" {
                 "iterations"
             } else {
                 "gammas"

@@ -49,7 +49,7 @@ struct LawFile<'a> {
     c: f64,
     source: String,
     r2: f64,
-    ci95: &'a BTreeMap<String, [f64; 2]>,
+    ci95: BTreeMap<String, [f64; 2]>,
     fit: &'a FitAlphaOut,
 }
 
@@ -75,18 +75,22 @@ pub fn run(a: FitAlphaArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     if let Some(path) = &a.out {
-        let c = &out.global.fit.coefficients;
+        let g = &out.global.fit;
         let file = LawFile {
             kind: "alpha",
-            a: c["A"],
-            b: c.get("B").copied().unwrap_or(0.0),
-            c: c["C"],
+            a: g.coef("A").unwrap_or(f64::NAN),
+            b: g.coef("B").unwrap_or(0.0),
+            c: g.coef("C").unwrap_or(f64::NAN),
             source: format!(
                 "sdsl fit alpha on {} (sha256 {}), {} rows",
                 table.path, table.sha256, out.input.rows_used
             ),
             r2: out.global.fit.r2,
-            ci95: &out.global.fit.ci95,
+            ci95: g
+                .coefficients
+                .iter()
+                .filter_map(|(k, c)| c.estimate.ci95.map(|ci| (k.clone(), ci)))
+                .collect(),
             fit: &out,
         };
         crate::report::write_atomic(
@@ -113,10 +117,14 @@ fn print_human(o: &FitAlphaOut) {
     let g = &o.global.fit;
     println!("\nglobal law alpha = A·ppl_draft + B·ppl_target + C:");
     for k in ["A", "B", "C"] {
-        if let Some(v) = g.coefficients.get(k) {
+        if let Some(c) = g.coefficients.get(k) {
+            let (v, ci) = (c.estimate.point, c.estimate.ci_or_nan());
             println!(
                 "  {k}  {v:>12.6}   se {:>10.6}   95% CI [{:.6}, {:.6}]   p {:.3e}",
-                g.se[k], g.ci95[k][0], g.ci95[k][1], g.p[k]
+                c.estimate.se_or_nan(),
+                ci[0],
+                ci[1],
+                c.p
             );
         }
     }
@@ -147,8 +155,8 @@ fn print_human(o: &FitAlphaOut) {
         println!(
             "  {:<20} {:>10.5} {:>10.5} {:>8.4} {:>9.5} {:>4}",
             t.target,
-            t.fit.coefficients["A"],
-            t.fit.coefficients["C"],
+            t.fit.coef("A").unwrap_or(f64::NAN),
+            t.fit.coef("C").unwrap_or(f64::NAN),
             t.fit.r2,
             t.fit.rmse,
             t.fit.n

@@ -104,7 +104,13 @@ fn ci(p: &LatencyProfile, key: &str) -> String {
     p.bootstrap
         .as_ref()
         .and_then(|b| b.estimates.get(key))
-        .map(|e| format!("  95% CI [{:.4e}, {:.4e}]", e.ci95[0], e.ci95[1]))
+        .map(|e| {
+            format!(
+                "  95% CI [{:.4e}, {:.4e}]",
+                e.ci_or_nan()[0],
+                e.ci_or_nan()[1]
+            )
+        })
         .unwrap_or_default()
 }
 

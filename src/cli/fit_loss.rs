@@ -94,7 +94,7 @@ struct LawFileOut<'a> {
     law: &'a LossLaw,
     source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ci95: Option<&'a BTreeMap<String, [f64; 2]>>,
+    ci95: Option<BTreeMap<String, [f64; 2]>>,
     fit: &'a FitLossOut,
 }
 
@@ -193,7 +193,12 @@ pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
                 fit.objective.name(),
                 table.rows_used
             ),
-            ci95: out.bootstrap.as_ref().map(|b| &b.ci95),
+            ci95: out.bootstrap.as_ref().map(|b| {
+                b.estimates
+                    .iter()
+                    .filter_map(|(k, e)| e.ci95.map(|c| (k.clone(), c)))
+                    .collect()
+            }),
             fit: &out,
         };
         let text = serde_json::to_string_pretty(&file)? + "\n";
@@ -252,7 +257,9 @@ fn print_human(o: &FitLossOut, boot: Option<&LossBootstrap>) {
     let row = |name: &str, v: f64, e: Option<&Estimate>| match e {
         Some(e) => println!(
             "  {name:<6} {v:>14.6}   se {:>12.6}   95% CI [{:.6}, {:.6}]",
-            e.se, e.ci95[0], e.ci95[1]
+            e.se_or_nan(),
+            e.ci_or_nan()[0],
+            e.ci_or_nan()[1]
         ),
         None => println!("  {name:<6} {v:>14.6}"),
     };

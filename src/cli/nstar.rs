@@ -3,6 +3,7 @@
 use super::predict::LawArgs;
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{LawGrid, NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law_in_memory};
+use crate::fit::interval::{Interval, IntervalMethod};
 use crate::fit::ols::OlsFit;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -230,25 +231,12 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A fitted coefficient in the `nstar law` output.
+/// A fitted line in the `nstar law` output.
 #[derive(Debug, Serialize)]
 pub struct FitOut {
-    /// μ (slope on M).
-    pub mu: f64,
-    /// M0 (intercept).
-    pub m0: f64,
-    /// λ (slope on ln D), in the log-D variant.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lambda: Option<f64>,
-    /// Formal OLS 95% interval of μ.
-    pub mu_ci95: [f64; 2],
-    /// Formal OLS 95% interval of M0.
-    pub m0_ci95: [f64; 2],
-    /// Formal OLS 95% interval of λ.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lambda_ci95: Option<[f64; 2]>,
-    /// Standard errors by coefficient name.
-    pub se: std::collections::BTreeMap<String, f64>,
+    /// Coefficients by name (mu, m0, and lambda in the log-D variant), each
+    /// `{point, se, ci95, method: "ols-t"}` (formal OLS; see `interval_note`).
+    pub coefficients: std::collections::BTreeMap<String, Interval>,
     /// R².
     pub r2: f64,
     /// Residual SD (parameters).
@@ -259,40 +247,38 @@ pub struct FitOut {
 
 impl FitOut {
     fn new(f: &OlsFit) -> Self {
-        let get = |name: &str| f.coefficients.iter().find(|c| c.name == name);
-        let mu = get("mu").expect("mu");
-        let m0 = get("m0").expect("m0");
-        let lambda = get("lambda");
         FitOut {
-            mu: mu.estimate,
-            m0: m0.estimate,
-            lambda: lambda.map(|c| c.estimate),
-            mu_ci95: mu.ci95,
-            m0_ci95: m0.ci95,
-            lambda_ci95: lambda.map(|c| c.ci95),
-            se: f
+            coefficients: f
                 .coefficients
                 .iter()
-                .map(|c| (c.name.clone(), c.se))
+                .map(|c| {
+                    let i =
+                        Interval::new(c.estimate, Some(c.se), Some(c.ci95), IntervalMethod::OlsT);
+                    (c.name.clone(), i)
+                })
                 .collect(),
             r2: f.r2,
             residual_sd: f.residual_sd,
             n: f.n,
         }
     }
+
+    /// A coefficient (NaN point without an interval when absent).
+    fn get(&self, name: &str) -> Interval {
+        self.coefficients
+            .get(name)
+            .copied()
+            .unwrap_or(Interval::point(f64::NAN))
+    }
 }
 
 /// JSON output of `sdsl nstar law`.
 #[derive(Debug, Serialize)]
 pub struct LawOut {
-    /// μ of N* = μ·M + M0.
-    pub mu: f64,
-    /// M0 of N* = μ·M + M0.
-    pub m0: f64,
-    /// Formal OLS 95% interval of μ (see `interval_note`).
-    pub mu_ci95: [f64; 2],
-    /// Formal OLS 95% interval of M0.
-    pub m0_ci95: [f64; 2],
+    /// μ of N* = μ·M + M0 with its formal OLS interval (see `interval_note`).
+    pub mu: Interval,
+    /// M0 of N* = μ·M + M0 with its formal OLS interval.
+    pub m0: Interval,
     /// The full linear fit.
     pub linear: FitOut,
     /// The variant with a ln D term.
@@ -311,7 +297,7 @@ pub struct LawOut {
     /// Cost model.
     pub cost_model: String,
     /// Under a latency cost model: grid points left out of the law because
-    /// the bf16 weights of target and draft exceed the device memory.
+    /// target and draft (weights and KV caches) exceed the device memory.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub beyond_memory: Vec<crate::derive::nstar_law::GridPoint>,
 }
@@ -369,10 +355,8 @@ fn law(a: LawCmdArgs) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{e} (--m-max)"))?;
     let linear = FitOut::new(&fit.linear);
     let out = LawOut {
-        mu: linear.mu,
-        m0: linear.m0,
-        mu_ci95: linear.mu_ci95,
-        m0_ci95: linear.m0_ci95,
+        mu: linear.get("mu"),
+        m0: linear.get("m0"),
         linear,
         log_d: fit.log_d.as_ref().map(FitOut::new),
         paper: Paper {
@@ -431,26 +415,26 @@ fn law(a: LawCmdArgs) -> anyhow::Result<()> {
     let l = &out.linear;
     println!(
         "N* = mu·M + M0:            mu = {:.5e} [{:.5e}, {:.5e}]   M0 = {} [{}, {}]   R² = {:.5}",
-        l.mu,
-        l.mu_ci95[0],
-        l.mu_ci95[1],
-        si(l.m0),
-        si(l.m0_ci95[0]),
-        si(l.m0_ci95[1]),
+        l.get("mu").point,
+        l.get("mu").ci_or_nan()[0],
+        l.get("mu").ci_or_nan()[1],
+        si(l.get("m0").point),
+        si(l.get("m0").ci_or_nan()[0]),
+        si(l.get("m0").ci_or_nan()[1]),
         l.r2
     );
     if let Some(v) = &out.log_d {
         println!(
             "N* = mu·M + lambda·ln D + M0: mu = {:.5e} [{:.5e}, {:.5e}]   lambda = {} [{}, {}]   M0 = {} [{}, {}]   R² = {:.5}",
-            v.mu,
-            v.mu_ci95[0],
-            v.mu_ci95[1],
-            si(v.lambda.unwrap_or(f64::NAN)),
-            si(v.lambda_ci95.map(|c| c[0]).unwrap_or(f64::NAN)),
-            si(v.lambda_ci95.map(|c| c[1]).unwrap_or(f64::NAN)),
-            si(v.m0),
-            si(v.m0_ci95[0]),
-            si(v.m0_ci95[1]),
+            v.get("mu").point,
+            v.get("mu").ci_or_nan()[0],
+            v.get("mu").ci_or_nan()[1],
+            si(v.get("lambda").point),
+            si(v.get("lambda").ci_or_nan()[0]),
+            si(v.get("lambda").ci_or_nan()[1]),
+            si(v.get("m0").point),
+            si(v.get("m0").ci_or_nan()[0]),
+            si(v.get("m0").ci_or_nan()[1]),
             v.r2
         );
     }

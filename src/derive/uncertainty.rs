@@ -5,7 +5,8 @@
 
 use super::nstar::NStarSetup;
 use super::nstar_law::{GridPoint, LawGrid, fit_nstar_law_near};
-use crate::fit::bootstrap::quantile_sorted;
+use crate::fit::bootstrap::{quantile_sorted, sample_sd};
+use crate::fit::interval::{Interval, IntervalMethod};
 use crate::law::{AlphaLaw, CostModel, LossLaw};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -30,24 +31,34 @@ pub struct Cell {
     pub dd: f64,
 }
 
-/// A percentile interval over the draws that succeeded.
+/// A quantity under the point laws with its spread over the bootstrap
+/// draws that succeeded: `{point, se, ci95, method: "percentile", n, failed}`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DrawInterval {
-    /// 95% percentile interval.
-    pub ci95: [f64; 2],
+    /// The value under the point laws, the SD of the draws and their 95%
+    /// percentile interval.
+    #[serde(flatten)]
+    pub interval: Interval,
     /// Draws with a value.
     pub n: usize,
     /// Draws without one (no interior optimum).
     pub failed: usize,
 }
 
-/// The interval of values (None entries are failures).
-pub fn interval(values: &[Option<f64>]) -> DrawInterval {
+/// The interval of draws' values around the point-law value (None entries
+/// are failures); SE and bounds are undefined (null) with fewer than two.
+pub fn interval(point: f64, values: &[Option<f64>]) -> DrawInterval {
     let mut ok: Vec<f64> = values.iter().flatten().copied().collect();
     ok.sort_by(f64::total_cmp);
+    let enough = ok.len() >= 2;
     DrawInterval {
-        ci95: [quantile_sorted(&ok, 0.025), quantile_sorted(&ok, 0.975)],
+        interval: Interval::new(
+            point,
+            enough.then(|| sample_sd(&ok)),
+            enough.then(|| [quantile_sorted(&ok, 0.025), quantile_sorted(&ok, 0.975)]),
+            IntervalMethod::Percentile,
+        ),
         n: ok.len(),
         failed: values.len() - ok.len(),
     }

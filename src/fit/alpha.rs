@@ -23,6 +23,7 @@
 use super::bootstrap::{quantile_sorted, resample_indices, sample_sd};
 use super::ols::{OlsFit, wls};
 use crate::error::SdslError;
+use crate::fit::interval::{Interval, IntervalMethod};
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -324,14 +325,11 @@ pub fn aic_alpha_scale(model: &Model, obs: &[&Obs]) -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootEstimate {
-    /// Point estimate.
-    pub point: f64,
-    /// Bootstrap SE.
-    pub se: f64,
-    /// 95% percentile interval.
-    pub percentile: [f64; 2],
-    /// 95% BCa interval (None when undefined).
-    pub bca: Option<[f64; 2]>,
+    /// Estimate, bootstrap SE and 95% percentile interval.
+    pub percentile: Interval,
+    /// Estimate, bootstrap SE and 95% BCa interval (`ci95` null when
+    /// undefined: a degenerate resample or a failed jackknife).
+    pub bca: Interval,
 }
 
 /// Bootstrap of one model's coefficients and R².
@@ -440,15 +438,15 @@ pub fn bootstrap_model(
             } else {
                 None
             };
+            let se = (vals.len() >= 2).then(|| sample_sd(&vals));
             let est = BootEstimate {
-                point: point[k],
-                se: if vals.len() >= 2 {
-                    sample_sd(&vals)
-                } else {
-                    f64::NAN
-                },
-                percentile: [quantile_sorted(&vals, 0.025), quantile_sorted(&vals, 0.975)],
-                bca,
+                percentile: Interval::new(
+                    point[k],
+                    se,
+                    Some([quantile_sorted(&vals, 0.025), quantile_sorted(&vals, 0.975)]),
+                    IntervalMethod::Percentile,
+                ),
+                bca: Interval::new(point[k], se, bca, IntervalMethod::Bca),
             };
             (name.to_string(), est)
         })

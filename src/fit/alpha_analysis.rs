@@ -8,25 +8,33 @@ use crate::fit::alpha::{
     CvResult, Form, Model, ModelBootstrap, Obs, TargetTermTest, aic_alpha_scale, bootstrap_model,
     cross_validate, fit_model, identifies_y, target_term_test,
 };
+use crate::fit::interval::{Interval, IntervalMethod};
 use crate::fit::ols::{COLLINEARITY_THRESHOLD, OlsFit};
 use crate::ingest::acceptance::AcceptTable;
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// One coefficient in the output: the estimate with its OLS standard error
+/// and t interval (`{point, se, ci95, method: "ols-t"}`), its t statistic and
+/// two-sided p value.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CoefOut {
+    /// Estimate, SE and 95% interval.
+    #[serde(flatten)]
+    pub estimate: Interval,
+    /// t statistic, estimate/SE.
+    pub t: f64,
+    /// Two-sided p value of t under H0: coefficient = 0.
+    pub p: f64,
+}
 
 /// A linear fit in the output.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FitOut {
     /// Coefficients by name (A: draft ppl, B: target ppl, C: intercept).
-    pub coefficients: BTreeMap<String, f64>,
-    /// Standard errors.
-    pub se: BTreeMap<String, f64>,
-    /// 95% intervals.
-    pub ci95: BTreeMap<String, [f64; 2]>,
-    /// t statistics.
-    pub t: BTreeMap<String, f64>,
-    /// Two-sided p values.
-    pub p: BTreeMap<String, f64>,
+    pub coefficients: BTreeMap<String, CoefOut>,
     /// R².
     pub r2: f64,
     /// Adjusted R².
@@ -43,24 +51,34 @@ pub struct FitOut {
     pub n: usize,
 }
 
+impl FitOut {
+    /// The point estimate of a coefficient (None when the fit has no such
+    /// coefficient).
+    pub fn coef(&self, name: &str) -> Option<f64> {
+        self.coefficients.get(name).map(|c| c.estimate.point)
+    }
+}
+
 impl From<&OlsFit> for FitOut {
     fn from(f: &OlsFit) -> Self {
-        let map = |g: &dyn Fn(&crate::fit::ols::Coefficient) -> f64| {
-            f.coefficients
-                .iter()
-                .map(|c| (c.name.clone(), g(c)))
-                .collect::<BTreeMap<_, _>>()
-        };
         FitOut {
-            coefficients: map(&|c| c.estimate),
-            se: map(&|c| c.se),
-            ci95: f
+            coefficients: f
                 .coefficients
                 .iter()
-                .map(|c| (c.name.clone(), c.ci95))
+                .map(|c| {
+                    let out = CoefOut {
+                        estimate: Interval::new(
+                            c.estimate,
+                            Some(c.se),
+                            Some(c.ci95),
+                            IntervalMethod::OlsT,
+                        ),
+                        t: c.t,
+                        p: c.p,
+                    };
+                    (c.name.clone(), out)
+                })
                 .collect(),
-            t: map(&|c| c.t),
-            p: map(&|c| c.p),
             r2: f.r2,
             adj_r2: f.adj_r2,
             rmse: f.rmse,
@@ -287,7 +305,7 @@ pub fn analyse(
         }
         let boot = (bootstrap > 0).then(|| bootstrap_model(&rows, &m, bootstrap, seed));
         if let Some(b) = &boot
-            && b.estimates.values().any(|e| e.bca.is_none())
+            && b.estimates.values().any(|e| e.bca.ci95.is_none())
         {
             warnings.push(format!(
                 "target '{tg}': BCa intervals undefined for some quantities ({} drafts; degenerate resamples)",

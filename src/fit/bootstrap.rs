@@ -12,23 +12,16 @@
 
 use super::loss::{HOFFMANN_INIT, LossData, LossFit, LossFitSpec, fit_from, law_from_theta};
 use crate::error::SdslError;
+use crate::fit::interval::{Interval, IntervalMethod};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Point estimate, standard error and a 95% interval (one shape everywhere).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Estimate {
-    /// Point estimate (from the full data).
-    pub point: f64,
-    /// Bootstrap standard error.
-    pub se: f64,
-    /// 95% interval [lower, upper].
-    pub ci95: [f64; 2],
-}
+/// Point estimate, bootstrap standard error and 95% percentile interval:
+/// the one interval shape ([`Interval`], method `percentile`).
+pub type Estimate = Interval;
 
 /// Quantile q ∈ [0, 1] of sorted values, linear interpolation (numpy "linear").
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
@@ -53,11 +46,12 @@ pub fn sample_sd(v: &[f64]) -> f64 {
 pub fn percentile_estimate(point: f64, values: &[f64]) -> Estimate {
     let mut s = values.to_vec();
     s.sort_by(f64::total_cmp);
-    Estimate {
+    Interval::new(
         point,
-        se: sample_sd(values),
-        ci95: [quantile_sorted(&s, 0.025), quantile_sorted(&s, 0.975)],
-    }
+        Some(sample_sd(values)),
+        Some([quantile_sorted(&s, 0.025), quantile_sorted(&s, 0.975)]),
+        IntervalMethod::Percentile,
+    )
 }
 
 /// The row indices of replicate `i`: n uniform draws with replacement from a

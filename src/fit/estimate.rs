@@ -19,6 +19,7 @@
 //!   the τ scale); its 95% interval is a t-interval α̂ ± t₀.₉₇₅(m − 1)·sd(αᵢ)/√m
 //!   from the m per-γ inversions αᵢ, and undefined for a single γ.
 
+use crate::fit::interval::{Interval, IntervalMethod};
 use crate::ingest::acceptance::{MeasureKind, Measurements};
 use crate::law::throughput::expected_tokens;
 use serde::Serialize;
@@ -197,12 +198,11 @@ pub struct EstimateRow {
     /// Target perplexity, copied when the input has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_ppl: Option<f64>,
-    /// Estimated α.
-    pub alpha: f64,
-    /// 95% interval (null for a single γ of a τ/TAR table).
-    pub ci95: Option<[f64; 2]>,
-    /// Method: logs-mle, tau or tar.
-    pub method: &'static str,
+    /// Estimated α with its 95% interval: likelihood-ratio for logs (no SE),
+    /// a t interval over the per-γ inversions for τ/TAR (null for a single γ).
+    pub alpha: Interval,
+    /// Estimator: logs-mle, tau or tar.
+    pub estimator: &'static str,
     /// Iterations (logs) or γ values (τ/TAR) behind the estimate.
     pub n: usize,
     /// The γ values seen.
@@ -287,9 +287,17 @@ pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {
                 groups,
                 draft_ppl: m.ppl.as_ref().map(|p| p.0[first]),
                 target_ppl: m.ppl.as_ref().map(|p| p.1[first]),
-                alpha: est.alpha,
-                ci95: est.ci95,
-                method,
+                alpha: Interval::new(
+                    est.alpha,
+                    None,
+                    est.ci95,
+                    if method == "logs-mle" {
+                        IntervalMethod::LikelihoodRatio
+                    } else {
+                        IntervalMethod::T
+                    },
+                ),
+                estimator: method,
                 n,
                 gammas,
                 flags,

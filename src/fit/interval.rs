@@ -65,6 +65,16 @@ impl Interval {
         }
     }
 
+    /// The SE, NaN when undefined (for text output that prints "undefined").
+    pub fn se_or_nan(&self) -> f64 {
+        self.se.unwrap_or(f64::NAN)
+    }
+
+    /// The 95% bounds, NaN when undefined.
+    pub fn ci_or_nan(&self) -> [f64; 2] {
+        self.ci95.unwrap_or([f64::NAN; 2])
+    }
+
     /// A point value without an interval.
     pub fn point(point: f64) -> Self {
         Interval {

@@ -23,10 +23,9 @@ pub struct BootOut {
     pub converged: usize,
     /// Refits without a finite objective (excluded).
     pub failed: usize,
-    /// Standard errors.
-    pub se: BTreeMap<String, f64>,
-    /// 95% percentile intervals.
-    pub ci95: BTreeMap<String, [f64; 2]>,
+    /// Per quantity (E, A, B, alpha, beta, a_opt, b_opt, G): the full-data
+    /// estimate, the bootstrap SE and the 95% percentile interval.
+    pub estimates: BTreeMap<String, crate::fit::interval::Interval>,
 }
 
 impl From<&LossBootstrap> for BootOut {
@@ -37,12 +36,7 @@ impl From<&LossBootstrap> for BootOut {
             start: b.start,
             converged: b.converged,
             failed: b.failed,
-            se: b.estimates.iter().map(|(k, e)| (k.clone(), e.se)).collect(),
-            ci95: b
-                .estimates
-                .iter()
-                .map(|(k, e)| (k.clone(), e.ci95))
-                .collect(),
+            estimates: b.estimates.clone(),
         }
     }
 }

@@ -134,7 +134,7 @@ fn est_row(
     sampler: Option<f64>,
     heldout: Option<f64>,
 ) -> EstimatorRow {
-    let inside = |v: Option<f64>| match (v, e.ci95) {
+    let inside = |v: Option<f64>| match (v, e.alpha.ci95) {
         (Some(v), Some([lo, hi])) => Some(lo <= v && v <= hi),
         _ => None,
     };
@@ -144,7 +144,6 @@ fn est_row(
         gamma,
         iterations: e.n,
         mle: e.alpha,
-        ci95: e.ci95,
         summin_sampler: sampler,
         summin_heldout: heldout,
         covered_sampler: inside(sampler),

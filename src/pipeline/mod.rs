@@ -31,6 +31,7 @@ use crate::fit::alpha::alpha_law_from;
 use crate::fit::alpha_analysis::{FitAlphaOut, analyse};
 use crate::fit::bootstrap::{BootStart, LossBootstrap, bootstrap_loss, quantile_sorted};
 use crate::fit::estimate::estimate;
+use crate::fit::interval::{Interval, IntervalMethod};
 use crate::fit::loss::{Constraints, LossData, LossFit, LossFitSpec, SolverSettings};
 use crate::fit::loss_record::{FitLossOut, fit_record};
 use crate::ingest::acceptance::{
@@ -194,7 +195,10 @@ pub fn measured_alpha_figures(
         let (xlo, xhi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(a, b), p| {
             (a.min(p.0), b.max(p.0))
         });
-        let (ca, cc) = (pt.fit.coefficients["A"], pt.fit.coefficients["C"]);
+        let (ca, cc) = (
+            pt.fit.coef("A").unwrap_or(f64::NAN),
+            pt.fit.coef("C").unwrap_or(f64::NAN),
+        );
         figures.alpha_lines.push(AlphaLine {
             label: format!("{} (R² {:.3})", pt.target, pt.fit.r2),
             points: pts,
@@ -511,7 +515,7 @@ pub fn nstar_stage(
                 target_tokens: t.tokens,
                 draft_family: f.name.clone(),
                 draft_tokens: f.tokens,
-                n_star_draws: interval(&[]),
+                n_star_draws: interval(f64::NAN, &[]),
                 outcome: CellOutcome::from(&r),
             });
         }
@@ -572,7 +576,7 @@ pub fn draws_stage(
     );
     progress.end();
     for (c, vals) in nstar.cells.iter_mut().zip(&res.cells) {
-        c.n_star_draws = interval(vals);
+        c.n_star_draws = interval(c.outcome.n_star.unwrap_or(f64::NAN), vals);
     }
     let failed: usize = nstar.cells.iter().map(|c| c.n_star_draws.failed).sum();
     if failed > 0 {
@@ -728,8 +732,9 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
     )?;
     progress.stage("N*");
     let (n_draws, res) = draws_stage(cfg, &loss, &alpha, &mut nstar, progress, &mut ledger);
-    let mu_int = interval(&res.mu);
-    let m0_int = interval(&res.m0);
+    let lin = &nstar.law_fit.linear;
+    let mu_int = interval(lin.coefficients[0].estimate, &res.mu);
+    let m0_int = interval(lin.coefficients[1].estimate, &res.m0);
     progress.stage("N* draws");
     let figures = main_figures(cfg, &loss, &alpha, &nstar, &res);
     let hardware =
@@ -741,14 +746,14 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
     };
     progress.stage("lab");
     let lin = &nstar.law_fit.linear;
+    let ols = |c: &crate::fit::ols::Coefficient| {
+        Interval::new(c.estimate, Some(c.se), Some(c.ci95), IntervalMethod::OlsT)
+    };
     let law = NstarLawSection {
-        mu: lin.coefficients[0].estimate,
-        m0: lin.coefficients[1].estimate,
-        mu_ci95: mu_int.ci95,
-        m0_ci95: m0_int.ci95,
-        draws: mu_int,
-        mu_ols_ci95: lin.coefficients[0].ci95,
-        m0_ols_ci95: lin.coefficients[1].ci95,
+        mu: mu_int,
+        m0: m0_int,
+        mu_ols: ols(&lin.coefficients[0]),
+        m0_ols: ols(&lin.coefficients[1]),
         r2: lin.r2,
         log_d: nstar.law_fit.log_d.as_ref().map(|f| {
             [

@@ -68,10 +68,9 @@ pub struct EstimatorRow {
     pub gamma: Option<f64>,
     /// Iterations behind the MLE.
     pub iterations: usize,
-    /// MLE of α from the accepted counts.
-    pub mle: f64,
-    /// Its likelihood-ratio 95% interval.
-    pub ci95: Option<[f64; 2]>,
+    /// MLE of α from the accepted counts with its likelihood-ratio 95%
+    /// interval.
+    pub mle: crate::fit::interval::Interval,
     /// Σ min(p, q) on the sampler's own contexts (the positions the target tested).
     pub summin_sampler: Option<f64>,
     /// Σ min(p, q) on the held-out text.

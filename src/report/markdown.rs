@@ -198,14 +198,14 @@ fn hardware_law_table(w: &mut String, r: &Report, h: &super::model::HardwareSect
     let flop_max = l
         .points
         .iter()
-        .map(|p| ((l.mu * p.m + l.m0 - p.n_star) / p.n_star).abs())
+        .map(|p| ((l.mu.interval.point * p.m + l.m0.interval.point - p.n_star) / p.n_star).abs())
         .fold(0.0, f64::max);
     let _ = writeln!(
         w,
         "| `{}` (FLOPs) | {:.3e} | {} | {:.4} | {:.1}% | {} | — |",
         r.nstar.cost_model,
-        l.mu,
-        si(l.m0),
+        l.mu.interval.point,
+        si(l.m0.interval.point),
         l.r2,
         100.0 * flop_max,
         l.points.len()
@@ -434,8 +434,12 @@ the best start stopped with: {}.\n",
     for ((name, pe, pse), v) in published.iter().zip(vals) {
         let (se, ci) = match &l.bootstrap {
             Some(b) => (
-                format!("{:.4}", b.se[*name]),
-                format!("[{:.4}, {:.4}]", b.ci95[*name][0], b.ci95[*name][1]),
+                format!("{:.4}", b.estimates[*name].se_or_nan()),
+                format!(
+                    "[{:.4}, {:.4}]",
+                    b.estimates[*name].ci_or_nan()[0],
+                    b.estimates[*name].ci_or_nan()[1]
+                ),
             ),
             None => ("—".into(), "—".into()),
         };
@@ -444,8 +448,12 @@ the best start stopped with: {}.\n",
     for k in ["a_opt", "b_opt", "G"] {
         let (se, ci) = match &l.bootstrap {
             Some(b) => (
-                format!("{:.4}", b.se[k]),
-                format!("[{:.4}, {:.4}]", b.ci95[k][0], b.ci95[k][1]),
+                format!("{:.4}", b.estimates[k].se_or_nan()),
+                format!(
+                    "[{:.4}, {:.4}]",
+                    b.estimates[k].ci_or_nan()[0],
+                    b.estimates[k].ci_or_nan()[1]
+                ),
             ),
             None => ("—".into(), "—".into()),
         };
@@ -496,11 +504,15 @@ in the manifest.",
             w,
             "| coefficient | estimate | SE | 95% CI | p |\n| --- | --- | --- | --- | --- |"
         );
-        for (k, v) in &g.coefficients {
+        for (k, c) in &g.coefficients {
+            let (v, ci) = (c.estimate.point, c.estimate.ci_or_nan());
             let _ = writeln!(
                 w,
                 "| {k} | {v:.6} | {:.6} | [{:.6}, {:.6}] | {:.3e} |",
-                g.se[k], g.ci95[k][0], g.ci95[k][1], g.p[k]
+                c.estimate.se_or_nan(),
+                ci[0],
+                ci[1],
+                c.p
             );
         }
         let _ = writeln!(
@@ -517,8 +529,8 @@ in the manifest.",
                 w,
                 "| {} | {:.5} | {:.5} | {:.4} | {:.5} | {} |",
                 t.target,
-                t.fit.coefficients["A"],
-                t.fit.coefficients["C"],
+                t.fit.coef("A").unwrap_or(f64::NAN),
+                t.fit.coef("C").unwrap_or(f64::NAN),
                 t.fit.r2,
                 t.fit.rmse,
                 t.fit.n
@@ -599,8 +611,9 @@ fn estimates_section(w: &mut String, r: &Report) {
                     row.draft,
                     row.target,
                     settings.join(", "),
-                    row.alpha,
-                    row.ci95
+                    row.alpha.point,
+                    row.alpha
+                        .ci95
                         .map(|c| format!("[{:.4}, {:.4}]", c[0], c[1]))
                         .unwrap_or_else(|| "undefined".into()),
                     row.n,
@@ -649,8 +662,8 @@ Intervals: 95% percentiles over {} paired bootstrap draws of the laws.\n",
                 Some(v) => format!(
                     " {} [{}, {}] (α {:.3}, S* {:.3}) |",
                     si(v),
-                    si(c.n_star_draws.ci95[0]),
-                    si(c.n_star_draws.ci95[1]),
+                    si(c.n_star_draws.interval.ci_or_nan()[0]),
+                    si(c.n_star_draws.interval.ci_or_nan()[1]),
                     c.outcome.alpha.unwrap_or(f64::NAN),
                     c.outcome.speedup.unwrap_or(f64::NAN)
                 ),
@@ -673,24 +686,29 @@ fitted by OLS N* = μ·M + M0:\n",
         si(law.grid.d_max)
     );
     let _ = writeln!(w, "| | μ | M0 |\n| --- | --- | --- |");
-    let _ = writeln!(w, "| this refit | {:.4e} | {} |", law.mu, si(law.m0));
+    let _ = writeln!(
+        w,
+        "| this refit | {:.4e} | {} |",
+        law.mu.interval.point,
+        si(law.m0.interval.point)
+    );
     let _ = writeln!(
         w,
         "| 95% interval, bootstrap draws ({} of {}) | [{:.4e}, {:.4e}] | [{}, {}] |",
-        law.draws.n,
-        law.draws.n + law.draws.failed,
-        law.mu_ci95[0],
-        law.mu_ci95[1],
-        si(law.m0_ci95[0]),
-        si(law.m0_ci95[1])
+        law.mu.n,
+        law.mu.n + law.mu.failed,
+        law.mu.interval.ci_or_nan()[0],
+        law.mu.interval.ci_or_nan()[1],
+        si(law.m0.interval.ci_or_nan()[0]),
+        si(law.m0.interval.ci_or_nan()[1])
     );
     let _ = writeln!(
         w,
         "| formal OLS interval on the grid (shrinks with grid size) | [{:.4e}, {:.4e}] | [{}, {}] |",
-        law.mu_ols_ci95[0],
-        law.mu_ols_ci95[1],
-        si(law.m0_ols_ci95[0]),
-        si(law.m0_ols_ci95[1])
+        law.mu_ols.ci_or_nan()[0],
+        law.mu_ols.ci_or_nan()[1],
+        si(law.m0_ols.ci_or_nan()[0]),
+        si(law.m0_ols.ci_or_nan()[1])
     );
     let _ = writeln!(
         w,
@@ -803,8 +821,12 @@ fn lab_loss(w: &mut String, lab: &LabSection) {
     ] {
         let (se, c) = match &l.bootstrap {
             Some(b) => (
-                num(b.se[name]),
-                format!("[{}, {}]", num(b.ci95[name][0]), num(b.ci95[name][1])),
+                num(b.estimates[name].se_or_nan()),
+                format!(
+                    "[{}, {}]",
+                    num(b.estimates[name].ci_or_nan()[0]),
+                    num(b.estimates[name].ci_or_nan()[1])
+                ),
             ),
             None => ("—".into(), "—".into()),
         };
@@ -839,9 +861,9 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
         w,
         "Global law ({} rows): α = {:.5}·ppl_draft + {:.5}·ppl_target + {:.5}; R² = {:.4}, RMSE {:.4}; leave-one-target-out RMSE {}.\n",
         g.n,
-        g.coefficients["A"],
-        g.coefficients.get("B").copied().unwrap_or(0.0),
-        g.coefficients["C"],
+        g.coef("A").unwrap_or(f64::NAN),
+        g.coef("B").unwrap_or(0.0),
+        g.coef("C").unwrap_or(f64::NAN),
         g.r2,
         g.rmse,
         opt(a.cv.loto_rmse, |v| format!("{v:.4}"))
@@ -856,9 +878,9 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
             "| {} | {} | {:.5} | {} | {:.4} | {:.4} | {:.4} |",
             t.target,
             t.fit.n,
-            t.fit.coefficients["A"],
-            ci(t.fit.ci95.get("A").copied(), 5),
-            t.fit.coefficients["C"],
+            t.fit.coef("A").unwrap_or(f64::NAN),
+            ci(t.fit.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
+            t.fit.coef("C").unwrap_or(f64::NAN),
             t.fit.r2,
             t.fit.rmse
         );
@@ -867,9 +889,9 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
         w,
         "| **global** | {} | {:.5} | {} | {:.4} | {:.4} | {:.4} |",
         g.n,
-        g.coefficients["A"],
-        ci(g.ci95.get("A").copied(), 5),
-        g.coefficients["C"],
+        g.coef("A").unwrap_or(f64::NAN),
+        ci(g.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
+        g.coef("C").unwrap_or(f64::NAN),
         g.r2,
         g.rmse
     );
@@ -949,8 +971,8 @@ measured on a fixed corpus is from acceptance in generation.\n"
                 .map(|g| g.to_string())
                 .unwrap_or_else(|| "all".into()),
             r.iterations,
-            r.mle,
-            ci(r.ci95, 4),
+            r.mle.point,
+            ci(r.mle.ci95, 4),
             opt(r.summin_sampler, |v| format!("{v:.4}")),
             yes_no(r.covered_sampler),
             opt(r.summin_heldout, |v| format!("{v:.4}")),

@@ -7,12 +7,19 @@ use crate::derive::nstar_law::{GridPoint, LawGrid};
 use crate::derive::uncertainty::DrawInterval;
 use crate::fit::alpha_analysis::FitAlphaOut;
 use crate::fit::estimate::EstimateRow;
+use crate::fit::interval::Interval;
 use crate::fit::loss_record::FitLossOut;
 use crate::law::{AlphaLaw, LossLaw};
 use serde::Serialize;
 
-/// Version of this schema.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of this schema. 2: every interval has the shape
+/// `{point, se, ci95, method}` ([`Interval`]): the loss bootstrap's
+/// `estimates`, the α fits' `coefficients` (with `t`, `p`), the α bootstrap's
+/// `percentile`/`bca`, estimate rows' `alpha` (`method` renamed `estimator`),
+/// the lab estimator's `mle`, N* cells' `n_star_draws` and the N* law's
+/// `mu`, `m0` (over the draws) and `mu_ols`, `m0_ols`. Later keys are
+/// additive and keep the version.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything `sdsl refit` reports.
 #[derive(Debug, Serialize)]
@@ -120,7 +127,8 @@ pub struct NstarCell {
     pub draft_family: String,
     /// Draft tokens.
     pub draft_tokens: f64,
-    /// 95% interval of N* over the bootstrap draws.
+    /// N* under the point laws with the SD and 95% percentile interval of
+    /// N* over the bootstrap draws (the loss law's uncertainty only).
     pub n_star_draws: DrawInterval,
     /// N* under the point laws and what follows from it, or why there is none.
     #[serde(flatten)]
@@ -313,20 +321,16 @@ pub struct NstarSection {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NstarLawSection {
-    /// μ under the point laws.
-    pub mu: f64,
-    /// M0 under the point laws.
-    pub m0: f64,
-    /// 95% interval of μ over the bootstrap draws.
-    pub mu_ci95: [f64; 2],
-    /// 95% interval of M0 over the bootstrap draws.
-    pub m0_ci95: [f64; 2],
-    /// Draw counts.
-    pub draws: DrawInterval,
-    /// Formal OLS interval of μ on the deterministic grid.
-    pub mu_ols_ci95: [f64; 2],
-    /// Formal OLS interval of M0.
-    pub m0_ols_ci95: [f64; 2],
+    /// μ under the point laws, with its SD and 95% percentile interval over
+    /// the bootstrap draws of the loss law (and the draw counts).
+    pub mu: DrawInterval,
+    /// M0 likewise.
+    pub m0: DrawInterval,
+    /// μ with its formal OLS SE and t interval on the deterministic grid
+    /// (the grid is not a sample: a measure of the line's fit only).
+    pub mu_ols: Interval,
+    /// M0 likewise.
+    pub m0_ols: Interval,
     /// R² of the line on the grid.
     pub r2: f64,
     /// The ln D variant: (μ, λ, M0).

@@ -461,7 +461,7 @@ pub fn finite(p: &(f64, f64)) -> bool {
 mod tests {
     use super::*;
     use crate::derive::nstar_law::{GridPoint, LawGrid};
-    use crate::derive::uncertainty::DrawInterval;
+    use crate::fit::interval::Interval;
     use crate::law::LossLaw;
     use crate::report::model::{AlphaLine, SpeedupCurve};
     use std::sync::{Arc, mpsc};
@@ -552,19 +552,12 @@ mod tests {
     }
 
     fn nstar_law(m: (f64, f64), points: Vec<GridPoint>) -> NstarLawSection {
-        let nan2 = [NAN, NAN];
+        let none = crate::derive::uncertainty::interval(NAN, &[]);
         NstarLawSection {
-            mu: NAN,
-            m0: NAN,
-            mu_ci95: nan2,
-            m0_ci95: nan2,
-            draws: DrawInterval {
-                ci95: nan2,
-                n: 0,
-                failed: 0,
-            },
-            mu_ols_ci95: nan2,
-            m0_ols_ci95: nan2,
+            mu: none,
+            m0: none,
+            mu_ols: Interval::point(NAN),
+            m0_ols: Interval::point(NAN),
             r2: NAN,
             log_d: None,
             grid: LawGrid {

@@ -62,13 +62,20 @@ pub fn draw<DB: DrawingBackend>(
     let c0 = colour(0);
     chart
         .draw_series(LineSeries::new(
-            [(mlo, law.mu * mlo + law.m0), (mhi, law.mu * mhi + law.m0)]
-                .into_iter()
-                .filter(finite),
+            [
+                (mlo, law.mu.interval.point * mlo + law.m0.interval.point),
+                (mhi, law.mu.interval.point * mhi + law.m0.interval.point),
+            ]
+            .into_iter()
+            .filter(finite),
             c0.stroke_width(2),
         ))
         .map_err(e)?
-        .label(format!("fit: N* = {:.3e}·M + {:.1}M", law.mu, law.m0 / 1e6))
+        .label(format!(
+            "fit: N* = {:.3e}·M + {:.1}M",
+            law.mu.interval.point,
+            law.m0.interval.point / 1e6
+        ))
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c0.stroke_width(2)));
     let c3 = colour(3);
     chart
