@@ -695,6 +695,9 @@ fn main_figures(
 ) -> FigureData {
     let law = &loss.fit.law;
     let mut figures = loss_figures(&loss.table, law, loss.boot.as_ref());
+    figures.loss_reference = crate::ingest::laws::loss_law("besiroglu2024")
+        .ok()
+        .map(|l| ("Epoch (Besiroglu et al. 2024)".to_string(), l.law));
     if let (Some(f), Some(t)) = (&alpha.section.fit, &alpha.table) {
         measured_alpha_figures(&mut figures, f, t, &alpha.section.law);
     }

@@ -331,12 +331,12 @@ fn caption(name: &str, r: &Report) -> String {
     let lab_input = |role: &str| input(role);
     match name {
         "loss_fit" => format!(
-            "The loss law L(N, D) = E + A/N^α + B/D^β refitted on {} ({} rows): measured final losses (points) against N, one colour per decade of D, with the law's curve at the decade's geometric centre. Read: how closely one law with five constants follows every budget; points of one colour spread around their curve because D varies within the decade.",
+            "The loss law L(N, D) = E + A/N^α + B/D^β refitted on {} ({} rows): measured final losses (points) against N, one colour per decade of D, with the law's curve at the decade's median D over the decade's own N range (top), and each point's residual loss − L(N, D) at its own D (bottom). Read: how closely one law with five constants follows every budget; the residual panel shows where and by how much it misses.",
             input("loss"),
             r.loss.rows_used
         ),
         "loss_bootstrap" => format!(
-            "Bootstrap distributions of the five constants over {} case resamples of the loss table (seed {}), each refitted from Hoffmann et al.'s start. Read: the spread is each constant's sampling uncertainty; B's long right tail (and A's milder skew) shows how weakly the data pin the scale constants down (they trade off against α and β).",
+            "Bootstrap distributions of the five constants over {} case resamples of the loss table (seed {}), each refitted from Hoffmann et al.'s start; each panel marks the point estimate (solid), the 95% percentile interval (dashed) and Epoch's published value (dotted); B on a logarithmic axis. Read: the spread is each constant's sampling uncertainty, and Epoch's values sit at the centre of every distribution; B's long right tail (and A's milder skew) shows how weakly the data pin the scale constants down (they trade off against α and β).",
             r.loss.bootstrap.as_ref().map_or(0, |b| b.replicates),
             r.seed
         ),
@@ -361,7 +361,7 @@ fn caption(name: &str, r: &Report) -> String {
             r.nstar.draws
         ),
         "lab_loss_fit" => format!(
-            "The lab ladder's loss law refitted on {}: held-out byte-level loss of each checkpoint (points) against its non-embedding size N, grouped by training budget, with the law's curves. Read: a smooth interpolator of the ladder, not a claim about other scales.",
+            "The lab ladder's loss law refitted on {}: held-out byte-level loss of each checkpoint (points) against its non-embedding size N, grouped by training budget, with the law's curves (top) and the residuals (bottom). Read: a smooth interpolator of the ladder, not a claim about other scales.",
             lab_input("lab loss")
         ),
         "lab_alpha_vs_ppl" => format!(

@@ -376,6 +376,9 @@ pub struct FigureData {
     pub loss_law: Option<LossLaw>,
     /// Bootstrap draws of (E, A, B, α, β).
     pub loss_draws: Vec<[f64; 5]>,
+    /// A published law to mark on the bootstrap panels (name, law): Epoch
+    /// AI's Besiroglu et al. (2024) refit for the Chinchilla data.
+    pub loss_reference: Option<(String, LossLaw)>,
     /// α versus draft ppl, one line per target.
     pub alpha_lines: Vec<AlphaLine>,
     /// Whether `alpha_lines` come from measurements (else: the published law).

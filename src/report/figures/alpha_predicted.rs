@@ -1,6 +1,6 @@
 //! Predicted (global law) versus measured α, with the identity line.
 
-use super::{DrawResult, Frame, colour, e};
+use super::{DrawResult, Frame, colour, e, px};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -23,7 +23,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
         .draw_series(
             pairs
                 .iter()
-                .map(|&(m, p)| Circle::new((m, p), 4, colour(0).filled())),
+                .map(|&(m, p)| Circle::new((m, p), px(4), colour(0).filled())),
         )
         .map_err(e)?;
     Ok(())

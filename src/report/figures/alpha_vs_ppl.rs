@@ -1,7 +1,7 @@
 //! α versus draft perplexity, with each target's line (measured points and
 //! per-target fits, or the published law's lines when no table is bundled).
 
-use super::{DrawResult, Frame, colour, e};
+use super::{DrawResult, Frame, colour, e, px, pxi};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -34,16 +34,18 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
         let c = colour(i);
         let line: Vec<(f64, f64)> = l.line.iter().copied().filter(super::finite).collect();
         chart
-            .draw_series(LineSeries::new(line, c.stroke_width(2)))
+            .draw_series(LineSeries::new(line, c.stroke_width(px(2))))
             .map_err(e)?
             .label(l.label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + pxi(16), y)], c.stroke_width(px(2)))
+            });
         chart
             .draw_series(
                 l.points
                     .iter()
                     .filter(|p| super::finite(p))
-                    .map(|&(x, y)| Circle::new((x, y), 4, c.filled())),
+                    .map(|&(x, y)| Circle::new((x, y), px(4), c.filled())),
             )
             .map_err(e)?;
     }

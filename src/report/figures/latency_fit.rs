@@ -2,7 +2,7 @@
 //! of each latency model's architectures (points) and its fitted affine law
 //! t = t0 + k·P (line).
 
-use super::{DrawResult, Frame, Log, colour, e};
+use super::{DrawResult, Frame, Log, colour, e, px, pxi};
 use crate::report::model::LatencySeries;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -12,7 +12,7 @@ use plotters::prelude::*;
 /// law is drawn on 120 log-spaced P across that range where t > 0. Without
 /// any point the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &[LatencySeries]) -> DrawResult {
-    let fmt = |v: &f64| format!("{v:.0e}");
+    let fmt = super::pow10;
     let tfmt = |v: &f64| format!("{v}");
     let frame =
         Frame::new("Decode-step time versus model size (H200, batch 1): data and affine laws")
@@ -44,25 +44,25 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &[LatencySerie
                 x.points
                     .iter()
                     .filter(usable)
-                    .map(|&p| Circle::new(p, 4, c.filled())),
+                    .map(|&p| Circle::new(p, px(4), c.filled())),
             )
             .map_err(e)?
             .label(format!("{} (measured)", x.label))
-            .legend(move |(px, py)| Circle::new((px + 8, py), 4, c.filled()));
+            .legend(move |(lx, ly)| Circle::new((lx + pxi(8), ly), px(4), c.filled()));
         chart
             .draw_series(LineSeries::new(
                 ps.iter()
                     .map(|&p| (p, law_at(x, p)))
                     .filter(|q| q.1.is_finite() && q.1 > 0.0),
-                c.stroke_width(2),
+                c.stroke_width(px(2)),
             ))
             .map_err(e)?
             .label(format!(
                 "{}: t = {:.3} ms + {:.3e} ms·P",
                 x.label, x.t0_ms, x.k_ms_per_param
             ))
-            .legend(move |(px, py)| {
-                PathElement::new(vec![(px, py), (px + 16, py)], c.stroke_width(2))
+            .legend(move |(lx, ly)| {
+                PathElement::new(vec![(lx, ly), (lx + pxi(16), ly)], c.stroke_width(px(2)))
             });
     }
     super::legend(&mut chart, 13, SeriesLabelPosition::UpperLeft)

@@ -2,22 +2,27 @@
 //! value when there are at most 8 of them, as in a designed ladder;
 //! otherwise one per decade of D) and the fitted law at that D.
 
-use super::{DrawResult, Frame, Log, colour, e};
+use super::{DrawResult, Frame, Log, colour, e, px, pxi};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Draws the figure. N is on a log axis over the positive finite N of the
-/// data, ×0.8 below and ×1.25 above (see [`super::log_range`]); loss on a
-/// linear axis over the finite losses, padded by 5%. Points with a
-/// non-finite value or a non-positive N or D are left out; without a law or
-/// without a usable point the frame says "no data".
+/// Draws the figure: the fit (top, 70% of the height) and the residuals
+/// loss − L(N, D) at each point's own D (bottom). N is on a log axis over
+/// the positive finite N of the data, ×0.8 below and ×1.25 above (see
+/// [`super::log_range`]); loss on a linear axis over the finite losses,
+/// padded by 5%; residuals on a linear axis symmetric about 0. Each group's
+/// curve is drawn at the group's median D over the group's own N range and
+/// only where it lies inside the axis (a curve with nothing inside gets no
+/// legend entry). Points with a non-finite value or a non-positive N or D
+/// are left out; without a law or without a usable point the frame says
+/// "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    let fmt = |v: &f64| format!("{v:.0e}");
+    let fmt = super::pow10;
     let frame = Frame::new("Loss-law fit: L(N, D) = E + A/N^α + B/D^β")
         .title_size(22)
-        .axes("parameters N", "loss (nats/token)")
-        .labels(8, 11)
+        .axes("", "loss (nats/token)")
+        .labels(8, 9)
         .x_fmt(&fmt);
     let points: Vec<(f64, f64, f64)> = f
         .loss_points
@@ -29,19 +34,71 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     let Some(law) = f.loss_law.as_ref().filter(|_| !points.is_empty()) else {
         return frame.no_data(root);
     };
+    let (top, bottom) = root.split_vertically(px(super::SIZE.1) * 7 / 10);
     let (nlo, nhi) = super::log_range(points.iter().map(|p| p.0));
+    let xr = nlo * 0.8..nhi * 1.25;
     let (llo, lhi) = super::range(points.iter().map(|p| p.2), 0.05);
-    let mut chart = frame.build(root, Log(nlo * 0.8..nhi * 1.25), llo..lhi)?;
-    // Groups of D: the distinct values of a designed grid, else decades.
+    let mut chart = frame.build(&top, Log(xr.clone()), llo..lhi)?;
+    let bands = groups(&points);
+    let exact = bands.len() <= 8 && bands.iter().all(|(lo, hi)| hi / lo < 1.0 + 1e-8);
+    for (i, (lo, hi)) in bands.iter().enumerate() {
+        let c = colour(i);
+        let mut pts: Vec<(f64, f64, f64)> = points
+            .iter()
+            .filter(|p| p.1 >= *lo && p.1 < *hi)
+            .copied()
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(
+                pts.iter()
+                    .map(|&(x, _, y)| Circle::new((x, y), px(3), c.mix(0.6).filled())),
+            )
+            .map_err(e)?
+            .label(if exact {
+                format!("data, D = {}", fmt(&(lo * hi).sqrt()))
+            } else {
+                format!("data, D in [{}, {})", fmt(lo), fmt(hi))
+            })
+            .legend(move |(x, y)| Circle::new((x + pxi(8), y), px(4), c.filled()));
+        pts.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let d = pts[pts.len() / 2].1;
+        let (blo, bhi) = super::log_range(pts.iter().map(|p| p.0));
+        let curve: Vec<(f64, f64)> = (0..=100)
+            .map(|k| {
+                let n = (blo.ln() + (bhi.ln() - blo.ln()) * k as f64 / 100.0).exp();
+                (n, law.loss(n, d))
+            })
+            .filter(|p| p.1 >= llo && p.1 <= lhi)
+            .collect();
+        if curve.len() < 2 {
+            continue;
+        }
+        chart
+            .draw_series(LineSeries::new(curve, c.stroke_width(px(2))))
+            .map_err(e)?
+            .label(format!("fit at D = {}", fmt(&d)))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + pxi(16), y)], c.stroke_width(px(2)))
+            });
+    }
+    super::legend(&mut chart, 12, SeriesLabelPosition::LowerLeft)?;
+    residuals(&bottom, &points, &bands, law, xr)
+}
+
+/// Groups of D: the distinct values of a designed grid (at most 8), else
+/// decades; as [lower, upper) bands.
+fn groups(points: &[(f64, f64, f64)]) -> Vec<(f64, f64)> {
     let mut distinct: Vec<f64> = Vec::new();
-    for p in &points {
+    for p in points {
         if !distinct.iter().any(|&d| (d - p.1).abs() <= 1e-9 * d) {
             distinct.push(p.1);
         }
     }
     distinct.sort_by(f64::total_cmp);
-    let exact = distinct.len() <= 8;
-    let bands: Vec<(f64, f64)> = if exact {
+    if distinct.len() <= 8 {
         distinct
             .iter()
             .map(|&d| (d * (1.0 - 1e-9), d * (1.0 + 1e-9)))
@@ -52,42 +109,45 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
         (lo..=hi)
             .map(|k| (10f64.powi(k), 10f64.powi(k + 1)))
             .collect()
-    };
-    for (i, (lo, hi)) in bands.iter().enumerate() {
-        let c = colour(i);
-        let pts: Vec<(f64, f64)> = points
-            .iter()
-            .filter(|p| p.1 >= *lo && p.1 < *hi)
-            .map(|p| (p.0, p.2))
-            .collect();
-        if pts.is_empty() {
-            continue;
-        }
-        chart
-            .draw_series(
-                pts.iter()
-                    .map(|&(x, y)| Circle::new((x, y), 3, c.mix(0.6).filled())),
-            )
-            .map_err(e)?
-            .label(if exact {
-                format!("data, D = {:.3e}", (lo * hi).sqrt())
-            } else {
-                format!("data, D in [{lo:.0e}, {hi:.0e})")
-            })
-            .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
-        let d: f64 = (lo * hi).sqrt();
-        let curve: Vec<(f64, f64)> = (0..=100)
-            .map(|k| {
-                let n = (nlo.ln() + (nhi.ln() - nlo.ln()) * k as f64 / 100.0).exp();
-                (n, law.loss(n, d))
-            })
-            .filter(|p| p.1 >= llo && p.1 <= lhi)
-            .collect();
-        chart
-            .draw_series(LineSeries::new(curve, c.stroke_width(2)))
-            .map_err(e)?
-            .label(format!("fit at D = {d:.1e}"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
     }
-    super::legend(&mut chart, 13, SeriesLabelPosition::UpperRight)
+}
+
+/// The residual panel: loss − L(N, D) at each point's own (N, D), coloured
+/// by group, with the zero line.
+fn residuals<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(f64, f64, f64)],
+    bands: &[(f64, f64)],
+    law: &crate::law::LossLaw,
+    xr: std::ops::Range<f64>,
+) -> DrawResult {
+    let fmt = super::pow10;
+    let res: Vec<(f64, f64, usize)> = points
+        .iter()
+        .filter_map(|p| {
+            let g = bands.iter().position(|(lo, hi)| p.1 >= *lo && p.1 < *hi)?;
+            Some((p.0, p.2 - law.loss(p.0, p.1), g))
+        })
+        .filter(|r| r.1.is_finite())
+        .collect();
+    let m = res.iter().map(|r| r.1.abs()).fold(0.0, f64::max).max(1e-6) * 1.1;
+    let frame = Frame::new("")
+        .title_size(1)
+        .axes("parameters N", "residual")
+        .labels(8, 5)
+        .x_fmt(&fmt);
+    let mut chart = frame.build(area, Log(xr.clone()), -m..m)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(xr.start, 0.0), (xr.end, 0.0)],
+            BLACK.mix(0.6).stroke_width(px(1)),
+        ))
+        .map_err(e)?;
+    chart
+        .draw_series(
+            res.iter()
+                .map(|&(x, r, g)| Circle::new((x, r), px(3), colour(g).mix(0.6).filled())),
+        )
+        .map_err(e)?;
+    Ok(())
 }

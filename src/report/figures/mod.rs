@@ -20,21 +20,42 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Once;
 
-/// Width and height of every figure, pixels.
+/// Logical width and height of every figure (the SVG's `width`/`height`).
 pub const SIZE: (u32, u32) = (900, 600);
+/// Drawing scale. plotters' backends take integer pixel coordinates, which
+/// makes curves wobble by up to half a pixel; figures are therefore drawn
+/// on a canvas K times the logical size, with every pixel constant (fonts,
+/// strokes, markers, margins) scaled by K through [`px`], and the SVG's
+/// `viewBox` maps the canvas back onto the logical size: coordinates land
+/// on 1/K of a logical pixel.
+pub const K: u32 = 4;
+/// Width of the PNGs, pixels: 8 in at 300 dpi, rasterised from the SVG
+/// (anti-aliased, by resvg) rather than drawn by plotters' bitmap backend
+/// (which does not anti-alias).
+pub const PNG_WIDTH: u32 = 2400;
+
+/// A logical pixel size on the K-times canvas.
+pub fn px(v: u32) -> u32 {
+    v * K
+}
+
+/// A logical pixel offset on the K-times canvas (legend glyph geometry).
+pub fn pxi(v: i32) -> i32 {
+    v * K as i32
+}
 /// Font family registered for figure text.
 pub const FONT: &str = "sans-serif";
+
+/// The embedded font (DejaVu Sans, assets/fonts): plotters measures text
+/// with it and resvg draws the PNGs' text with it.
+const FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 static REGISTER: Once = Once::new();
 
 fn register_font() {
     REGISTER.call_once(|| {
         // The embedded font is valid TrueType; a failure would leave text blank, not crash.
-        let _ = plotters::style::register_font(
-            FONT,
-            FontStyle::Normal,
-            include_bytes!("../../../assets/fonts/DejaVuSans.ttf"),
-        );
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
     });
 }
 
@@ -46,17 +67,19 @@ pub fn e<E: std::fmt::Debug>(err: E) -> String {
     format!("{err:?}")
 }
 
-/// Colours for series, in order.
+/// Colours for series, in order: the Okabe–Ito palette (Okabe & Ito 2008,
+/// "Color Universal Design"), distinguishable with the common forms of
+/// colour-vision deficiency; black last.
 pub fn colour(i: usize) -> RGBColor {
     const C: [RGBColor; 8] = [
-        RGBColor(31, 119, 180),
-        RGBColor(255, 127, 14),
-        RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(127, 127, 127),
+        RGBColor(0, 114, 178),
+        RGBColor(230, 159, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(213, 94, 0),
+        RGBColor(204, 121, 167),
+        RGBColor(86, 180, 233),
+        RGBColor(240, 228, 66),
+        RGBColor(0, 0, 0),
     ];
     C[i % C.len()]
 }
@@ -98,26 +121,73 @@ impl Kind<'_> {
 /// Draws `kind` to `dir/name.svg` and `dir/name.png`; returns both file names.
 fn both(dir: &Path, name: &str, kind: Kind) -> Result<Vec<String>, SdslError> {
     let fail = |m: String| SdslError::Numerical(format!("figure {name}: {m}"));
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|x| fail(e(x)))?;
-        kind.draw(&root).map_err(fail)?;
-        root.present().map_err(|x| fail(e(x)))?;
-    }
+    let svg = svg_of(kind).map_err(fail)?;
     let svg_path = dir.join(format!("{name}.svg"));
-    std::fs::write(&svg_path, svg).map_err(|source| SdslError::Io {
+    std::fs::write(&svg_path, &svg).map_err(|source| SdslError::Io {
         path: svg_path.display().to_string(),
         source,
     })?;
+    let png = rasterise(&svg).map_err(fail)?;
     let png_path = dir.join(format!("{name}.png"));
-    {
-        let root = BitMapBackend::new(&png_path, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|x| fail(e(x)))?;
-        kind.draw(&root).map_err(fail)?;
-        root.present().map_err(|x| fail(e(x)))?;
-    }
+    std::fs::write(&png_path, png).map_err(|source| SdslError::Io {
+        path: png_path.display().to_string(),
+        source,
+    })?;
     Ok(vec![format!("{name}.svg"), format!("{name}.png")])
+}
+
+/// The figure as SVG text: drawn on the K-times canvas, its `width` and
+/// `height` set back to the logical [`SIZE`] (the `viewBox` keeps the canvas).
+pub fn svg_of(kind: Kind) -> Result<String, String> {
+    let canvas = (px(SIZE.0), px(SIZE.1));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, canvas).into_drawing_area();
+        root.fill(&WHITE).map_err(e)?;
+        kind.draw(&root)?;
+        root.present().map_err(e)?;
+    }
+    let head = format!(
+        "<svg width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\"",
+        canvas.0, canvas.1, canvas.0, canvas.1
+    );
+    let logical = format!(
+        "<svg width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\"",
+        SIZE.0, SIZE.1, canvas.0, canvas.1
+    );
+    if !svg.starts_with(&head) {
+        return Err(format!(
+            "unexpected SVG header: {}",
+            &svg[..svg.len().min(80)]
+        ));
+    }
+    Ok(svg.replacen(&head, &logical, 1))
+}
+
+/// The SVG rasterised to a [`PNG_WIDTH`]-wide PNG by resvg (anti-aliased),
+/// with text in the embedded DejaVu Sans only (no system fonts), so the
+/// bytes do not depend on the machine.
+pub fn rasterise(svg: &str) -> Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+    let mut db = usvg::fontdb::Database::new();
+    db.load_font_data(FONT_BYTES.to_vec());
+    db.set_sans_serif_family("DejaVu Sans");
+    let opt = usvg::Options {
+        font_family: "DejaVu Sans".into(),
+        fontdb: std::sync::Arc::new(db),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|x| format!("SVG: {x}"))?;
+    let scale = PNG_WIDTH as f32 / tree.size().width();
+    let height = (tree.size().height() * scale).round() as u32;
+    let mut pixmap = tiny_skia::Pixmap::new(PNG_WIDTH, height).ok_or("PNG canvas of zero size")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|x| format!("PNG: {x}"))
 }
 
 /// Draws every figure of the report into `dir` (which must exist); returns
@@ -305,10 +375,10 @@ impl<'a> Frame<'a> {
         y: Y,
     ) -> Result<Chart<'b, DB, X, Y>, String> {
         let mut chart = ChartBuilder::on(root)
-            .caption(self.title, (FONT, self.title_size))
-            .margin(self.margin)
-            .x_label_area_size(self.x_area)
-            .y_label_area_size(self.y_area)
+            .caption(self.title, (FONT, px(self.title_size)))
+            .margin(px(self.margin))
+            .x_label_area_size(px(self.x_area))
+            .y_label_area_size(px(self.y_area))
             .build_cartesian_2d(x.coord(), y.coord())
             .map_err(e)?;
         let mut mesh = chart.configure_mesh();
@@ -325,7 +395,12 @@ impl<'a> Frame<'a> {
         if let Some(f) = self.y_fmt {
             mesh.y_label_formatter(f);
         }
-        mesh.label_style((FONT, self.label_size))
+        mesh.label_style((FONT, px(self.label_size)))
+            .axis_desc_style((FONT, px(self.label_size)))
+            .axis_style(BLACK.stroke_width(px(1)))
+            .bold_line_style(BLACK.mix(0.2).stroke_width(px(1) / 2))
+            .light_line_style(BLACK.mix(0.06).stroke_width(px(1) / 4))
+            .set_all_tick_mark_size(px(4))
             .draw()
             .map_err(e)?;
         Ok(chart)
@@ -341,7 +416,7 @@ impl<'a> Frame<'a> {
             ..*self
         };
         let mut chart = frame.build(root, 0.0..1.0, 0.0..1.0)?;
-        let style = (FONT, self.title_size)
+        let style = (FONT, px(self.title_size))
             .into_font()
             .color(&BLACK.mix(0.6))
             .pos(Pos::new(HPos::Center, VPos::Center));
@@ -361,9 +436,11 @@ pub fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
 ) -> DrawResult {
     chart
         .configure_series_labels()
-        .label_font((FONT, font_size))
+        .label_font((FONT, px(font_size)))
         .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
+        .border_style(BLACK.stroke_width(px(1) / 2))
+        .margin(px(8))
+        .legend_area_size(px(24))
         .position(pos)
         .draw()
         .map_err(e)
@@ -452,6 +529,30 @@ pub fn log_span(a: f64, b: f64) -> (f64, f64) {
     (lo / 2.0, hi * 2.0)
 }
 
+/// A tick label of a logarithmic axis as a power of ten: "10⁸" for an exact
+/// power, "3×10⁸" otherwise (one significant digit of the mantissa, which
+/// is what plotters' log key points carry); plain for 0 and non-finite.
+pub fn pow10(v: &f64) -> String {
+    if !v.is_finite() || *v == 0.0 {
+        return format!("{v}");
+    }
+    let exp = v.abs().log10().floor() as i32;
+    let mant = v / 10f64.powi(exp);
+    let sup: String = exp
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '-' => '⁻',
+            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize],
+        })
+        .collect();
+    if (mant - mant.round()).abs() < 1e-6 && mant.round() == 1.0 {
+        format!("10{sup}")
+    } else {
+        format!("{}×10{sup}", (mant * 10.0).round() / 10.0)
+    }
+}
+
 /// Whether a point has finite coordinates (others are left out of series).
 pub fn finite(p: &(f64, f64)) -> bool {
     p.0.is_finite() && p.1.is_finite()
@@ -537,6 +638,15 @@ mod tests {
     }
 
     #[test]
+    fn log_tick_labels_are_powers_of_ten() {
+        assert_eq!(pow10(&1e8), "10⁸");
+        assert_eq!(pow10(&3e9), "3×10⁹");
+        assert_eq!(pow10(&1e-3), "10⁻³");
+        assert_eq!(pow10(&2.5e10), "2.5×10¹⁰");
+        assert_eq!(pow10(&0.0), "0");
+    }
+
+    #[test]
     fn proper_ranges_are_unchanged() {
         // the arithmetic of the committed figures: min/max, then the padding
         let (lo, hi, pad) = (1.0, 3.0, 0.05);
@@ -583,6 +693,7 @@ mod tests {
                     loss_points: vec![(1e8, 1e10, 3.0)],
                     loss_law: Some(law.clone()),
                     loss_draws: vec![[1.8, 480.0, 2000.0, 0.34, 0.28]],
+                    loss_reference: Some(("ref".into(), law.clone())),
                     alpha_lines: vec![AlphaLine {
                         label: "one".into(),
                         points: vec![(10.0, 0.6)],
@@ -619,6 +730,7 @@ mod tests {
                     loss_points: vec![(0.0, 1e10, 3.0), (NAN, 1e10, 3.0), (1e8, 0.0, INF)],
                     loss_law: Some(law),
                     loss_draws: vec![[NAN, INF, -INF, NAN, NAN]; 3],
+                    loss_reference: None,
                     alpha_lines: vec![AlphaLine {
                         label: "bad".into(),
                         points: vec![(NAN, 0.5), (INF, -INF)],

@@ -1,7 +1,7 @@
 //! N* versus target size M: the grid solutions, the fitted line with its
 //! bootstrap band, and the paper's line.
 
-use super::{DrawResult, Frame, colour, e, finite};
+use super::{DrawResult, Frame, colour, e, finite, px, pxi};
 use crate::report::model::NstarLawSection;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -45,7 +45,10 @@ pub fn draw<DB: DrawingBackend>(
             .map_err(e)?
             .label("95% band over bootstrap draws")
             .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.2).filled())
+                Rectangle::new(
+                    [(x, y - pxi(5)), (x + pxi(16), y + pxi(5))],
+                    c.mix(0.2).filled(),
+                )
             });
     }
     let c1 = colour(1);
@@ -54,11 +57,11 @@ pub fn draw<DB: DrawingBackend>(
             law.points
                 .iter()
                 .filter(|p| finite(&(p.m, p.n_star)))
-                .map(|p| Circle::new((p.m, p.n_star), 3, c1.filled())),
+                .map(|p| Circle::new((p.m, p.n_star), px(3), c1.filled())),
         )
         .map_err(e)?
         .label("N* on the (M, D) grid")
-        .legend(move |(x, y)| Circle::new((x + 8, y), 4, c1.filled()));
+        .legend(move |(x, y)| Circle::new((x + pxi(8), y), px(4), c1.filled()));
     let c0 = colour(0);
     chart
         .draw_series(LineSeries::new(
@@ -68,7 +71,7 @@ pub fn draw<DB: DrawingBackend>(
             ]
             .into_iter()
             .filter(finite),
-            c0.stroke_width(2),
+            c0.stroke_width(px(2)),
         ))
         .map_err(e)?
         .label(format!(
@@ -76,7 +79,9 @@ pub fn draw<DB: DrawingBackend>(
             law.mu.interval.point,
             law.m0.interval.point / 1e6
         ))
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c0.stroke_width(2)));
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + pxi(16), y)], c0.stroke_width(px(2)))
+        });
     let c3 = colour(3);
     chart
         .draw_series(LineSeries::new(
@@ -86,7 +91,7 @@ pub fn draw<DB: DrawingBackend>(
             ]
             .into_iter()
             .filter(finite),
-            c3.stroke_width(2),
+            c3.stroke_width(px(2)),
         ))
         .map_err(e)?
         .label(format!(
@@ -94,6 +99,8 @@ pub fn draw<DB: DrawingBackend>(
             law.paper_mu,
             law.paper_m0 / 1e6
         ))
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c3.stroke_width(2)));
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + pxi(16), y)], c3.stroke_width(px(2)))
+        });
     super::legend(&mut chart, 13, SeriesLabelPosition::UpperLeft)
 }

@@ -1,16 +1,16 @@
 //! Speed-up S* versus draft size N for several targets, with N* marked.
 
-use super::{DrawResult, Frame, Log, colour, e};
+use super::{DrawResult, Frame, Log, colour, e, px, pxi};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// Draws the figure. N is on a log axis over the positive finite N of the
-/// curves (see [`super::log_range`]); S* on a linear axis from 1 to 1.08 times
+/// curves (see [`super::log_range`]); S* on a linear axis from 1 to 1.35 times
 /// the largest finite S* (at least 1). Points that are not finite or have a
 /// non-positive N are left out; without any the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    let fmt = |v: &f64| format!("{v:.0e}");
+    let fmt = super::pow10;
     let title = f
         .speedup_title
         .as_deref()
@@ -29,18 +29,21 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     }
     let (nlo, nhi) = super::log_range(all().map(|p| p.0));
     let smax = all().map(|p| p.1).fold(1.0f64, f64::max);
-    let mut chart = frame.build(root, Log(nlo..nhi), 1.0..smax * 1.08)?;
+    // headroom above the curves for the legend (upper right, off the data)
+    let mut chart = frame.build(root, Log(nlo..nhi), 1.0..1.0 + (smax - 1.0) * 1.35)?;
     for (i, sc) in f.speedup_curves.iter().enumerate() {
         let (label, curve, nstar) = (&sc.label, &sc.curve, &sc.n_star);
         let c = colour(i);
         chart
             .draw_series(LineSeries::new(
                 curve.iter().copied().filter(|p| usable(&p)),
-                c.stroke_width(2),
+                c.stroke_width(px(2)),
             ))
             .map_err(e)?
             .label(label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + pxi(16), y)], c.stroke_width(px(2)))
+            });
         if let Some(n) = nstar.filter(|n| n.is_finite() && *n > 0.0) {
             let s = curve
                 .iter()
@@ -53,9 +56,13 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
                 .map(|p| p.1)
                 .unwrap_or(1.0);
             chart
-                .draw_series(std::iter::once(TriangleMarker::new((n, s), 7, c.filled())))
+                .draw_series(std::iter::once(TriangleMarker::new(
+                    (n, s),
+                    px(7),
+                    c.filled(),
+                )))
                 .map_err(e)?;
         }
     }
-    super::legend(&mut chart, 13, SeriesLabelPosition::LowerRight)
+    super::legend(&mut chart, 12, SeriesLabelPosition::UpperRight)
 }
