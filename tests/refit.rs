@@ -357,3 +357,66 @@ fn a_latency_model_for_the_main_table_points_to_the_hardware_section() {
         &["line 9 (nstar.cost_model)", "[hardware] cost_models"],
     );
 }
+
+#[test]
+fn the_tables_as_data_carry_the_numbers_of_report_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("report.json")).unwrap()).unwrap();
+    let read = |rel: &str| -> Vec<std::collections::BTreeMap<String, String>> {
+        let mut r = csv::Reader::from_path(root.join(rel)).unwrap();
+        let head = r.headers().unwrap().clone();
+        r.records()
+            .map(|rec| {
+                let rec = rec.unwrap();
+                head.iter()
+                    .zip(rec.iter())
+                    .map(|(h, v)| (h.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect()
+    };
+    // every N* cell, at full precision, with its interval
+    let cells = json["nstar"]["cells"].as_array().unwrap();
+    let rows = read("tables/nstar.csv");
+    assert_eq!(rows.len(), cells.len());
+    for (row, c) in rows.iter().zip(cells) {
+        assert_eq!(row["target"], c["target"].as_str().unwrap());
+        let f = |k: &str| row[k].parse::<f64>().unwrap();
+        assert_eq!(f("n_star"), c["n_star"].as_f64().unwrap());
+        let ci = c["n_star_draws"]["ci95"].as_array().unwrap();
+        assert_eq!(f("n_star_ci95_lower"), ci[0].as_f64().unwrap());
+        assert_eq!(f("n_star_ci95_upper"), ci[1].as_f64().unwrap());
+    }
+    // the loss constants and their bootstrap SEs
+    let p = read("tables/loss_params.csv");
+    let e = p.iter().find(|r| r["parameter"] == "E").unwrap();
+    assert_eq!(
+        e["estimate"].parse::<f64>().unwrap(),
+        json["loss"]["params"]["E"].as_f64().unwrap()
+    );
+    assert_eq!(
+        e["se"].parse::<f64>().unwrap(),
+        json["loss"]["bootstrap"]["estimates"]["E"]["se"]
+            .as_f64()
+            .unwrap()
+    );
+    // the draws behind the bootstrap figure: one row per replicate
+    let draws = read("tables/loss_bootstrap_draws.csv");
+    assert_eq!(
+        draws.len() as u64,
+        json["loss"]["bootstrap"]["replicates"].as_u64().unwrap()
+    );
+    // the loss-fit figure's data: residual = loss − fitted
+    for r in read("figures/data/loss_fit.csv") {
+        let f = |k: &str| r[k].parse::<f64>().unwrap();
+        assert!((f("residual") - (f("loss") - f("fitted"))).abs() < 1e-12);
+    }
+    let tex = std::fs::read_to_string(root.join("tables/nstar.tex")).unwrap();
+    assert!(tex.contains("\\begin{tabular}") && tex.trim_end().ends_with("\\end{tabular}"));
+    assert_eq!(
+        tex.matches("\\\\\n").count(),
+        1 + cells.len(),
+        "a header and one row per cell"
+    );
+}

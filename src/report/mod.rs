@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod model;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod tables;
 #[cfg(feature = "plots")]
 pub mod write;
 

@@ -293,6 +293,13 @@ pub fn write_reports_locked(r: &Report, out: &Path) -> Result<(), SdslError> {
             std::fs::write(&path, text + "\n").map_err(io(&path))?;
         }
         super::figures::render_all(r, &figures)?;
+        for (rel, text) in super::tables::files(r)? {
+            let path = tmp.join(&rel);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io(dir))?;
+            }
+            std::fs::write(&path, text).map_err(io(&path))?;
+        }
         Ok(())
     })();
     if let Err(e) = result {

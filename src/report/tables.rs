@@ -1,0 +1,445 @@
+//! The report's tables and the data behind its figures as files, so that
+//! authors can restyle them in their own tools: `tables/*.csv` (loss
+//! parameters with SEs and intervals, the bootstrap draws, the N* table with
+//! intervals, the α fits per scope, the α estimates, N* under each latency
+//! model and against batch size), `tables/*.tex` (LaTeX renderings of the
+//! main tables, booktabs) and `figures/data/*.csv` (one file per figure,
+//! named after it; `loss_bootstrap.csv` repeats the draws table).
+//!
+//! Numbers are written with Rust's shortest round-trip representation (the
+//! full precision of `report.json`); an undefined value is an empty cell.
+
+use super::csv_out::CsvTable;
+use super::model::{FigureData, Report};
+use crate::error::SdslError;
+use crate::fit::alpha_analysis::FitOut;
+use crate::fit::interval::Interval;
+
+/// A number as a CSV cell (empty when not finite).
+fn n(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+/// An optional number as a CSV cell.
+fn o(v: Option<f64>) -> String {
+    v.map_or(String::new(), n)
+}
+
+/// The five cells of an interval: estimate, se, lower, upper, method.
+fn iv(i: &Interval) -> [String; 5] {
+    let ci = i.ci95;
+    [
+        n(i.point),
+        o(i.se),
+        o(ci.map(|c| c[0])),
+        o(ci.map(|c| c[1])),
+        serde_json::to_value(i.method)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+    ]
+}
+
+/// Every file, as (path relative to the report directory, text), in a
+/// fixed order.
+pub fn files(r: &Report) -> Result<Vec<(String, String)>, SdslError> {
+    let mut out = vec![
+        ("tables/loss_params.csv".to_string(), loss_params(r)?),
+        ("tables/loss_bootstrap_draws.csv".into(), draws(&r.figures)?),
+        ("tables/nstar.csv".into(), nstar(r)?),
+        ("tables/alpha_fits.csv".into(), alpha_fits(r)?),
+        ("tables/estimates.csv".into(), estimates(r)?),
+        ("tables/loss_params.tex".into(), loss_params_tex(r)),
+        ("tables/nstar.tex".into(), nstar_tex(r)),
+    ];
+    if let Some(h) = &r.hardware {
+        out.push(("tables/hardware_nstar.csv".into(), hardware(h)?));
+        out.push((
+            "figures/data/hardware_latency_fit.csv".into(),
+            latency_fig(h)?,
+        ));
+        out.extend(figure_data("hardware_", &h.figures)?);
+    }
+    out.extend(figure_data("", &r.figures)?);
+    out.push(("figures/data/nstar_vs_m.csv".into(), nstar_points(r)?));
+    if let Some(lab) = &r.lab {
+        out.extend(figure_data("lab_", &lab.figures)?);
+    }
+    Ok(out)
+}
+
+fn loss_params(r: &Report) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "parameter",
+        "estimate",
+        "se",
+        "ci95_lower",
+        "ci95_upper",
+        "method",
+        "besiroglu2024",
+    ])?;
+    let p = &r.loss.params;
+    let published = crate::law::LossLaw::BESIROGLU_2024;
+    let rows = [
+        ("E", p.e, published.e),
+        ("A", p.a, published.a),
+        ("B", p.b, published.b),
+        ("alpha", p.alpha, published.alpha),
+        ("beta", p.beta, published.beta),
+    ];
+    for (k, v, pubv) in rows {
+        let cells = match r.loss.bootstrap.as_ref().and_then(|b| b.estimates.get(k)) {
+            Some(i) => iv(i),
+            None => iv(&Interval::point(v)),
+        };
+        let mut row = vec![k.to_string()];
+        row.extend(cells);
+        row.push(n(pubv));
+        t.row(&row)?;
+    }
+    for (k, v) in &r.loss.derived {
+        let cells = match r.loss.bootstrap.as_ref().and_then(|b| b.estimates.get(k)) {
+            Some(i) => iv(i),
+            None => iv(&Interval::point(*v)),
+        };
+        let mut row = vec![k.clone()];
+        row.extend(cells);
+        row.push(String::new());
+        t.row(&row)?;
+    }
+    t.finish()
+}
+
+fn draws(f: &FigureData) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&["replicate", "E", "A", "B", "alpha", "beta"])?;
+    for (i, d) in f.loss_draws.iter().enumerate() {
+        let mut row = vec![i.to_string()];
+        row.extend(d.iter().map(|v| n(*v)));
+        t.row(&row)?;
+    }
+    t.finish()
+}
+
+fn nstar(r: &Report) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "target",
+        "target_params",
+        "target_tokens",
+        "draft_family",
+        "draft_tokens",
+        "n_star",
+        "n_star_se",
+        "n_star_ci95_lower",
+        "n_star_ci95_upper",
+        "interval_method",
+        "draws",
+        "draws_failed",
+        "alpha",
+        "gamma_star",
+        "speedup",
+        "gamma_star_int",
+        "speedup_int",
+    ])?;
+    for c in &r.nstar.cells {
+        let [_, se, lo, hi, m] = iv(&c.n_star_draws.interval);
+        let o_ = &c.outcome;
+        t.row(&[
+            c.target.clone(),
+            n(c.target_params),
+            n(c.target_tokens),
+            c.draft_family.clone(),
+            n(c.draft_tokens),
+            o(o_.n_star),
+            se,
+            lo,
+            hi,
+            m,
+            c.n_star_draws.n.to_string(),
+            c.n_star_draws.failed.to_string(),
+            o(o_.alpha),
+            o(o_.gamma_star),
+            o(o_.speedup),
+            o_.gamma_star_int.map_or(String::new(), |g| g.to_string()),
+            o(o_.speedup_int),
+        ])?;
+    }
+    t.finish()
+}
+
+fn alpha_fits(r: &Report) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "scope",
+        "name",
+        "coefficient",
+        "estimate",
+        "se",
+        "ci95_lower",
+        "ci95_upper",
+        "method",
+        "p",
+        "r2",
+        "rmse",
+        "n",
+    ])?;
+    let mut add = |scope: &str, name: &str, f: &FitOut| -> Result<(), SdslError> {
+        for (k, c) in &f.coefficients {
+            let mut row = vec![scope.to_string(), name.to_string(), k.clone()];
+            row.extend(iv(&c.estimate));
+            row.extend([n(c.p), n(f.r2), n(f.rmse), f.n.to_string()]);
+            t.row(&row)?;
+        }
+        Ok(())
+    };
+    let fits = [
+        r.alpha.fit.as_ref().map(|f| ("", f)),
+        r.lab.as_ref().map(|l| ("lab ", &l.alpha)),
+    ];
+    for (prefix, f) in fits.into_iter().flatten() {
+        add(&format!("{prefix}global"), "all", &f.global.fit)?;
+        for g in &f.per_target {
+            add(&format!("{prefix}target"), &g.target, &g.fit)?;
+        }
+        for g in &f.per_family {
+            add(&format!("{prefix}family"), &g.name, &g.fit)?;
+        }
+    }
+    t.finish()
+}
+
+fn estimates(r: &Report) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "path",
+        "draft",
+        "target",
+        "settings",
+        "alpha",
+        "se",
+        "ci95_lower",
+        "ci95_upper",
+        "method",
+        "estimator",
+        "n",
+    ])?;
+    for s in &r.estimates {
+        for row in &s.rows {
+            let settings: Vec<String> = row
+                .groups
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect();
+            let mut cells = vec![
+                s.path.clone(),
+                row.draft.clone(),
+                row.target.clone(),
+                settings.join("; "),
+            ];
+            cells.extend(iv(&row.alpha));
+            cells.extend([row.estimator.to_string(), row.n.to_string()]);
+            t.row(&cells)?;
+        }
+    }
+    t.finish()
+}
+
+fn hardware(h: &super::model::HardwareSection) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "cost_model",
+        "batch",
+        "target",
+        "draft_family",
+        "n_star",
+        "gamma_star_int",
+        "speedup_int",
+        "fits_memory",
+    ])?;
+    let b = |v: Option<bool>| v.map_or(String::new(), |x| x.to_string());
+    for m in &h.models {
+        for c in &m.cells {
+            t.row(&[
+                m.cost_model.clone(),
+                m.batch.to_string(),
+                c.target.clone(),
+                c.draft_family.clone(),
+                o(c.outcome.n_star),
+                c.outcome
+                    .gamma_star_int
+                    .map_or(String::new(), |g| g.to_string()),
+                o(c.outcome.speedup_int),
+                b(c.fits_memory),
+            ])?;
+        }
+    }
+    if let Some(s) = &h.batch_sweep {
+        for x in &s.rows {
+            t.row(&[
+                s.cost_model.clone(),
+                x.batch.to_string(),
+                x.target.clone(),
+                x.draft_family.clone(),
+                o(x.outcome.n_star),
+                x.outcome
+                    .gamma_star_int
+                    .map_or(String::new(), |g| g.to_string()),
+                o(x.outcome.speedup_int),
+                b(x.fits_memory),
+            ])?;
+        }
+    }
+    t.finish()
+}
+
+fn latency_fig(h: &super::model::HardwareSection) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "cost_model",
+        "params_total",
+        "t_ms",
+        "law_t0_ms",
+        "law_k_ms_per_param",
+    ])?;
+    for s in &h.latency_fig {
+        for (p, ms) in &s.points {
+            t.row(&[
+                s.label.clone(),
+                n(*p),
+                n(*ms),
+                n(s.t0_ms),
+                n(s.k_ms_per_param),
+            ])?;
+        }
+    }
+    t.finish()
+}
+
+fn nstar_points(r: &Report) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&["kind", "m", "d", "n_star", "band_lower", "band_upper"])?;
+    for p in &r.nstar.law.points {
+        t.row(&["grid", &n(p.m), &n(p.d), &n(p.n_star), "", ""])?;
+    }
+    for (m, lo, hi) in &r.figures.nstar_band {
+        t.row(&["band", &n(*m), "", "", &n(*lo), &n(*hi)])?;
+    }
+    t.finish()
+}
+
+/// The data of the figures drawn from one [`FigureData`] (`prefix` names
+/// the figures as [`super::figures::render_all`] does); empty series are
+/// left out.
+fn figure_data(prefix: &str, f: &FigureData) -> Result<Vec<(String, String)>, SdslError> {
+    let mut out = Vec::new();
+    let path = |name: &str| format!("figures/data/{prefix}{name}.csv");
+    if !f.loss_draws.is_empty() {
+        out.push((path("loss_bootstrap"), draws(f)?));
+    }
+    if !f.loss_points.is_empty() {
+        let mut t = CsvTable::new(&["n", "d", "loss", "fitted", "residual"])?;
+        for &(nn, d, l) in &f.loss_points {
+            let fit = f.loss_law.as_ref().map_or(f64::NAN, |law| law.loss(nn, d));
+            t.row(&[n(nn), n(d), n(l), n(fit), n(l - fit)])?;
+        }
+        out.push((path("loss_fit"), t.finish()?));
+    }
+    if !f.alpha_lines.is_empty() {
+        let mut t = CsvTable::new(&["series", "kind", "draft_ppl", "alpha"])?;
+        for a in &f.alpha_lines {
+            for (x, y) in &a.points {
+                t.row(&[a.label.as_str(), "point", &n(*x), &n(*y)])?;
+            }
+            for (x, y) in &a.line {
+                t.row(&[a.label.as_str(), "line", &n(*x), &n(*y)])?;
+            }
+        }
+        out.push((path("alpha_vs_ppl"), t.finish()?));
+    }
+    if !f.alpha_pred.is_empty() {
+        let mut t = CsvTable::new(&["measured", "predicted"])?;
+        for (m, p) in &f.alpha_pred {
+            t.row(&[n(*m), n(*p)])?;
+        }
+        out.push((path("alpha_predicted"), t.finish()?));
+    }
+    if !f.speedup_curves.is_empty() {
+        let mut t = CsvTable::new(&["series", "n", "speedup", "n_star"])?;
+        for c in &f.speedup_curves {
+            for (x, s) in &c.curve {
+                t.row(&[c.label.clone(), n(*x), n(*s), o(c.n_star)])?;
+            }
+        }
+        out.push((path("speedup_vs_n"), t.finish()?));
+    }
+    Ok(out)
+}
+
+/// LaTeX-safe text.
+fn tex(s: &str) -> String {
+    s.replace('\\', "\\textbackslash{}")
+        .replace('_', "\\_")
+        .replace('%', "\\%")
+        .replace('&', "\\&")
+        .replace('#', "\\#")
+}
+
+/// A number to 4 significant figures for LaTeX (— when undefined).
+fn sig(v: f64) -> String {
+    if !v.is_finite() {
+        return "---".into();
+    }
+    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        let e = v.abs().log10().floor() as i32;
+        format!("${:.3}\\times10^{{{e}}}$", v / 10f64.powi(e))
+    } else {
+        format!("{}", (v * 1e4).round() / 1e4)
+    }
+}
+
+fn loss_params_tex(r: &Report) -> String {
+    let mut s = String::from(
+        "% sdsl refit: the loss law L(N, D) = E + A/N^alpha + B/D^beta (requires booktabs)\n\\begin{tabular}{lrrrr}\n\\toprule\nparameter & estimate & bootstrap SE & 95\\% CI (percentile) & Besiroglu et al.\\ (2024) \\\\\n\\midrule\n",
+    );
+    let p = &r.loss.params;
+    let published = crate::law::LossLaw::BESIROGLU_2024;
+    for (k, tk, v, pv) in [
+        ("E", "$E$", p.e, published.e),
+        ("A", "$A$", p.a, published.a),
+        ("B", "$B$", p.b, published.b),
+        ("alpha", "$\\alpha$", p.alpha, published.alpha),
+        ("beta", "$\\beta$", p.beta, published.beta),
+    ] {
+        let i = r.loss.bootstrap.as_ref().and_then(|b| b.estimates.get(k));
+        let se = i.map_or("---".into(), |i| sig(i.se_or_nan()));
+        let ci = i.map_or("---".into(), |i| {
+            let c = i.ci_or_nan();
+            format!("[{}, {}]", sig(c[0]), sig(c[1]))
+        });
+        s += &format!("{tk} & {} & {se} & {ci} & {} \\\\\n", sig(v), sig(pv));
+    }
+    s += "\\bottomrule\n\\end{tabular}\n";
+    s
+}
+
+fn nstar_tex(r: &Report) -> String {
+    let mut s = format!(
+        "% sdsl refit: N* per target and draft family, cost model {} (requires booktabs)\n\\begin{{tabular}}{{llrrrr}}\n\\toprule\ntarget & draft family & $N^*$ & 95\\% CI (loss-law bootstrap) & $\\gamma$ & $S$ \\\\\n\\midrule\n",
+        tex(&r.nstar.cost_model)
+    );
+    for c in &r.nstar.cells {
+        let ci = c.n_star_draws.interval.ci_or_nan();
+        s += &format!(
+            "{} & {} & {} & [{}, {}] & {} & {} \\\\\n",
+            tex(&c.target),
+            tex(&c.draft_family),
+            c.outcome.n_star.map_or("---".into(), sig),
+            sig(ci[0]),
+            sig(ci[1]),
+            c.outcome
+                .gamma_star_int
+                .map_or("---".into(), |g| g.to_string()),
+            c.outcome.speedup_int.map_or("---".into(), sig)
+        );
+    }
+    s += "\\bottomrule\n\\end{tabular}\n";
+    s
+}
