@@ -201,6 +201,7 @@ pub fn measured_alpha_figures(
         );
         figures.alpha_lines.push(AlphaLine {
             label: format!("{} (R² {:.3})", pt.target, pt.fit.r2),
+            group: String::new(),
             points: pts,
             line: [(xlo, ca * xlo + cc), (xhi, ca * xhi + cc)],
         });
@@ -587,8 +588,9 @@ pub fn draws_stage(
     (draws.len(), res)
 }
 
-/// The α-versus-draft-ppl lines of the published law: one line per family's
-/// largest target, over the registry drafts' perplexity range.
+/// The α-versus-draft-ppl lines of the published law: one line per N*
+/// target (grouped by the target's family), over the registry drafts'
+/// perplexity range.
 fn published_alpha_lines(nstar: &NstarStage, loss: &LossLaw, alpha: &AlphaLaw) -> Vec<AlphaLine> {
     let draft_ppl: Vec<f64> = nstar
         .families
@@ -601,24 +603,14 @@ fn published_alpha_lines(nstar: &NstarStage, loss: &LossLaw, alpha: &AlphaLaw) -
     if !(xlo.is_finite() && xhi.is_finite()) {
         return Vec::new(); // no draft to span the axis
     }
-    let mut fams: Vec<&str> = Vec::new();
-    for t in &nstar.targets {
-        if !fams.contains(&t.family.as_str()) {
-            fams.push(&t.family);
-        }
-    }
-    fams.into_iter()
-        .filter_map(|fam| {
-            nstar
-                .targets
-                .iter()
-                .filter(|t| t.family == fam)
-                .max_by(|a, b| a.params.total_cmp(&b.params))
-        })
+    nstar
+        .targets
+        .iter()
         .map(|t| {
             let y = loss.ppl(t.params, t.tokens);
             AlphaLine {
                 label: format!("{} (target ppl {y:.2})", t.name),
+                group: t.family.clone(),
                 points: vec![],
                 line: [(xlo, alpha.alpha(xlo, y)), (xhi, alpha.alpha(xhi, y))],
             }

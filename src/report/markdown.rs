@@ -348,9 +348,13 @@ fn caption(name: &str, r: &Report) -> String {
             "The acceptance law α = A·ppl_draft + B·ppl_target + C with the published coefficients ('{}') against the draft's perplexity (x: exp of the loss law at the draft's size and its family's tokens), one line for the largest target of each registry family (target perplexity from the loss law). No measured pairs are bundled, so there are no points. Read: α falls as the draft gets worse; a better target lifts the whole line.",
             r.alpha.id
         ),
-        "alpha_vs_ppl" => format!(
+        "alpha_vs_ppl" if r.figures.alpha_measured => format!(
             "Measured α against the draft's perplexity, one colour per target, with each target's fitted line (R² in the legend), from {}. Read: how linear α is in draft perplexity within each target, and how targets shift the line.",
             input("alpha")
+        ),
+        "alpha_vs_ppl" => format!(
+            "The published SDSL acceptance law α = A·ppl_draft + B·ppl_target + C (`{}`) for every N* target, one panel per target family: α against the draft's perplexity exp L(N, D) from the refitted loss law, over the registry drafts' range, with the target's own perplexity in the legend. No acceptance measurements are bundled for these targets, so these are the law's predictions, not data. Read: a lower target perplexity shifts the line down slightly; within a target, α falls linearly with the draft's perplexity.",
+            r.alpha.id
         ),
         "speedup_vs_n" => format!(
             "S*(N), the speed-up at the best lookahead, against the draft size N for the smallest, a middle and the largest registry target with the first draft family's pre-training tokens, under the refitted loss law, the acceptance law above and the cost model `{}`; N* is marked. Read: the single peak is N*; the curve is flat near it, so drafts within about 2× of N* lose little speed-up.",

@@ -350,6 +350,9 @@ pub struct NstarLawSection {
 pub struct AlphaLine {
     /// Legend label.
     pub label: String,
+    /// Panel of a small-multiples figure (e.g. the target's family; empty:
+    /// one panel).
+    pub group: String,
     /// Measured (draft ppl, α) points (empty for the published law).
     pub points: Vec<(f64, f64)>,
     /// Endpoints of the fitted or published line.

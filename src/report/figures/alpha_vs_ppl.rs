@@ -4,19 +4,28 @@
 use super::{DrawResult, Frame, colour, e, px, pxi};
 use crate::report::model::FigureData;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-/// Draws the figure. The x range spans every finite point and line end
-/// (padded by 3%), the y range likewise (padded by 5%); points or line ends
-/// that are not finite (a line over an empty perplexity range) are left out,
-/// and without any finite one the frame says "no data".
+/// Draws the figure. Lines with more than one `group` (the published law
+/// for every registry target, grouped by family) go into small multiples,
+/// one panel per group on shared axes; otherwise one panel. The x range
+/// spans every finite point and line end (padded by 3%), the y range
+/// likewise (padded by 5%); points or line ends that are not finite (a line
+/// over an empty perplexity range) are left out, and without any finite one
+/// the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
     let title = if f.alpha_measured {
         "α versus draft perplexity: measurements and per-target fits"
     } else {
-        "α versus draft perplexity: published SDSL law, one line per registry target"
+        "α versus draft perplexity: the published SDSL law for every registry target"
     };
-    let frame = Frame::new(title).axes("draft perplexity", "α");
+    let x_desc = if f.alpha_measured {
+        "draft perplexity (as measured)"
+    } else {
+        "draft perplexity exp L(N, D) (loss law at the draft's N and tokens)"
+    };
+    let frame = Frame::new(title).axes(x_desc, "α");
     let all = || {
         f.alpha_lines
             .iter()
@@ -29,8 +38,41 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     }
     let (xlo, xhi) = super::range(all().map(|p| p.0), 0.03);
     let (ylo, yhi) = super::range(all().map(|p| p.1), 0.05);
-    let mut chart = frame.build(root, xlo..xhi, ylo..yhi)?;
-    for (i, l) in f.alpha_lines.iter().enumerate() {
+    let mut groups: Vec<&str> = Vec::new();
+    for l in &f.alpha_lines {
+        if !groups.contains(&l.group.as_str()) {
+            groups.push(&l.group);
+        }
+    }
+    if groups.len() <= 1 {
+        let mut chart = frame.build(root, xlo..xhi, ylo..yhi)?;
+        lines(&mut chart, f.alpha_lines.iter())?;
+        return super::legend(&mut chart, 12, SeriesLabelPosition::UpperRight);
+    }
+    let (head, body) = root.split_vertically(px(40));
+    head.draw(&Text::new(title, (pxi(20), pxi(10)), (super::FONT, px(20))))
+        .map_err(e)?;
+    let cols = 3;
+    let rows = groups.len().div_ceil(cols);
+    let panels = body.split_evenly((rows, cols));
+    for (g, area) in groups.iter().zip(&panels) {
+        let name = format!("{g} targets");
+        let mut chart = Frame::panel(&name)
+            .axes("draft ppl = exp L(N, D) (loss law)", "α")
+            .labels(5, 5)
+            .build(area, xlo..xhi, ylo..yhi)?;
+        lines(&mut chart, f.alpha_lines.iter().filter(|l| l.group == *g))?;
+        super::legend(&mut chart, 10, SeriesLabelPosition::UpperRight)?;
+    }
+    Ok(())
+}
+
+/// Each line (and its measured points) in its own colour, labelled.
+fn lines<'a, 'b, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ls: impl Iterator<Item = &'b crate::report::model::AlphaLine>,
+) -> DrawResult {
+    for (i, l) in ls.enumerate() {
         let c = colour(i);
         let line: Vec<(f64, f64)> = l.line.iter().copied().filter(super::finite).collect();
         chart
@@ -49,5 +91,5 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             )
             .map_err(e)?;
     }
-    super::legend(&mut chart, 12, SeriesLabelPosition::UpperRight)
+    Ok(())
 }

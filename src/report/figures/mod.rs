@@ -695,6 +695,7 @@ mod tests {
                     loss_draws: vec![[1.8, 480.0, 2000.0, 0.34, 0.28]],
                     loss_reference: Some(("ref".into(), law.clone())),
                     alpha_lines: vec![AlphaLine {
+                        group: String::new(),
                         label: "one".into(),
                         points: vec![(10.0, 0.6)],
                         line: [(10.0, 0.6), (10.0, 0.6)],
@@ -717,6 +718,7 @@ mod tests {
                 FigureData {
                     loss_law: Some(law.clone()),
                     alpha_lines: vec![AlphaLine {
+                        group: String::new(),
                         label: "published".into(),
                         points: vec![],
                         line: [(INF, NAN), (0.0, 0.7)],
@@ -732,6 +734,7 @@ mod tests {
                     loss_draws: vec![[NAN, INF, -INF, NAN, NAN]; 3],
                     loss_reference: None,
                     alpha_lines: vec![AlphaLine {
+                        group: String::new(),
                         label: "bad".into(),
                         points: vec![(NAN, 0.5), (INF, -INF)],
                         line: [(INF, 0.0), (-INF, NAN)],
