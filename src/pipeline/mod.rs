@@ -22,6 +22,9 @@
 pub mod hardware;
 pub mod lab;
 pub mod latency;
+pub mod sensitivity;
+pub mod validation;
+pub mod validation_more;
 
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};
@@ -740,6 +743,35 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         None => None,
     };
     progress.stage("lab");
+    let validation = match &cfg.validation {
+        Some(v) => Some(validation::run(
+            cfg,
+            v,
+            &loss.fit.law,
+            &alpha.section.law,
+            &registry,
+            &mut ledger,
+        )?),
+        None => None,
+    };
+    progress.stage("validation");
+    let sensitivity =
+        sensitivity::sensitivity_stage(cfg, &nstar, &loss.fit.law, &alpha.section.law)?;
+    progress.stage("sensitivity");
+    let nstar_shape = match crate::derive::nstar_shape::compare_shapes(
+        &nstar.law_fit.points,
+        &cfg.law_grid.value.d_values(),
+        &loss.fit.law,
+        &alpha.section.law,
+        cfg.cost_model.value,
+        (PAPER_MU, PAPER_M0),
+    ) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            ledger.warnings.push(format!("N* law shape: {e}"));
+            None
+        }
+    };
     let lin = &nstar.law_fit.linear;
     let law = NstarLawSection {
         mu: lin.coefficients[0].estimate,
@@ -783,6 +815,9 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         estimates,
         lab,
         hardware,
+        validation,
+        sensitivity: Some(sensitivity),
+        nstar_shape,
         warnings: ledger.warnings,
         figures,
     })

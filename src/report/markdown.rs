@@ -23,6 +23,9 @@ pub fn render(r: &Report) -> String {
 Schema version {}; the same content at full precision is in `report.json`.\n",
         r.manifest.path, r.manifest.sha256, r.seed, r.schema_version
     );
+    if let Some(p) = super::validation_md::top_paragraph(r) {
+        let _ = writeln!(w, "{p}\n");
+    }
     let _ = writeln!(
         w,
         "## Inputs\n\n| role | path | sha256 | rows used |\n| --- | --- | --- | --- |"
@@ -44,6 +47,15 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     }
     if let Some(lab) = &r.lab {
         render_lab(w, lab);
+    }
+    if let Some(v) = &r.validation {
+        super::validation_md::render(w, v);
+    }
+    if let Some(s) = &r.sensitivity {
+        super::sensitivity_md::render(w, s);
+    }
+    if let Some(s) = &r.nstar_shape {
+        super::shape_md::render(w, s);
     }
 
     let _ = writeln!(w, "\n## Warnings\n");
@@ -390,6 +402,7 @@ fn caption(name: &str, r: &Report) -> String {
                 .unwrap_or_default()
         ),
         "lab_speedup_vs_n" => "S*(N) of each lab target under the ladder's own laws (FLOP cost model: c = N/M), with N* marked where it is interior. Read: where the laws put the best draft; the table above compares it with the best measured draft.".to_string(),
+        "nstar_sensitivity" => super::sensitivity_md::caption(r.sensitivity.as_ref()),
         other => format!("`{other}`."),
     }
 }

@@ -9,6 +9,10 @@ pub mod markdown;
 pub mod model;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod sensitivity_md;
+pub mod shape_md;
+pub mod validation_md;
+pub mod validation_model;
 #[cfg(feature = "plots")]
 pub mod write;
 

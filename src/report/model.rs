@@ -42,6 +42,16 @@ pub struct Report {
     /// next to the FLOP model's; absent without a `[hardware]` section.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hardware: Option<HardwareSection>,
+    /// The laws against independent measurements (`[validation]` of the
+    /// manifest); absent without that section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<super::validation_model::ValidationSection>,
+    /// N* and S* when one input moves (loss law, α law, cost model, γ).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<crate::derive::sensitivity::SensitivitySection>,
+    /// The N* law's shape: the line against a power law κ·M^p·D^q.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nstar_shape: Option<crate::derive::nstar_shape::NstarShape>,
     /// Every warning of every stage.
     pub warnings: Vec<String>,
     /// Data behind the figures (not serialised).
