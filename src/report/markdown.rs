@@ -633,14 +633,19 @@ fn nstar_section(w: &mut String, r: &Report) {
         w,
         "N* maximises S*(α(N), c(N)) with the refit loss law (E = {:.4}, A = {:.2}, B = {:.2}, α = {:.4}, β = {:.4}), \
 the acceptance law above and cost model `{}`; drafts are evaluated at their family's pre-training tokens. \
-Intervals: 95% percentiles over {} paired bootstrap draws of the laws.\n",
+Intervals: 95% percentile intervals over {} paired bootstrap draws of the laws; {}. N* to 3 significant figures.\n",
         n.loss_law.e,
         n.loss_law.a,
         n.loss_law.b,
         n.loss_law.alpha,
         n.loss_law.beta,
         n.cost_model,
-        n.draws
+        n.draws,
+        if r.alpha.source == "published" {
+            "they carry only the loss law's sampling uncertainty (the acceptance law is the published one, without uncertainty; the cost model and γ are fixed — see \"Sensitivity of N*\" for what they move)"
+        } else {
+            "they carry the loss law's and the fitted acceptance law's sampling uncertainty (the cost model and γ are fixed — see \"Sensitivity of N*\" for what they move)"
+        }
     );
     let mut head = String::from("| target | M | Dt |");
     let mut rule = String::from("| --- | --- | --- |");
@@ -661,9 +666,9 @@ Intervals: 95% percentiles over {} paired bootstrap draws of the laws.\n",
             line += &match c.outcome.n_star {
                 Some(v) => format!(
                     " {} [{}, {}] (α {:.3}, S* {:.3}) |",
-                    si(v),
-                    si(c.n_star_draws.ci95[0]),
-                    si(c.n_star_draws.ci95[1]),
+                    super::sensitivity_md::sig3(v),
+                    super::sensitivity_md::sig3(c.n_star_draws.ci95[0]),
+                    super::sensitivity_md::sig3(c.n_star_draws.ci95[1]),
                     c.outcome.alpha.unwrap_or(f64::NAN),
                     c.outcome.speedup.unwrap_or(f64::NAN)
                 ),
