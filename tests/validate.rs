@@ -386,3 +386,44 @@ fn a_bad_cell_in_a_validation_table_names_file_row_and_column() {
     assert!(err.contains("leviathan2023_t5xxl_walltime.csv"), "{err}");
     assert!(err.contains("row 2") && err.contains("'alpha'"), "{err}");
 }
+
+/// The lab's i.i.d. check in the committed report (regenerated and compared
+/// byte for byte by tests/refit.rs): the count of runs whose block position 1
+/// is accepted less often than positions 2..γ, recomputed here from the logs.
+#[test]
+fn lab_position_one_count_matches_the_logs() {
+    let rep: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/reports/report.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let logs = csv("datasets/lab/acceptance_logs.csv");
+    let mut runs: Vec<((String, String, u64), Vec<u64>)> = Vec::new();
+    for r in &logs {
+        let key = (
+            r["draft"].clone(),
+            r["target"].clone(),
+            r["gamma"].parse().unwrap(),
+        );
+        let k: u64 = r["accepted"].parse().unwrap();
+        match runs.iter_mut().find(|(x, _)| *x == key) {
+            Some((_, v)) => v.push(k),
+            None => runs.push((key, vec![k])),
+        }
+    }
+    let lower = runs
+        .iter()
+        .filter(|((_, _, g), ks)| {
+            let ge = |j: u64| ks.iter().filter(|&&k| k >= j).count() as f64;
+            let first = ge(1) / ks.len() as f64;
+            let (s, t) = (2..=*g).fold((0.0, 0.0), |(s, t), j| (s + ge(j), t + ge(j - 1)));
+            first < s / t
+        })
+        .count();
+    let got = &rep["lab_iid"]["first_lower"];
+    assert_eq!(got[0].as_u64().unwrap() as usize, lower);
+    assert_eq!(got[1].as_u64().unwrap() as usize, runs.len());
+}

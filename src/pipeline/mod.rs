@@ -21,6 +21,7 @@
 
 pub mod hardware;
 pub mod lab;
+pub mod lab_iid;
 pub mod latency;
 pub mod sensitivity;
 pub mod validation;
@@ -742,6 +743,10 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         Some(l) => Some(lab::lab_stage(cfg, l, seed, progress, &mut ledger)?),
         None => None,
     };
+    let lab_iid = match &cfg.lab {
+        Some(l) => Some(lab_iid::lab_iid_stage(cfg, l)?),
+        None => None,
+    };
     progress.stage("lab");
     let validation = match &cfg.validation {
         Some(v) => Some(validation::run(
@@ -818,6 +823,7 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         validation,
         sensitivity: Some(sensitivity),
         nstar_shape,
+        lab_iid,
         warnings: ledger.warnings,
         figures,
     })

@@ -48,6 +48,9 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     if let Some(lab) = &r.lab {
         render_lab(w, lab);
     }
+    if let Some(l) = &r.lab_iid {
+        super::lab_iid_md::render(w, l);
+    }
     if let Some(v) = &r.validation {
         super::validation_md::render(w, v);
     }

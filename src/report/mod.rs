@@ -4,6 +4,8 @@
 pub mod csv_out;
 #[cfg(feature = "plots")]
 pub mod figures;
+pub mod lab_iid_md;
+pub mod lab_iid_model;
 pub mod lab_model;
 pub mod markdown;
 pub mod model;

@@ -52,6 +52,10 @@ pub struct Report {
     /// The N* law's shape: the line against a power law κ·M^p·D^q.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nstar_shape: Option<crate::derive::nstar_shape::NstarShape>,
+    /// The lab's i.i.d. check (acceptance by block position and by γ, FLOPs
+    /// recounted, cluster-robust α-law errors); absent without `[lab]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lab_iid: Option<super::lab_iid_model::LabIidSection>,
     /// Every warning of every stage.
     pub warnings: Vec<String>,
     /// Data behind the figures (not serialised).
