@@ -427,3 +427,38 @@ fn lab_position_one_count_matches_the_logs() {
     assert_eq!(got[0].as_u64().unwrap() as usize, lower);
     assert_eq!(got[1].as_u64().unwrap() as usize, runs.len());
 }
+
+/// The paper side by side: OPT-13B's N* implied by Appendix F's OPT-125M row,
+/// recomputed from the CSV and the registry's OPT-13B size.
+#[test]
+fn paper_row_for_opt_13b_is_implied_by_appendix_f() {
+    let rep: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/reports/report.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let af = csv("datasets/validation/sdsl2026_appendix_f_latency.csv");
+    let gap = f(
+        af.iter().find(|r| r["draft_model"] == "OPT-125M").unwrap(),
+        "abs_N_minus_Nstar_over_M",
+    );
+    let reg = csv("datasets/models.csv");
+    let m = f(
+        reg.iter().find(|r| r["name"] == "OPT-13B").unwrap(),
+        "params",
+    );
+    let row = rep["paper"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "N* table")
+        .unwrap();
+    assert!(close(
+        row["published"].as_f64().unwrap(),
+        125e6 - gap * m,
+        1e-12
+    ));
+}

@@ -378,6 +378,8 @@ pub struct AppendixFRow {
     pub draft: String,
     /// Time per output token, seconds.
     pub tpot_s: f64,
+    /// |N − N*|/M as printed.
+    pub gap_over_m: f64,
 }
 
 /// Reads `sdsl2026_appendix_f_latency.csv`.
@@ -385,10 +387,13 @@ pub fn read_appendix_f(path: &Path) -> Result<Sourced<AppendixFRow>, SdslError> 
     let (t, src, sha) = read_commented(path)?;
     let d = t.str_column("draft_model")?;
     let tp = pos(&t, "TPOT_s")?;
-    let rows = d
-        .into_iter()
-        .zip(tp)
-        .map(|(draft, tpot_s)| AppendixFRow { draft, tpot_s })
+    let gap = t.f64_column("abs_N_minus_Nstar_over_M")?;
+    let rows = (0..t.height())
+        .map(|i| AppendixFRow {
+            draft: d[i].clone(),
+            tpot_s: tp[i],
+            gap_over_m: gap[i],
+        })
         .collect();
     Ok(sourced(&t, src, sha, rows))
 }

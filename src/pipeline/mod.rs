@@ -23,6 +23,7 @@ pub mod hardware;
 pub mod lab;
 pub mod lab_iid;
 pub mod latency;
+pub mod paper;
 pub mod sensitivity;
 pub mod validation;
 pub mod validation_more;
@@ -799,6 +800,7 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         paper_mu: PAPER_MU,
         paper_m0: PAPER_M0,
     };
+    let paper = paper::paper_stage(cfg, &loss, &alpha.section.law, &law, &nstar.cells)?;
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         manifest: FileRef {
@@ -824,6 +826,7 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         sensitivity: Some(sensitivity),
         nstar_shape,
         lab_iid,
+        paper: Some(paper),
         warnings: ledger.warnings,
         figures,
     })

@@ -60,6 +60,9 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     if let Some(s) = &r.nstar_shape {
         super::shape_md::render(w, s);
     }
+    if let Some(p) = &r.paper {
+        super::paper_md::render(w, p);
+    }
 
     let _ = writeln!(w, "\n## Warnings\n");
     if r.warnings.is_empty() {

@@ -9,6 +9,8 @@ pub mod lab_iid_model;
 pub mod lab_model;
 pub mod markdown;
 pub mod model;
+pub mod paper_md;
+pub mod paper_model;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod sensitivity_md;

@@ -56,6 +56,10 @@ pub struct Report {
     /// recounted, cluster-robust α-law errors); absent without `[lab]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lab_iid: Option<super::lab_iid_model::LabIidSection>,
+    /// Published numbers next to the refit's (α law, N* line, loss law,
+    /// compute-optimal allocation, OPT-13B's N*).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paper: Option<super::paper_model::PaperSection>,
     /// Every warning of every stage.
     pub warnings: Vec<String>,
     /// Data behind the figures (not serialised).
