@@ -85,7 +85,7 @@ fn argmax(v: &[f64]) -> Option<usize> {
 /// Marks, within each group of row indices, the measured best and each
 /// model's choice (the largest measured / predicted value), labelled by
 /// `label(row)`.
-fn mark_choices(
+pub(super) fn mark_choices(
     rows: &mut [ValidationRow],
     groups: &[Vec<usize>],
     models: &[&str],
@@ -126,7 +126,7 @@ fn mark_choices(
 }
 
 /// Groups row indices by a key, in first-appearance order.
-fn group_by(
+pub(super) fn group_by(
     rows: &[ValidationRow],
     from: usize,
     key: impl Fn(&ValidationRow) -> String,

@@ -32,17 +32,6 @@ fn row(source: &str, quantity: &str, setting: String, draft: &str, target: &str)
     }
 }
 
-/// The label of the largest finite value among `(label, value)`.
-fn best_of(v: &[(String, f64)]) -> Option<String> {
-    v.iter()
-        .filter(|(_, x)| x.is_finite())
-        .fold(None::<&(String, f64)>, |b, p| match b {
-            Some(b) if b.1 >= p.1 => Some(b),
-            _ => Some(p),
-        })
-        .map(|p| p.0.clone())
-}
-
 /// The NeMo vLLM sweep (Qwen3-32B target, Qwen3 drafts): α pooled per
 /// (draft, temperature, thinking) from vLLM's TAR (E(α, k) = 1 + k·TAR,
 /// least squares on that scale, [`alpha_from_taus`]); at temperature 0 the
@@ -147,35 +136,13 @@ pub fn nemo(
             );
             group.push(s);
         }
-        let label = |r: &ValidationRow| format!("γ={}", r.gamma.unwrap_or(0));
-        let meas: Vec<(String, f64)> = group
-            .iter()
-            .map(|r| (label(r), r.measured.unwrap_or(f64::NAN)))
-            .collect();
-        let best = best_of(&meas);
-        for model in [SDSL_FLOPS, SDSL_LAW, LATENCY_GRAPH] {
-            let p: Vec<(String, f64)> = group
-                .iter()
-                .map(|r| {
-                    (
-                        label(r),
-                        r.predicted
-                            .get(model)
-                            .copied()
-                            .flatten()
-                            .unwrap_or(f64::NAN),
-                    )
-                })
-                .collect();
-            if let Some(pick) = best_of(&p) {
-                group.iter_mut().for_each(|r| {
-                    r.chosen.insert(model.into(), pick.clone());
-                });
-            }
-        }
-        group
-            .iter_mut()
-            .for_each(|r| r.measured_best = best.clone());
+        let all: Vec<usize> = (0..group.len()).collect();
+        super::validation::mark_choices(
+            &mut group,
+            &[all],
+            &[SDSL_FLOPS, SDSL_LAW, LATENCY_GRAPH],
+            |r| format!("γ={}", r.gamma.unwrap_or(0)),
+        );
         out.extend(group);
     }
     let sel = &cx.nemo.selection;
@@ -399,32 +366,8 @@ pub fn lab(t: &Sourced<iv::LabRunRow>, out: &mut Vec<ValidationRow>) {
         );
         out.push(v);
     }
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    for r in &out[from..] {
-        let k = (r.draft.clone(), r.target.clone());
-        if !pairs.contains(&k) {
-            pairs.push(k);
-        }
-    }
-    for (d, tg) in pairs {
-        let idx: Vec<usize> = (from..out.len())
-            .filter(|&i| out[i].draft == d && out[i].target == tg)
-            .collect();
-        let lab = |i: usize| format!("γ={}", out[i].gamma.unwrap_or(0));
-        let meas: Vec<(String, f64)> = idx
-            .iter()
-            .map(|&i| (lab(i), out[i].measured.unwrap_or(f64::NAN)))
-            .collect();
-        let pred: Vec<(String, f64)> = idx
-            .iter()
-            .map(|&i| (lab(i), out[i].predicted[SDSL_FLOPS].unwrap_or(f64::NAN)))
-            .collect();
-        let (b, p) = (best_of(&meas), best_of(&pred));
-        for &i in &idx {
-            out[i].measured_best = b.clone();
-            if let Some(p) = &p {
-                out[i].chosen.insert(SDSL_FLOPS.into(), p.clone());
-            }
-        }
-    }
+    let groups = super::validation::group_by(out, from, |r| format!("{} {}", r.draft, r.target));
+    super::validation::mark_choices(out, &groups, &[SDSL_FLOPS], |r| {
+        format!("γ={}", r.gamma.unwrap_or(0))
+    });
 }
