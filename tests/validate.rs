@@ -462,3 +462,15 @@ fn paper_row_for_opt_13b_is_implied_by_appendix_f() {
         1e-12
     ));
 }
+
+#[test]
+fn validate_prints_the_report_section_without_json() {
+    let out = common::sdsl(&["validate", "--quiet"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("## Where the laws hold and fail"), "{text}");
+    assert!(
+        text.contains("| leviathan2023 | speedup | `thm38-printed-c` | 12 |"),
+        "{text}"
+    );
+}

@@ -155,6 +155,7 @@ fn rows_tables(w: &mut String, v: &ValidationSection) {
         }
         let has_pub = rows.iter().any(|r| r.published.is_some());
         let has_choice = rows.iter().any(|r| r.measured_best.is_some());
+        let has_best_gamma = rows.iter().any(|r| !r.best_gamma.is_empty());
         let _ = writeln!(w, "\n### {src}: {q}\n");
         let mut head = "| setting | draft | target | γ | measured |".to_string();
         if has_pub {
@@ -162,6 +163,9 @@ fn rows_tables(w: &mut String, v: &ValidationSection) {
         }
         for m in &models {
             let _ = write!(head, " `{m}` |");
+        }
+        if has_best_gamma {
+            head.push_str(" best integer γ |");
         }
         if has_choice {
             head.push_str(" measured best | chosen |");
@@ -188,6 +192,14 @@ fn rows_tables(w: &mut String, v: &ValidationSection) {
                     _ => "—".into(),
                 };
                 let _ = write!(line, " {cell} |");
+            }
+            if has_best_gamma {
+                let bg: Vec<String> = r
+                    .best_gamma
+                    .iter()
+                    .map(|(m, g)| format!("{m}: {g}"))
+                    .collect();
+                let _ = write!(line, " {} |", bg.join("; "));
             }
             if has_choice {
                 let chosen: Vec<String> =
