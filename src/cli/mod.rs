@@ -9,6 +9,7 @@ pub mod nstar;
 pub mod predict;
 pub mod refit;
 pub mod speedup;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -94,6 +95,8 @@ pub enum Command {
     Alpha(AlphaCommand),
     /// Regenerate every report table and figure from a manifest (datasets/refit.toml).
     Refit(refit::RefitArgs),
+    /// Check the laws against independent measurements (the manifest's [validation] section).
+    Validate(validate::ValidateArgs),
     /// Print a shell completion script (e.g. `sdsl completions bash > /etc/bash_completion.d/sdsl`).
     Completions {
         /// The shell.
@@ -131,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(FitCommand::Alpha(a)) => fit_alpha::run(a, &cli.global),
         Command::Fit(FitCommand::Latency(a)) => fit_latency::run(a, &cli.global),
         Command::Refit(a) => refit::run(a, &cli.global),
+        Command::Validate(a) => validate::run(a, &cli.global),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut buf = Vec::new();

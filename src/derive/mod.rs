@@ -2,4 +2,6 @@
 
 pub mod nstar;
 pub mod nstar_law;
+pub mod nstar_shape;
+pub mod sensitivity;
 pub mod uncertainty;

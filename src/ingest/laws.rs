@@ -136,3 +136,19 @@ pub fn alpha_law(spec: &str) -> Result<Loaded<AlphaLaw>, SdslError> {
     })?;
     Ok(l)
 }
+
+/// A published fit statistic of an α law file (e.g. `mse`, `r2`), when the
+/// file (shipped name or path) carries it.
+pub fn alpha_law_stat(spec: &str, key: &str) -> Option<f64> {
+    let text = match SHIPPED_ALPHA
+        .iter()
+        .find(|(names, _, _)| names.iter().any(|n| n.eq_ignore_ascii_case(spec)))
+    {
+        Some((_, _, t)) => t.to_string(),
+        None => std::fs::read_to_string(spec).ok()?,
+    };
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()?
+        .get(key)?
+        .as_f64()
+}

@@ -34,6 +34,7 @@ struct RawManifest {
     nstar: Option<RawNstar>,
     lab: Option<RawLab>,
     hardware: Option<RawHardware>,
+    validation: Option<super::validation_manifest::RawValidation>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,6 +207,8 @@ pub struct Manifest {
     pub hardware: Vec<Located<String>>,
     /// `[hardware.batch_sweep]`: N*, γ and S against batch size.
     pub batch_sweep: Option<BatchSweep>,
+    /// `[validation]`: independent measurements to check the laws against.
+    pub validation: Option<super::validation_manifest::ValidationInput>,
 }
 
 /// `[hardware.batch_sweep]`: N* against batch size for a few targets.
@@ -246,6 +249,9 @@ impl Manifest {
                     .iter()
                     .map(|p| p.value.clone()),
             );
+        }
+        if let Some(v) = &self.validation {
+            out.extend(v.files().into_iter().map(|p| p.value.clone()));
         }
         let law = Path::new(&self.alpha_law.value);
         if law.is_file() {
@@ -310,6 +316,18 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
     } = nstar_settings(&cx, raw.nstar.as_ref())?;
     let lab = lab_input(&cx, raw.lab.as_ref())?;
     let (hardware, batch_sweep) = hardware_input(&cx, raw.hardware.as_ref())?;
+    let validation = raw
+        .validation
+        .as_ref()
+        .map(|v| {
+            super::validation_manifest::validation_input(
+                v,
+                &|s, k| cx.file(s, k),
+                &|s, k| cx.loc(s, k),
+                &|l, k, m| cx.err(l, k, m),
+            )
+        })
+        .transpose()?;
     Ok(Manifest {
         path: path.to_path_buf(),
         text,
@@ -337,6 +355,7 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
         lab,
         hardware,
         batch_sweep,
+        validation,
     })
 }
 

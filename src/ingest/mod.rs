@@ -10,6 +10,10 @@ pub mod manifest;
 pub mod registry;
 #[cfg(feature = "io")]
 pub mod table;
+#[cfg(feature = "io")]
+pub mod validation;
+#[cfg(feature = "io")]
+pub mod validation_manifest;
 
 pub use hash::sha256_hex;
 

@@ -21,7 +21,12 @@
 
 pub mod hardware;
 pub mod lab;
+pub mod lab_iid;
 pub mod latency;
+pub mod paper;
+pub mod sensitivity;
+pub mod validation;
+pub mod validation_more;
 
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};
@@ -739,7 +744,40 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         Some(l) => Some(lab::lab_stage(cfg, l, seed, progress, &mut ledger)?),
         None => None,
     };
+    let lab_iid = match &cfg.lab {
+        Some(l) => Some(lab_iid::lab_iid_stage(cfg, l)?),
+        None => None,
+    };
     progress.stage("lab");
+    let validation = match &cfg.validation {
+        Some(v) => Some(validation::run(
+            cfg,
+            v,
+            &loss.fit.law,
+            &alpha.section.law,
+            &registry,
+            &mut ledger,
+        )?),
+        None => None,
+    };
+    progress.stage("validation");
+    let sensitivity =
+        sensitivity::sensitivity_stage(cfg, &nstar, &loss.fit.law, &alpha.section.law)?;
+    progress.stage("sensitivity");
+    let nstar_shape = match crate::derive::nstar_shape::compare_shapes(
+        &nstar.law_fit.points,
+        &cfg.law_grid.value.d_values(),
+        &loss.fit.law,
+        &alpha.section.law,
+        cfg.cost_model.value,
+        (PAPER_MU, PAPER_M0),
+    ) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            ledger.warnings.push(format!("N* law shape: {e}"));
+            None
+        }
+    };
     let lin = &nstar.law_fit.linear;
     let ols = |c: &crate::fit::ols::Coefficient| {
         Interval::new(c.estimate, Some(c.se), Some(c.ci95), IntervalMethod::OlsT)
@@ -762,6 +800,7 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         paper_mu: PAPER_MU,
         paper_m0: PAPER_M0,
     };
+    let paper = paper::paper_stage(cfg, &loss, &alpha.section.law, &law, &nstar.cells)?;
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         manifest: FileRef {
@@ -783,6 +822,11 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
         estimates,
         lab,
         hardware,
+        validation,
+        sensitivity: Some(sensitivity),
+        nstar_shape,
+        lab_iid,
+        paper: Some(paper),
         warnings: ledger.warnings,
         figures,
     })

@@ -23,6 +23,9 @@ pub fn render(r: &Report) -> String {
 Schema version {}; the same content at full precision is in `report.json`.\n",
         r.manifest.path, r.manifest.sha256, r.seed, r.schema_version
     );
+    if let Some(p) = super::validation_md::top_paragraph(r) {
+        let _ = writeln!(w, "{p}\n");
+    }
     let _ = writeln!(
         w,
         "## Inputs\n\n| role | path | sha256 | rows used |\n| --- | --- | --- | --- |"
@@ -44,6 +47,21 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     }
     if let Some(lab) = &r.lab {
         render_lab(w, lab);
+    }
+    if let Some(l) = &r.lab_iid {
+        super::lab_iid_md::render(w, l);
+    }
+    if let Some(v) = &r.validation {
+        super::validation_md::render(w, v);
+    }
+    if let Some(s) = &r.sensitivity {
+        super::sensitivity_md::render(w, s);
+    }
+    if let Some(s) = &r.nstar_shape {
+        super::shape_md::render(w, s);
+    }
+    if let Some(p) = &r.paper {
+        super::paper_md::render(w, p);
     }
 
     let _ = writeln!(w, "\n## Warnings\n");
@@ -394,6 +412,7 @@ fn caption(name: &str, r: &Report) -> String {
                 .unwrap_or_default()
         ),
         "lab_speedup_vs_n" => "S*(N) of each lab target under the ladder's own laws (FLOP cost model: c = N/M), with N* marked where it is interior. Read: where the laws put the best draft; the table above compares it with the best measured draft.".to_string(),
+        "nstar_sensitivity" => super::sensitivity_md::caption(r.sensitivity.as_ref()),
         other => format!("`{other}`."),
     }
 }
@@ -637,14 +656,19 @@ fn nstar_section(w: &mut String, r: &Report) {
         w,
         "N* maximises S*(α(N), c(N)) with the refit loss law (E = {:.4}, A = {:.2}, B = {:.2}, α = {:.4}, β = {:.4}), \
 the acceptance law above and cost model `{}`; drafts are evaluated at their family's pre-training tokens. \
-Intervals: 95% percentiles over {} paired bootstrap draws of the laws.\n",
+Intervals: 95% percentile intervals over {} paired bootstrap draws of the laws; {}. N* to 3 significant figures.\n",
         n.loss_law.e,
         n.loss_law.a,
         n.loss_law.b,
         n.loss_law.alpha,
         n.loss_law.beta,
         n.cost_model,
-        n.draws
+        n.draws,
+        if r.alpha.source == "published" {
+            "they carry only the loss law's sampling uncertainty (the acceptance law is the published one, without uncertainty; the cost model and γ are fixed — see \"Sensitivity of N*\" for what they move)"
+        } else {
+            "they carry the loss law's and the fitted acceptance law's sampling uncertainty (the cost model and γ are fixed — see \"Sensitivity of N*\" for what they move)"
+        }
     );
     let mut head = String::from("| target | M | Dt |");
     let mut rule = String::from("| --- | --- | --- |");
@@ -665,9 +689,9 @@ Intervals: 95% percentiles over {} paired bootstrap draws of the laws.\n",
             line += &match c.outcome.n_star {
                 Some(v) => format!(
                     " {} [{}, {}] (α {:.3}, S* {:.3}) |",
-                    si(v),
-                    si(c.n_star_draws.interval.ci_or_nan()[0]),
-                    si(c.n_star_draws.interval.ci_or_nan()[1]),
+                    super::sensitivity_md::sig3(v),
+                    super::sensitivity_md::sig3(c.n_star_draws.interval.ci_or_nan()[0]),
+                    super::sensitivity_md::sig3(c.n_star_draws.interval.ci_or_nan()[1]),
                     c.outcome.alpha.unwrap_or(f64::NAN),
                     c.outcome.speedup.unwrap_or(f64::NAN)
                 ),

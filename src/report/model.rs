@@ -49,6 +49,24 @@ pub struct Report {
     /// next to the FLOP model's; absent without a `[hardware]` section.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hardware: Option<HardwareSection>,
+    /// The laws against independent measurements (`[validation]` of the
+    /// manifest); absent without that section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<super::validation_model::ValidationSection>,
+    /// N* and S* when one input moves (loss law, α law, cost model, γ).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<crate::derive::sensitivity::SensitivitySection>,
+    /// The N* law's shape: the line against a power law κ·M^p·D^q.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nstar_shape: Option<crate::derive::nstar_shape::NstarShape>,
+    /// The lab's i.i.d. check (acceptance by block position and by γ, FLOPs
+    /// recounted, cluster-robust α-law errors); absent without `[lab]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lab_iid: Option<super::lab_iid_model::LabIidSection>,
+    /// Published numbers next to the refit's (α law, N* line, loss law,
+    /// compute-optimal allocation, OPT-13B's N*).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paper: Option<super::paper_model::PaperSection>,
     /// Every warning of every stage.
     pub warnings: Vec<String>,
     /// Data behind the figures (not serialised).

@@ -1,8 +1,8 @@
 //! The report's tables and the data behind its figures as files, so that
 //! authors can restyle them in their own tools: `tables/*.csv` (loss
 //! parameters with SEs and intervals, the bootstrap draws, the N* table with
-//! intervals, the α fits per scope, the α estimates, N* under each latency
-//! model and against batch size), `tables/*.tex` (LaTeX renderings of the
+//! intervals, the α fits per scope, the α estimates, the validation rows,
+//! N* under each latency model and against batch size), `tables/*.tex` (LaTeX renderings of the
 //! main tables, booktabs) and `figures/data/*.csv` (one file per figure,
 //! named after it; `loss_bootstrap.csv` repeats the draws table).
 //!
@@ -56,6 +56,9 @@ pub fn files(r: &Report) -> Result<Vec<(String, String)>, SdslError> {
         ("tables/loss_params.tex".into(), loss_params_tex(r)),
         ("tables/nstar.tex".into(), nstar_tex(r)),
     ];
+    if let Some(v) = &r.validation {
+        out.push(("tables/validation.csv".into(), validation(v)?));
+    }
     if let Some(h) = &r.hardware {
         out.push(("tables/hardware_nstar.csv".into(), hardware(h)?));
         out.push((
@@ -240,6 +243,37 @@ fn estimates(r: &Report) -> Result<String, SdslError> {
             cells.extend(iv(&row.alpha));
             cells.extend([row.estimator.to_string(), row.n.to_string()]);
             t.row(&cells)?;
+        }
+    }
+    t.finish()
+}
+
+/// One row per (validation row, model): measured and predicted values.
+fn validation(v: &super::validation_model::ValidationSection) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "source",
+        "quantity",
+        "setting",
+        "draft",
+        "target",
+        "gamma",
+        "model",
+        "measured",
+        "predicted",
+    ])?;
+    for r in &v.rows {
+        for (model, p) in &r.predicted {
+            t.row(&[
+                r.source.clone(),
+                r.quantity.clone(),
+                r.setting.clone(),
+                r.draft.clone(),
+                r.target.clone(),
+                r.gamma.map_or(String::new(), |g| g.to_string()),
+                model.clone(),
+                o(r.measured),
+                o(*p),
+            ])?;
         }
     }
     t.finish()

@@ -8,6 +8,7 @@ mod loss_bootstrap;
 mod loss_fit;
 mod nstar_vs_m;
 mod speedup_vs_n;
+mod tornado;
 
 use super::model::{FigureData, LatencySeries, NstarLawSection, Report};
 use crate::error::SdslError;
@@ -101,6 +102,8 @@ pub enum Kind<'a> {
     NstarVsM(&'a NstarLawSection, &'a [(f64, f64, f64)]),
     /// Decode time versus model size with the affine latency laws.
     LatencyFit(&'a [LatencySeries]),
+    /// N*'s sensitivity to each input.
+    Tornado(&'a crate::derive::sensitivity::SensitivitySection),
 }
 
 impl Kind<'_> {
@@ -114,6 +117,7 @@ impl Kind<'_> {
             Kind::SpeedupVsN(f) => speedup_vs_n::draw(root, f),
             Kind::NstarVsM(law, band) => nstar_vs_m::draw(root, law, band),
             Kind::LatencyFit(s) => latency_fit::draw(root, s),
+            Kind::Tornado(s) => tornado::draw(root, s),
         }
     }
 }
@@ -208,6 +212,9 @@ pub fn render_all(r: &Report, dir: &Path) -> Result<Vec<String>, SdslError> {
     if let Some(h) = &r.hardware {
         figures.push(("hardware_latency_fit", Kind::LatencyFit(&h.latency_fig)));
         figures.push(("hardware_speedup_vs_n", Kind::SpeedupVsN(&h.figures)));
+    }
+    if let Some(s) = &r.sensitivity {
+        figures.push(("nstar_sensitivity", Kind::Tornado(s)));
     }
     if let Some(lab) = &r.lab {
         let f = &lab.figures;

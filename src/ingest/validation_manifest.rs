@@ -1,0 +1,154 @@
+//! The `[validation]` section of the refit manifest: the independent
+//! measurements (`datasets/validation/`, the NeMo sweep) that `sdsl refit`
+//! and `sdsl validate` check the laws against (CLARIFICATIONS, "Validation").
+
+use crate::error::SdslError;
+use crate::ingest::manifest::Located;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// `[validation]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawValidation {
+    leviathan: Spanned<String>,
+    leviathan_alpha: Spanned<String>,
+    h200_walltime: Spanned<String>,
+    cost_ratios: Spanned<String>,
+    chen: Spanned<String>,
+    appendix_f: Spanned<String>,
+    hf_blog: Spanned<String>,
+    opt_ppl: Spanned<String>,
+    nemo: Spanned<String>,
+    nemo_cost_model: Spanned<String>,
+    nemo_stand_ins: Spanned<BTreeMap<String, String>>,
+    nemo_params: Spanned<BTreeMap<String, f64>>,
+    nemo_tokens: Spanned<f64>,
+}
+
+/// `[validation]`, validated: every file exists.
+#[derive(Debug, Clone)]
+pub struct ValidationInput {
+    /// Leviathan et al. 2023 Tables 2 + 4 (T5-XXL wall times).
+    pub leviathan: Located<PathBuf>,
+    /// Leviathan et al. 2023 Table 3 (α per pair; gives T5-XXL's size).
+    pub leviathan_alpha: Located<PathBuf>,
+    /// The H200 wall-clock runs at controlled α.
+    pub h200_walltime: Located<PathBuf>,
+    /// Published cost ratios c.
+    pub cost_ratios: Located<PathBuf>,
+    /// Chen et al. 2023 Table 1.
+    pub chen: Located<PathBuf>,
+    /// SDSL Appendix F (secondary).
+    pub appendix_f: Located<PathBuf>,
+    /// Hugging Face assisted-generation speed-ups.
+    pub hf_blog: Located<PathBuf>,
+    /// OPT WikiText-2 perplexities.
+    pub opt_ppl: Located<PathBuf>,
+    /// The NeMo vLLM sweep (TAR and generation speed-ups per k).
+    pub nemo: Located<PathBuf>,
+    /// The latency model of the NeMo check (`latency:…`).
+    pub nemo_cost_model: Located<String>,
+    /// Qwen3 model → the latency-table architecture standing in for it.
+    pub nemo_stand_ins: Located<BTreeMap<String, String>>,
+    /// Qwen3 model → parameters (public model cards).
+    pub nemo_params: Located<BTreeMap<String, f64>>,
+    /// Qwen3 pre-training tokens (public model cards).
+    pub nemo_tokens: Located<f64>,
+}
+
+impl ValidationInput {
+    /// Every file named.
+    pub fn files(&self) -> Vec<&Located<PathBuf>> {
+        vec![
+            &self.leviathan,
+            &self.leviathan_alpha,
+            &self.h200_walltime,
+            &self.cost_ratios,
+            &self.chen,
+            &self.appendix_f,
+            &self.hf_blog,
+            &self.opt_ppl,
+            &self.nemo,
+        ]
+    }
+}
+
+type FileFn<'a> = &'a dyn Fn(&Spanned<String>, &str) -> Result<Located<PathBuf>, SdslError>;
+type LocFn<'a> = &'a dyn Fn(std::ops::Range<usize>, &str) -> (usize, String);
+type ErrFn<'a> = &'a dyn Fn(usize, &str, String) -> SdslError;
+
+/// Validates `[validation]`: files exist (relative to the manifest), the
+/// cost model is a latency model, sizes and tokens are finite and > 0.
+pub fn validation_input(
+    v: &RawValidation,
+    file: FileFn,
+    loc: LocFn,
+    error: ErrFn,
+) -> Result<ValidationInput, SdslError> {
+    fn at<T>(loc: LocFn, span: std::ops::Range<usize>, key: &str, value: T) -> Located<T> {
+        let (line, key) = loc(span, key);
+        Located { value, line, key }
+    }
+    let err = |l: (usize, String), message: String| error(l.0, &l.1, message);
+    let cm = &v.nemo_cost_model;
+    if !cm.get_ref().starts_with("latency:") {
+        return Err(err(
+            loc(cm.span(), "validation.nemo_cost_model"),
+            format!(
+                "'{}': give a latency cost model, e.g. latency:h200-graph:batch=8",
+                cm.get_ref()
+            ),
+        ));
+    }
+    let bad_size = v
+        .nemo_params
+        .get_ref()
+        .iter()
+        .find(|(_, p)| !(p.is_finite() && **p > 0.0));
+    if let Some((name, p)) = bad_size {
+        return Err(err(
+            loc(v.nemo_params.span(), "validation.nemo_params"),
+            format!("{name} = {p}: parameters must be finite and > 0"),
+        ));
+    }
+    let t = *v.nemo_tokens.get_ref();
+    if !(t.is_finite() && t > 0.0) {
+        return Err(err(
+            loc(v.nemo_tokens.span(), "validation.nemo_tokens"),
+            format!("{t}: tokens must be finite and > 0"),
+        ));
+    }
+    Ok(ValidationInput {
+        leviathan: file(&v.leviathan, "validation.leviathan")?,
+        leviathan_alpha: file(&v.leviathan_alpha, "validation.leviathan_alpha")?,
+        h200_walltime: file(&v.h200_walltime, "validation.h200_walltime")?,
+        cost_ratios: file(&v.cost_ratios, "validation.cost_ratios")?,
+        chen: file(&v.chen, "validation.chen")?,
+        appendix_f: file(&v.appendix_f, "validation.appendix_f")?,
+        hf_blog: file(&v.hf_blog, "validation.hf_blog")?,
+        opt_ppl: file(&v.opt_ppl, "validation.opt_ppl")?,
+        nemo: file(&v.nemo, "validation.nemo")?,
+        nemo_cost_model: at(
+            loc,
+            cm.span(),
+            "validation.nemo_cost_model",
+            cm.get_ref().clone(),
+        ),
+        nemo_stand_ins: at(
+            loc,
+            v.nemo_stand_ins.span(),
+            "validation.nemo_stand_ins",
+            v.nemo_stand_ins.get_ref().clone(),
+        ),
+        nemo_params: at(
+            loc,
+            v.nemo_params.span(),
+            "validation.nemo_params",
+            v.nemo_params.get_ref().clone(),
+        ),
+        nemo_tokens: at(loc, v.nemo_tokens.span(), "validation.nemo_tokens", t),
+    })
+}

@@ -1,0 +1,95 @@
+//! The report's "Lab: is acceptance i.i.d.?" section (pure renderer of
+//! [`super::lab_iid_model::LabIidSection`]).
+
+use super::lab_iid_model::LabIidSection;
+use std::fmt::Write;
+
+fn ci(i: &crate::fit::interval::Interval) -> String {
+    i.ci95
+        .map_or("—".into(), |c| format!("[{:.4}, {:.4}]", c[0], c[1]))
+}
+
+/// Renders the section.
+pub fn render(w: &mut String, s: &LabIidSection) {
+    let _ = writeln!(
+        w,
+        "\n### Lab: is acceptance i.i.d.?\n\nThe throughput formulas assume every drafted token is accepted independently with one rate α. Position 1 of the draft block is accepted less often than positions 2..γ pooled in **{} of {}** (pair, γ) sampler runs.\n",
+        s.first_lower[0], s.first_lower[1]
+    );
+    for n in &s.notes {
+        let _ = writeln!(w, "- {n}");
+    }
+    let _ = writeln!(
+        w,
+        "\n| draft | target | γ | iterations | acceptance by position 1..γ | positions 2..γ | LR χ²₁ (p) | α̂ (MLE) | τ measured | E(α̂ pooled, γ) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for r in &s.runs {
+        let pos: Vec<String> = r
+            .by_position
+            .iter()
+            .map(|p| p.map_or("—".into(), |v| format!("{v:.3}")))
+            .collect();
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {:.2} ({:.2e}) | {:.4} | {:.3} | {:.3} |",
+            r.draft,
+            r.target,
+            r.gamma,
+            r.iterations,
+            pos.join(", "),
+            r.later.map_or("—".into(), |v| format!("{v:.3}")),
+            r.lr_first_vs_later[0],
+            r.lr_first_vs_later[1],
+            r.alpha_mle,
+            r.tokens_per_iter,
+            r.tokens_per_iter_iid
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nα̂ by γ (likelihood-ratio intervals), the test of one α for every γ, and the effect on the best γ and S (c as the lab's laws count it, N/M in non-embedding parameters, and with every FLOP counted):\n\n| draft | target | α̂ by γ | pooled α̂ | LR χ² (df, p) | c: non-emb. / all FLOPs | best γ, S (non-emb.) | best γ, S (all FLOPs) | measured best γ (all FLOPs) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for p in &s.pairs {
+        let by: Vec<String> = p
+            .alpha_by_gamma
+            .iter()
+            .map(|(g, i)| format!("γ={g}: {:.4} {}", i.point, ci(i)))
+            .collect();
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {:.4} | {:.2} ({}, {:.2e}) | {:.4} / {:.4} | {}, {:.3} | {}, {:.3} | {} |",
+            p.draft,
+            p.target,
+            by.join("; "),
+            p.alpha_pooled,
+            p.lr[0],
+            p.lr[1],
+            p.lr[2],
+            p.cost_ratio[0],
+            p.cost_ratio[1],
+            p.best_gamma[0],
+            p.speedup[0],
+            p.best_gamma[1],
+            p.speedup[1],
+            p.measured_best_gamma
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nThe lab α law α = A·x + B·y + C with cluster-robust errors ({} draft architectures, {} targets):\n\n| coefficient | OLS [95% t] | CR2 by draft architecture [95% t, G − 1 df] | CR2 by target [95% t, G − 1 df] |\n| --- | --- | --- | --- |",
+        s.clusters[0], s.clusters[1]
+    );
+    for c in &s.alpha_law {
+        let _ = writeln!(
+            w,
+            "| {} | {:.5} {} | SE {:.5} {} | SE {:.5} {} |",
+            c.name,
+            c.ols.point,
+            ci(&c.ols),
+            c.by_draft.se.unwrap_or(f64::NAN),
+            ci(&c.by_draft),
+            c.by_target.se.unwrap_or(f64::NAN),
+            ci(&c.by_target)
+        );
+    }
+}

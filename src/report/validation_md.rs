@@ -1,0 +1,244 @@
+//! The report's "Where the laws hold and fail" section and the summary
+//! paragraph at the top of `report.md` (pure renderers of
+//! [`super::validation_model::ValidationSection`]).
+
+use super::validation_model::{ValidationRow, ValidationSection, ValidationSummary};
+use std::fmt::Write;
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("—".into(), |x| format!("{:+.1}%", 100.0 * x))
+}
+
+fn abs_pct(v: Option<f64>) -> String {
+    v.map_or("—".into(), |x| format!("{:.1}%", 100.0 * x))
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or("—".into(), |x| {
+        if x.abs() >= 100.0 || (x.abs() < 0.01 && x != 0.0) {
+            format!("{x:.3e}")
+        } else {
+            format!("{x:.3}")
+        }
+    })
+}
+
+/// The largest failures: summaries with a MAPE, one per (source, quantity),
+/// largest MAPE first.
+pub fn largest_failures(v: &ValidationSection, k: usize) -> Vec<&ValidationSummary> {
+    let mut s: Vec<&ValidationSummary> = v.summary.iter().filter(|s| s.mape.is_some()).collect();
+    s.sort_by(|a, b| {
+        b.mape
+            .unwrap_or(0.0)
+            .total_cmp(&a.mape.unwrap_or(0.0))
+            .then_with(|| a.source.cmp(&b.source))
+            .then_with(|| a.model.cmp(&b.model))
+    });
+    let mut out: Vec<&ValidationSummary> = Vec::new();
+    for x in s {
+        if !out
+            .iter()
+            .any(|o| o.source == x.source && o.quantity == x.quantity)
+        {
+            out.push(x);
+        }
+        if out.len() == k {
+            break;
+        }
+    }
+    out
+}
+
+/// One failure as a phrase.
+pub fn failure_phrase(s: &ValidationSummary) -> String {
+    format!(
+        "`{}` on {} ({}, {} rows): MAPE {}, mean signed error {}",
+        s.model,
+        s.source,
+        s.quantity,
+        s.n,
+        abs_pct(s.mape),
+        pct(s.mean_signed_error)
+    )
+}
+
+/// Renders the section.
+pub fn render(w: &mut String, v: &ValidationSection) {
+    let _ = writeln!(w, "\n## Where the laws hold and fail\n");
+    let _ = writeln!(
+        w,
+        "Every number below is recomputed by `sdsl refit` (and printed by `sdsl validate`) from the bundled measurements, none of which any law here was fitted to. Models: `thm38-printed-c` (Leviathan et al.'s Theorem 3.8 at the source's own α, γ, c), `sdsl-flops` (measured α, c = N/M with one token's pass costing 2·params FLOPs and verification of γ + 1 tokens one target pass), `sdsl-law` (α from the loss and α laws, c = N/M), `latency-h200-graph` / `latency-h200-eager` (measured α, the H200 latency model of the hardware section).\n"
+    );
+    for n in &v.notes {
+        let _ = writeln!(w, "- {n}");
+    }
+    let _ = writeln!(
+        w,
+        "\n### Summary\n\n| source | quantity | model | n | MAPE | mean signed error (95% t interval) | choice agrees | measured within range |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for s in &v.summary {
+        let int = s
+            .mean_signed_error_interval
+            .and_then(|i| i.ci95)
+            .map_or(String::new(), |c| {
+                format!(" [{:+.1}%, {:+.1}%]", 100.0 * c[0], 100.0 * c[1])
+            });
+        let ag = |a: Option<super::validation_model::Agreement>| {
+            a.map_or("—".into(), |a| format!("{} of {}", a.agree, a.of))
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {} | `{}` | {} | {} | {}{int} | {} | {} |",
+            s.source,
+            s.quantity,
+            s.model,
+            s.n,
+            abs_pct(s.mape),
+            pct(s.mean_signed_error),
+            ag(s.choice_agrees),
+            ag(s.within_range)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\n### Checks\n\n| source | what | n | error | mean | max | tolerance | passes |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for c in &v.checks {
+        let f = |x: f64| {
+            if c.error == "relative" {
+                format!("{:.2}%", 100.0 * x)
+            } else {
+                format!("{x:.3}")
+            }
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            c.source,
+            c.what,
+            c.n,
+            c.error,
+            f(c.mean_abs_error),
+            f(c.max_abs_error),
+            c.tolerance.map_or("—".into(), f),
+            c.passes.map_or("—", |p| if p { "yes" } else { "no" })
+        );
+    }
+    rows_tables(w, v);
+    let _ = writeln!(w, "\n### Sources\n");
+    for s in &v.sources {
+        let _ = writeln!(w, "- **{}** `{}`: {}", s.source, s.path, s.provenance);
+    }
+}
+
+/// One table per (source, quantity), rows in file order.
+fn rows_tables(w: &mut String, v: &ValidationSection) {
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    for r in &v.rows {
+        if !keys.contains(&(r.source.as_str(), r.quantity.as_str())) {
+            keys.push((&r.source, &r.quantity));
+        }
+    }
+    for (src, q) in keys {
+        let rows: Vec<&ValidationRow> = v
+            .rows
+            .iter()
+            .filter(|r| r.source == src && r.quantity == q)
+            .collect();
+        let mut models: Vec<&str> = Vec::new();
+        for r in &rows {
+            for m in r.predicted.keys().chain(r.predicted_range.keys()) {
+                if !models.contains(&m.as_str()) {
+                    models.push(m);
+                }
+            }
+        }
+        let has_pub = rows.iter().any(|r| r.published.is_some());
+        let has_choice = rows.iter().any(|r| r.measured_best.is_some());
+        let has_best_gamma = rows.iter().any(|r| !r.best_gamma.is_empty());
+        let _ = writeln!(w, "\n### {src}: {q}\n");
+        let mut head = "| setting | draft | target | γ | measured |".to_string();
+        if has_pub {
+            head.push_str(" printed |");
+        }
+        for m in &models {
+            let _ = write!(head, " `{m}` |");
+        }
+        if has_best_gamma {
+            head.push_str(" best integer γ |");
+        }
+        if has_choice {
+            head.push_str(" measured best | chosen |");
+        }
+        head.push_str(" note |");
+        let cols = head.matches('|').count() - 1;
+        let _ = writeln!(w, "{head}\n|{}", " --- |".repeat(cols));
+        for r in rows {
+            let mut line = format!(
+                "| {} | {} | {} | {} | {} |",
+                r.setting,
+                r.draft,
+                r.target,
+                r.gamma.map_or("—".into(), |g| g.to_string()),
+                num(r.measured)
+            );
+            if has_pub {
+                let _ = write!(line, " {} |", num(r.published));
+            }
+            for m in &models {
+                let cell = match (r.predicted.get(*m), r.predicted_range.get(*m)) {
+                    (Some(p), _) => num(*p),
+                    (None, Some([a, b])) => format!("{a:.2}–{b:.2}"),
+                    _ => "—".into(),
+                };
+                let _ = write!(line, " {cell} |");
+            }
+            if has_best_gamma {
+                let bg: Vec<String> = r
+                    .best_gamma
+                    .iter()
+                    .map(|(m, g)| format!("{m}: {g}"))
+                    .collect();
+                let _ = write!(line, " {} |", bg.join("; "));
+            }
+            if has_choice {
+                let chosen: Vec<String> =
+                    r.chosen.iter().map(|(m, c)| format!("{m}: {c}")).collect();
+                let _ = write!(
+                    line,
+                    " {} | {} |",
+                    r.measured_best.as_deref().unwrap_or("—"),
+                    chosen.join("; ")
+                );
+            }
+            let _ = writeln!(line, " {} |", r.note.as_deref().unwrap_or(""));
+            w.push_str(&line);
+        }
+    }
+}
+
+/// The short paragraph at the top of the report: the three largest failures
+/// of the validation (largest MAPE, one per source and quantity).
+pub fn top_paragraph(r: &super::model::Report) -> Option<String> {
+    let v = r.validation.as_ref()?;
+    let f = largest_failures(v, 3);
+    if f.is_empty() {
+        return None;
+    }
+    let sens = r
+        .sensitivity
+        .as_ref()
+        .and_then(super::sensitivity_md::most_sensitive_phrase)
+        .map_or(String::new(), |p| {
+            format!(" Among the inputs of N*, {p} (section \"Sensitivity of N*\").")
+        });
+    let list: Vec<String> = f
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("({}) {}", i + 1, failure_phrase(s)))
+        .collect();
+    Some(format!(
+        "**Where to distrust these numbers.** Against independent measurements (section \"Where the laws hold and fail\"), the three largest failures are {}.{sens}",
+        list.join("; ")
+    ))
+}
