@@ -40,6 +40,9 @@ pyo3::create_exception!(
 enum Failure {
     /// Bad input, refused by the library (or by the argument conversion).
     Library(SdslError),
+    /// A library error with what the call was about in front of its message
+    /// (kind, path, row and column stay the error's).
+    Context(String, SdslError),
     /// A panic inside the library: a bug.
     Panic(String),
 }
@@ -57,10 +60,16 @@ fn invalid(message: String) -> Failure {
 impl From<Failure> for PyErr {
     fn from(f: Failure) -> PyErr {
         match f {
-            Failure::Library(e) => {
+            Failure::Library(e) => PyErr::from(Failure::Context(String::new(), e)),
+            Failure::Context(context, e) => {
+                let message = if context.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{context}: {e}")
+                };
                 let value = serde_json::json!({
                     "kind": e.kind(),
-                    "message": e.to_string(),
+                    "message": message,
                     "path": e.path(),
                     "row": e.row(),
                     "column": e.column(),
@@ -275,13 +284,12 @@ fn fit_alpha(
         }
         let mixed = table.temperatures().len() > 1;
         let (out, _) = analyse(&table, bootstrap, seed).map_err(|e| {
-            if mixed {
-                invalid(format!(
-                    "{e}; the table mixes temperatures: pick one with temperature=T"
-                ))
+            let context = if mixed {
+                "fit_alpha: pick one temperature with temperature=T"
             } else {
-                Failure::Library(e)
-            }
+                "fit_alpha"
+            };
+            Failure::Context(context.into(), e)
         })?;
         let warnings = out.warnings.clone();
         answer(&out, warnings)
@@ -393,7 +401,7 @@ fn predict(
         let prediction = query.resolve(&laws, reg.as_ref())?;
         let result = prediction
             .solve()
-            .map_err(|e| invalid(format!("{}: {e}", prediction.context())))?;
+            .map_err(|e| Failure::Context(prediction.context(), e))?;
         answer(&prediction.record(result), warnings)
     })
 }
@@ -451,7 +459,7 @@ fn refit(
             Some(dir) => {
                 let dir = Path::new(dir);
                 sdsl::report::write::check_out_dir(dir, &m.input_files())
-                    .map_err(|e| invalid(format!("out: {e}")))?;
+                    .map_err(|e| Failure::Context("out".into(), e))?;
                 Some(sdsl::report::write::lock_out_dir(dir)?)
             }
             None => None,
