@@ -95,3 +95,51 @@ def test_a_missing_file_is_an_error_naming_it():
     with pytest.raises(SdslError) as e:
         sdsl_laws.estimate_alpha("no/such/file.csv")
     assert "no/such/file.csv" in str(e.value)
+
+
+def _readers():
+    return [
+        lambda p: sdsl_laws.fit_loss(p, grid="init"),
+        lambda p: sdsl_laws.fit_alpha(p),
+        lambda p: sdsl_laws.estimate_alpha(p),
+    ]
+
+
+def test_the_repositorys_bad_tables_raise_sdsl_error_from_every_reader():
+    from conftest import REPO
+
+    files = sorted(
+        p for d in ("tests/data/bad", "tests/data/bad_alpha", "tests/data/parquet")
+        for p in (REPO / d).iterdir() if p.suffix in (".csv", ".parquet")
+    )
+    assert len(files) >= 15
+    for path in files:
+        for read in _readers():
+            try:
+                read(path)
+            except SdslError as e:
+                assert e.path == str(path), (path, str(e))
+
+
+def test_random_and_truncated_parquet_bytes_are_errors_not_crashes(tmp_path):
+    # polars can panic on corrupt Parquet; the library turns that into an error naming the file
+    import random
+
+    from conftest import REPO
+
+    good = (REPO / "tests/data/parquet/loss_unused_exotic.parquet").read_bytes()
+    rng = random.Random(13)
+    samples = [good[: len(good) // 2], good[:-9] + good[-8:], bytes(rng.randrange(256) for _ in range(600))]
+    for i in range(8):  # flip a few bytes of a valid file
+        b = bytearray(good)
+        for _ in range(4):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        samples.append(bytes(b))
+    for i, data in enumerate(samples):
+        p = tmp_path / f"corrupt{i}.parquet"
+        p.write_bytes(data)
+        for read in _readers():
+            try:
+                read(p)
+            except SdslError as e:
+                assert str(p) in str(e)
