@@ -103,3 +103,27 @@ def test_fix_and_tie_constrain_the_fit():
     t = sdsl_laws.fit_loss(EPOCH, drop_highest=5, grid="init", tie="alpha=beta")
     assert t["params"]["alpha"] == t["params"]["beta"]
     assert t["constraints"]["tie"] == "alpha=beta"
+
+
+def test_a_long_call_releases_the_gil():
+    # while a bootstrap runs (seconds) in another thread, this thread keeps running
+    # Python; with the GIL held it could not run at all until the call returned
+    import threading
+    import time
+
+    done = threading.Event()
+    worker = threading.Thread(
+        target=lambda: (
+            sdsl_laws.fit_loss(EPOCH, drop_highest=5, grid="init", bootstrap=4000, threads=1),
+            done.set(),
+        )
+    )
+    start = time.perf_counter()
+    worker.start()
+    ticks = 0
+    while not done.is_set():
+        if time.perf_counter() - start > 0.2:  # by now the worker is inside the native call
+            ticks += 1
+    worker.join()
+    assert time.perf_counter() - start > 0.5, "the fit was too quick to tell"
+    assert ticks > 10_000
