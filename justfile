@@ -8,6 +8,13 @@ test:
 test-lab:
     cargo test --release -p sdsl-lab
 
+# The Python package (py/): build it into target/py-venv with pip (maturin) and run its tests.
+test-py:
+    python3 -m venv target/py-venv
+    target/py-venv/bin/pip install --quiet maturin pytest numpy pandas
+    target/py-venv/bin/pip install --quiet ./py
+    target/py-venv/bin/python -m pytest -q py/tests
+
 # The library modules never name the command line; the library builds without default features.
 layering:
     cargo test --release --test layering

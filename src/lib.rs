@@ -11,8 +11,9 @@
 //! [`pipeline::refit`] and [`pipeline::write`]). [`law`] holds the laws as
 //! pure functions, [`fit`] the estimators and their result records,
 //! [`derive`] N* and its linear law, [`ingest`] every file format and column
-//! name, [`report`] the report's records, Markdown and figures. No module
-//! below [`cli`] knows the command line.
+//! name, [`report`] the report's records, Markdown and figures, [`query`]
+//! the records of the one-shot commands (`predict`, `speedup`, `nstar table`).
+//! No module below [`cli`] knows the command line.
 //!
 //! # Cargo features
 //! - `cli` (default): the `sdsl` binary (clap, indicatif, anyhow); turns on
@@ -82,6 +83,7 @@ pub mod ingest;
 pub mod law;
 #[cfg(feature = "io")]
 pub mod pipeline;
+pub mod query;
 pub mod report;
 
 pub use error::SdslError;

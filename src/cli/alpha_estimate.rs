@@ -1,7 +1,7 @@
 //! `sdsl alpha estimate`: α per (draft, target, grouping columns) from raw
 //! speculative-decoding measurements (see `fit::estimate` for the methods).
 
-use crate::fit::estimate::{EstimateRow, estimate};
+use crate::fit::estimate::{EstimateRow, estimate_rows};
 use crate::ingest::acceptance::{MeasureKind, MeasureSpec, Measurements, read_measurements};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -103,15 +103,7 @@ pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
         group_cols: a.group_cols.clone(),
     };
     let m = read_measurements(&a.file, &spec)?;
-    let rows = estimate(&m);
-    if let Some(bad) = rows.iter().find(|r| !r.alpha.point.is_finite()) {
-        anyhow::bail!(
-            "{}: no alpha for {} → {}: the values admit no acceptance rate",
-            m.path,
-            bad.draft,
-            bad.target
-        );
-    }
+    let rows = estimate_rows(&m)?;
     let csv = render_csv(&m, &rows)?;
     for r in &rows {
         for f in &r.flags {

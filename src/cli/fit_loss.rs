@@ -2,7 +2,7 @@
 
 use crate::fit::bootstrap::{BootStart, Estimate, LossBootstrap, bootstrap_loss};
 use crate::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
-use crate::fit::loss_record::{FitLossOut, fit_record};
+use crate::fit::loss_record::{FitLossOut, check_rows, fit_record};
 use crate::ingest::loss_table::{LossTableSpec, read_loss_table};
 use crate::law::LossLaw;
 use clap::{Args, ValueEnum};
@@ -143,15 +143,7 @@ pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
             drop_highest: a.drop_highest,
         },
     )?;
-    let n_free = spec.map().n_free();
-    if table.rows_used <= n_free {
-        anyhow::bail!(
-            "{}: {} rows used for {} free parameters; a fit needs more rows than parameters",
-            table.path,
-            table.rows_used,
-            n_free
-        );
-    }
+    check_rows(&table, spec.map().n_free())?;
     let data = LossData::new(&table.n, &table.d, &table.loss)?;
     let (fit, boot) = global.pool()?.install(|| -> anyhow::Result<_> {
         let starts = spec.grid.starts(&spec.map()).len();

@@ -1,7 +1,6 @@
 //! `sdsl nstar table` and `sdsl nstar law`.
 
 use super::predict::LawArgs;
-use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{LawGrid, NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law_in_memory};
 use crate::fit::interval::{Interval, IntervalMethod};
 use crate::fit::ols::OlsFit;
@@ -67,45 +66,7 @@ pub struct LawCmdArgs {
     pub json: bool,
 }
 
-/// One cell of the N* table.
-#[derive(Debug, Serialize)]
-pub struct TableRow {
-    /// Target model.
-    pub target: String,
-    /// Target parameters.
-    pub target_params: f64,
-    /// Target pre-training tokens.
-    pub target_tokens: f64,
-    /// Draft family.
-    pub draft_family: String,
-    /// Draft pre-training tokens.
-    pub draft_tokens: f64,
-    /// N* and what follows from it, or why there is none.
-    #[serde(flatten)]
-    pub outcome: CellOutcome,
-    /// Under a latency cost model: whether the bf16 weights of the target and
-    /// the N* draft fit the device's memory (multi-GPU latency is not in the
-    /// table, so a cell that does not fit is flagged, not extrapolated).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fits_memory: Option<bool>,
-}
-
-/// JSON output of `sdsl nstar table`.
-#[derive(Debug, Serialize)]
-pub struct TableOut {
-    /// Registry used.
-    pub registry: String,
-    /// Loss law id.
-    pub loss_law: String,
-    /// α law id.
-    pub alpha_law: String,
-    /// Cost model.
-    pub cost_model: String,
-    /// Draft families (columns).
-    pub draft_families: Vec<String>,
-    /// One row per target × draft family.
-    pub rows: Vec<TableRow>,
-}
+pub use crate::query::nstar_table::{TableOut, TableRow};
 
 /// Runs `sdsl nstar ...`.
 pub fn run(c: NstarCommand) -> anyhow::Result<()> {
@@ -117,39 +78,9 @@ pub fn run(c: NstarCommand) -> anyhow::Result<()> {
 
 fn table(a: TableArgs) -> anyhow::Result<()> {
     let laws = a.laws.load_any()?;
-    let latency = laws.latency.as_ref();
     let reg = a.laws.registry()?;
+    let out = crate::query::nstar_table::nstar_table(&laws, &reg)?;
     let families = reg.draft_families()?;
-    let mut rows = Vec::new();
-    for t in reg.targets() {
-        for f in &families {
-            let setup = NStarSetup::for_pair(t, f, &laws.loss.law, &laws.alpha.law, laws.cost)
-                .validated()?;
-            rows.push(TableRow {
-                target: t.name.clone(),
-                target_params: t.params,
-                target_tokens: t.tokens,
-                draft_family: f.name.clone(),
-                draft_tokens: f.tokens,
-                outcome: CellOutcome::from(&setup.solve()),
-                fits_memory: None,
-            });
-            let r = rows.last_mut().expect("pushed");
-            // bf16 weights and KV caches of target and draft on one device
-            // (latency models)
-            r.fits_memory = latency
-                .zip(r.outcome.n_star)
-                .and_then(|(p, n)| p.fits_memory((&t.arch, t.params), ("", n)));
-        }
-    }
-    let out = TableOut {
-        registry: reg.path.clone(),
-        loss_law: laws.loss.id.clone(),
-        alpha_law: laws.alpha.id.clone(),
-        cost_model: laws.cost_label.clone(),
-        draft_families: families.iter().map(|f| f.name.clone()).collect(),
-        rows,
-    };
     if a.json {
         return crate::cli::print_json(&out);
     }

@@ -1,13 +1,13 @@
 //! `sdsl predict`: the throughput-optimal draft size N* for one target.
 
-use crate::derive::nstar::{DraftEval, NStar, NStarSetup};
-use crate::ingest::laws::{self, Loaded};
-use crate::ingest::registry::{Model, Registry};
-use crate::law::{AlphaLaw, CostModel, LossLaw};
+use crate::ingest::laws;
+use crate::ingest::registry::Registry;
+use crate::query::predict::PredictQuery;
 use anyhow::{Context, bail};
 use clap::Args;
-use serde::Serialize;
 use std::path::PathBuf;
+
+pub use crate::query::Laws;
 
 /// The laws and cost model shared by every command that derives N*.
 #[derive(Debug, Clone, Args)]
@@ -28,20 +28,6 @@ pub struct LawArgs {
     pub registry: Option<PathBuf>,
 }
 
-/// The resolved laws, cost model and registry.
-pub struct Laws {
-    /// Loss law.
-    pub loss: Loaded<LossLaw>,
-    /// Acceptance law.
-    pub alpha: Loaded<AlphaLaw>,
-    /// Cost model.
-    pub cost: CostModel,
-    /// The latency profile behind a `latency:` cost model.
-    pub latency: Option<crate::fit::latency::LatencyProfile>,
-    /// The cost model as given.
-    pub cost_label: String,
-}
-
 impl LawArgs {
     /// Loads both laws and a cost model that is not a latency model.
     pub fn load(&self) -> anyhow::Result<Laws> {
@@ -56,31 +42,18 @@ impl LawArgs {
 
     /// Loads both laws and any cost model, a `latency:` one included.
     pub fn load_any(&self) -> anyhow::Result<Laws> {
-        let (cost, latency) = if crate::pipeline::latency::is_latency_spec(&self.cost_model) {
-            let (c, p) = crate::pipeline::latency::latency_cost_model(&self.cost_model)
-                .with_context(|| format!("--cost-model {}", self.cost_model))?;
-            for w in &p.warnings {
-                eprintln!("warning: latency profile: {w}");
-            }
-            (c, Some(p))
-        } else {
-            let c = self
-                .cost_model
-                .parse::<CostModel>()
-                .with_context(|| format!("--cost-model {}", self.cost_model))?;
-            (c, None)
-        };
-        let cost_label = match &latency {
-            Some(_) => self.cost_model.clone(),
-            None => cost.to_string(),
-        };
-        Ok(Laws {
-            loss: laws::loss_law(&self.loss_law)?,
-            alpha: laws::alpha_law(&self.alpha_law)?,
+        let (cost, latency) = crate::query::cost_model(&self.cost_model)
+            .with_context(|| format!("--cost-model {}", self.cost_model))?;
+        for w in latency.iter().flat_map(|p| &p.warnings) {
+            eprintln!("warning: latency profile: {w}");
+        }
+        Ok(Laws::new(
+            laws::loss_law(&self.loss_law)?,
+            laws::alpha_law(&self.alpha_law)?,
             cost,
             latency,
-            cost_label,
-        })
+            &self.cost_model,
+        ))
     }
 
     /// Loads the registry (bundled unless --registry is given).
@@ -126,268 +99,36 @@ pub struct PredictArgs {
     pub json: bool,
 }
 
-/// A law as reported: its id, source and constants.
-#[derive(Debug, Serialize)]
-pub struct LawOut<L: Serialize> {
-    /// Name or path given.
-    pub id: String,
-    /// Provenance.
-    pub source: String,
-    /// Constants.
-    #[serde(flatten)]
-    pub law: L,
-}
-
-impl<L: Serialize + Clone> From<&Loaded<L>> for LawOut<L> {
-    fn from(l: &Loaded<L>) -> Self {
-        LawOut {
-            id: l.id.clone(),
-            source: l.source.clone(),
-            law: l.law.clone(),
-        }
-    }
-}
-
-/// A real draft model of the family, evaluated.
-#[derive(Debug, Serialize)]
-pub struct FamilyDraft {
-    /// Model name.
-    pub name: String,
-    /// Parameters.
-    pub params: f64,
-    /// Predicted draft perplexity.
-    pub draft_ppl: f64,
-    /// Predicted α.
-    pub alpha: f64,
-    /// Cost ratio.
-    pub cost_ratio: f64,
-    /// Continuous γ*.
-    pub gamma_star: f64,
-    /// S* (1 if speculation does not help or α ∉ (0, 1)).
-    pub speedup: f64,
-    /// Best integer γ.
-    pub gamma_star_int: u64,
-    /// S at the best integer γ.
-    pub speedup_int: f64,
-    /// Under a latency cost model: the pair priced on the table's measured
-    /// times where it has them (the ranking uses this).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub measured: Option<crate::fit::latency::MeasuredPair>,
-}
-
-impl FamilyDraft {
-    fn new(m: &Model, e: &DraftEval) -> Self {
-        FamilyDraft {
-            name: m.name.clone(),
-            params: m.params,
-            draft_ppl: e.draft_ppl,
-            alpha: e.alpha,
-            cost_ratio: e.cost_ratio,
-            gamma_star: e.optimum.gamma_star,
-            speedup: e.optimum.speedup_star,
-            gamma_star_int: e.optimum.gamma_star_int,
-            speedup_int: e.optimum.speedup_star_int,
-            measured: None,
-        }
-    }
-}
-
-/// JSON output of `sdsl predict`.
-#[derive(Debug, Serialize)]
-pub struct PredictOut {
-    /// Target name, when taken from the registry.
-    pub target: Option<String>,
-    /// Target parameters M.
-    pub target_params: f64,
-    /// Target pre-training tokens.
-    pub target_tokens: f64,
-    /// Draft family, when given.
-    pub draft_family: Option<String>,
-    /// Draft pre-training tokens.
-    pub draft_tokens: f64,
-    /// Cost model.
-    pub cost_model: String,
-    /// Loss law used.
-    pub loss_law: LawOut<LossLaw>,
-    /// Acceptance law used.
-    pub alpha_law: LawOut<AlphaLaw>,
-    /// N* and what follows from it.
-    #[serde(flatten)]
-    pub result: NStar,
-    /// Measured-hardware quantities at N* (latency cost models only).
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub latency: Option<LatencyOut>,
-    /// The family's real drafts, evaluated (with --draft-family).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub family_drafts: Vec<FamilyDraft>,
-    /// The family draft with the highest S*.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub best_family_draft: Option<String>,
-}
-
-/// What a latency cost model adds to `predict` at N\* and its best integer γ.
-#[derive(Debug, Serialize)]
-pub struct LatencyOut {
-    /// v(γ+1) = t_M(γ+1)/t_M(1) at the chosen integer γ.
-    pub verify_ratio: f64,
-    /// Time per generated token, ms: (γ·t(N) + v·t(M))/E = t(M)/S.
-    pub ms_per_token: f64,
-    /// Tokens per second, 1000/ms_per_token.
-    pub tokens_per_s: f64,
-    /// The best integer γ is the largest measured one (q_max − 1): a longer
-    /// lookahead, beyond the table, might be better.
-    pub gamma_at_edge: bool,
-    /// The target's size lay outside the fitted range; its v was clamped.
-    pub verify_params_clamped: bool,
-    /// The hardware of the profile.
-    pub hardware: String,
-    /// bf16 weights of target and draft, 2·(M + N*) bytes, and both KV
-    /// caches at the profile's (batch, ctx) fit the device's memory; null
-    /// when the memory is unknown.
-    pub fits_memory: Option<bool>,
-    /// What the memory check counted, bytes.
-    pub memory: Option<crate::fit::latency::MemoryNeed>,
-}
-
-fn latency_out(
-    laws: &Laws,
-    r: &NStar,
-    target_arch: &str,
-    target_params: f64,
-) -> Option<LatencyOut> {
-    use crate::law::cost::Verification;
-    let p = laws.latency.as_ref()?;
-    let g = r.gamma_star_int;
-    let (v, gamma_max, clamped) = match laws.cost.verification(target_params) {
-        Verification::Free => (1.0, u64::MAX, false),
-        Verification::Affine { rho, gamma_max } => (1.0 + rho * g as f64, gamma_max, false),
-        Verification::Measured { curve, gamma_max } => (
-            curve.v((g + 1) as f64).unwrap_or(f64::NAN),
-            gamma_max,
-            curve.params_clamped,
-        ),
-    };
-    let clamped = clamped
-        || p.verify_ratio(target_params, 1.0)
-            .is_some_and(|e| e.params_clamped);
-    let ms = p.time_ms(target_params) / r.speedup_int;
-    let memory = p.memory_need((target_arch, target_params), ("", r.n_star));
-    Some(LatencyOut {
-        verify_ratio: v,
-        ms_per_token: ms,
-        tokens_per_s: 1000.0 / ms,
-        gamma_at_edge: g >= 1 && g == gamma_max,
-        verify_params_clamped: clamped,
-        hardware: p.hardware.clone(),
-        fits_memory: memory.map(|m| m.fits),
-        memory,
-    })
-}
+pub use crate::query::predict::{FamilyDraft, LatencyOut, LawOut, PredictOut};
 
 /// Runs `sdsl predict`.
 pub fn run(a: PredictArgs) -> anyhow::Result<()> {
     let laws = a.laws.load_any()?;
-    let need_registry = a.target.is_some() || a.draft_family.is_some();
-    let registry = if need_registry {
+    let query = PredictQuery {
+        target_params: a.target_params,
+        target_tokens: a.target_tokens,
+        draft_tokens: a.draft_tokens,
+        target: a.target.clone(),
+        draft_family: a.draft_family.clone(),
+    };
+    if a.target.is_none() {
+        if a.target_params.is_none() {
+            bail!("give --target-params M or --target NAME");
+        }
+        if a.target_tokens.is_none() {
+            bail!(
+                "--target-tokens is required with --target-params (the target's pre-training tokens, e.g. 1.8e11)"
+            );
+        }
+    }
+    let registry = if query.needs_registry() {
         Some(a.laws.registry()?)
     } else {
         None
     };
-    let target: Option<Model> = match (&a.target, &registry) {
-        (Some(name), Some(r)) => Some(r.target(name)?.clone()),
-        _ => None,
-    };
-    let family = match (&a.draft_family, &registry) {
-        (Some(name), Some(r)) => Some(r.draft_family(name)?),
-        _ => None,
-    };
-    let target_params = match (&target, a.target_params) {
-        (Some(t), _) => t.params,
-        (None, Some(m)) => m,
-        (None, None) => bail!("give --target-params M or --target NAME"),
-    };
-    let target_tokens = match (a.target_tokens, &target) {
-        (Some(d), _) => d,
-        (None, Some(t)) => t.tokens,
-        (None, None) => bail!(
-            "--target-tokens is required with --target-params (the target's pre-training tokens, e.g. 1.8e11)"
-        ),
-    };
-    let draft_tokens = a
-        .draft_tokens
-        .or(family.as_ref().map(|f| f.tokens))
-        .unwrap_or(target_tokens);
-    let setup = NStarSetup {
-        target_params,
-        target_tokens,
-        draft_tokens,
-        loss: &laws.loss.law,
-        alpha: &laws.alpha.law,
-        cost: laws.cost,
-    }
-    .validated()?;
-    let result = setup.solve().with_context(|| {
-        format!(
-            "no N* for target M = {target_params:e}, Dt = {target_tokens:e}, Dd = {draft_tokens:e}"
-        )
-    })?;
-    let family_drafts: Vec<FamilyDraft> = family
-        .as_ref()
-        .map(|f| {
-            f.drafts
-                .iter()
-                .filter(|d| d.params < target_params)
-                .map(|d| {
-                    let mut fd = FamilyDraft::new(d, &setup.evaluate(d.params));
-                    if let Some(p) = &laws.latency {
-                        let tname = target.as_ref().map_or("", |t| t.arch.as_str());
-                        fd.measured = Some(p.price_pair(
-                            fd.alpha,
-                            (&d.arch, d.params),
-                            (tname, target_params),
-                        ));
-                    }
-                    fd
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // S* at the continuous γ*, or S at the best integer γ where only that is
-    // defined (a measured verification ratio)
-    let rank = |d: &FamilyDraft| {
-        if let Some(m) = &d.measured {
-            m.speedup
-        } else if d.speedup.is_nan() {
-            d.speedup_int
-        } else {
-            d.speedup
-        }
-    };
-    let best_family_draft = family_drafts
-        .iter()
-        .filter(|d| rank(d) > 1.0)
-        .max_by(|x, y| rank(x).total_cmp(&rank(y)))
-        .map(|d| d.name.clone());
-    let latency = latency_out(
-        &laws,
-        &result,
-        target.as_ref().map_or("", |t| t.arch.as_str()),
-        target_params,
-    );
-    let out = PredictOut {
-        target: target.map(|t| t.name),
-        target_params,
-        target_tokens,
-        draft_family: family.map(|f| f.name),
-        draft_tokens,
-        cost_model: laws.cost_label.clone(),
-        latency,
-        loss_law: (&laws.loss).into(),
-        alpha_law: (&laws.alpha).into(),
-        result,
-        family_drafts,
-        best_family_draft,
-    };
+    let prediction = query.resolve(&laws, registry.as_ref())?;
+    let result = prediction.solve().with_context(|| prediction.context())?;
+    let out = prediction.record(result);
     if a.json {
         return crate::cli::print_json(&out);
     }

@@ -211,6 +211,23 @@ pub struct EstimateRow {
     pub flags: Vec<String>,
 }
 
+/// [`estimate`], refusing the measurements when a group's values admit no
+/// acceptance rate (a τ or TAR that no α ∈ (0, 1) produces): the rows
+/// `sdsl alpha estimate` prints.
+pub fn estimate_rows(m: &Measurements) -> Result<Vec<EstimateRow>, crate::error::SdslError> {
+    let rows = estimate(m);
+    if let Some(bad) = rows.iter().find(|r| !r.alpha.point.is_finite()) {
+        return Err(crate::error::SdslError::Data {
+            path: m.path.clone(),
+            message: format!(
+                "no alpha for {} → {}: the values admit no acceptance rate",
+                bad.draft, bad.target
+            ),
+        });
+    }
+    Ok(rows)
+}
+
 /// Groups rows by (draft, target, grouping columns) in first-appearance order
 /// and estimates α for each group.
 pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {

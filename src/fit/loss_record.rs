@@ -126,6 +126,21 @@ pub struct ConstraintsOut {
     pub tie: Option<&'static str>,
 }
 
+/// Refuses a table with no more rows than the fit has free parameters (the
+/// fit could interpolate any data), naming the file.
+pub fn check_rows(table: &LossTable, n_free: usize) -> Result<(), crate::error::SdslError> {
+    if table.rows_used <= n_free {
+        return Err(crate::error::SdslError::Data {
+            path: table.path.clone(),
+            message: format!(
+                "{} rows used for {} free parameters; a fit needs more rows than parameters",
+                table.rows_used, n_free
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Builds the output record of a fit.
 pub fn fit_record(
     table: &LossTable,

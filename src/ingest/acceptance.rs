@@ -174,7 +174,13 @@ fn opt_f64(t: &Table, name: &str) -> Result<Vec<Option<f64>>, SdslError> {
 /// a note).
 #[cfg(feature = "io")]
 pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
-    let t = Table::read(path)?;
+    accept_table_from(&Table::read(path)?)
+}
+
+/// [`read_accept_table`] on a table already read (or built in memory, as the
+/// Python package does from a DataFrame).
+#[cfg(feature = "io")]
+pub fn accept_table_from(t: &Table) -> Result<AcceptTable, SdslError> {
     for c in REQUIRED {
         if !t.has(c) {
             return Err(t.missing_column(
@@ -214,15 +220,15 @@ pub fn read_accept_table(path: &Path) -> Result<AcceptTable, SdslError> {
         }
     }
     let (dfam, tfam, dset) = (
-        opt_str(&t, col::DRAFT_FAMILY)?,
-        opt_str(&t, col::TARGET_FAMILY)?,
-        opt_str(&t, col::DATASET)?,
+        opt_str(t, col::DRAFT_FAMILY)?,
+        opt_str(t, col::TARGET_FAMILY)?,
+        opt_str(t, col::DATASET)?,
     );
-    let (temp, gam) = (opt_str(&t, col::TEMPERATURE)?, opt_str(&t, col::GAMMA)?);
+    let (temp, gam) = (opt_str(t, col::TEMPERATURE)?, opt_str(t, col::GAMMA)?);
     let (dpar, tpar, w) = (
-        opt_f64(&t, col::DRAFT_PARAMS)?,
-        opt_f64(&t, col::TARGET_PARAMS)?,
-        opt_f64(&t, col::N_TOKENS)?,
+        opt_f64(t, col::DRAFT_PARAMS)?,
+        opt_f64(t, col::TARGET_PARAMS)?,
+        opt_f64(t, col::N_TOKENS)?,
     );
     let mut rows: Vec<AcceptRow> = Vec::new();
     let mut notes = Vec::new();

@@ -1,0 +1,490 @@
+//! `sdsl_laws._native`: the Python boundary of the `sdsl` library.
+//!
+//! Every function converts its arguments once, calls the same library
+//! functions as the `sdsl` command line and returns the command's `--json`
+//! record as JSON text, wrapped as `{"record": …, "warnings": […]}` (the
+//! warnings the command prints on stderr). The Python module `sdsl_laws`
+//! turns the text into dicts and the warnings into Python warnings.
+//!
+//! - Errors: a library error ([`SdslError`]) raises `LibraryError` (a
+//!   `ValueError`) whose single argument is the CLI's `--json` error object
+//!   `{"kind", "message", "path", "row", "column"}`; a panic (a bug) is
+//!   caught at the boundary and raises `RuntimeError`, so the interpreter
+//!   never aborts.
+//! - The GIL is released while the library runs (`Python::detach`), and a
+//!   `threads` argument runs the call in a local rayon pool of that size
+//!   (results do not depend on it: every bootstrap replicate has its own
+//!   seeded RNG).
+//! - Tables come as a path (read by the library's readers, as the CLI reads
+//!   them) or as CSV text built by the Python module from a DataFrame or
+//!   sequences (`label` then names the input in messages); both go through
+//!   the same reader and its row/column checks.
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use sdsl::SdslError;
+use sdsl::fit::bootstrap::{BootStart, bootstrap_loss};
+use sdsl::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
+use sdsl::ingest::table::Table;
+use serde::Serialize;
+use std::path::Path;
+
+pyo3::create_exception!(
+    _native,
+    LibraryError,
+    PyValueError,
+    "An error of the sdsl library; args[0] is the JSON error object {kind, message, path, row, column}."
+);
+
+/// What a call can fail with before it becomes a Python exception.
+enum Failure {
+    /// Bad input, refused by the library (or by the argument conversion).
+    Library(SdslError),
+    /// A library error with what the call was about in front of its message
+    /// (kind, path, row and column stay the error's).
+    Context(String, SdslError),
+    /// A panic inside the library: a bug.
+    Panic(String),
+}
+
+impl From<SdslError> for Failure {
+    fn from(e: SdslError) -> Self {
+        Failure::Library(e)
+    }
+}
+
+fn invalid(message: String) -> Failure {
+    Failure::Library(SdslError::InvalidArgument(message))
+}
+
+impl From<Failure> for PyErr {
+    fn from(f: Failure) -> PyErr {
+        match f {
+            Failure::Library(e) => PyErr::from(Failure::Context(String::new(), e)),
+            Failure::Context(context, e) => {
+                let message = if context.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{context}: {e}")
+                };
+                let value = serde_json::json!({
+                    "kind": e.kind(),
+                    "message": message,
+                    "path": e.path(),
+                    "row": e.row(),
+                    "column": e.column(),
+                });
+                LibraryError::new_err(value.to_string())
+            }
+            Failure::Panic(why) => PyRuntimeError::new_err(format!(
+                "internal error in sdsl (a bug; please report it with the input that caused it): {why}"
+            )),
+        }
+    }
+}
+
+/// The JSON text handed to Python: the record and the warnings that the
+/// command line would print on stderr.
+fn answer<T: Serialize>(record: &T, warnings: Vec<String>) -> Result<String, Failure> {
+    #[derive(Serialize)]
+    struct Answer<'a, T> {
+        record: &'a T,
+        warnings: Vec<String>,
+    }
+    serde_json::to_string(&Answer { record, warnings })
+        .map_err(|e| invalid(format!("the record could not be serialised: {e}")))
+}
+
+/// Runs `f` with the GIL released, in a rayon pool of `threads` threads
+/// (the global pool, all cores, when `None`), turning a panic into
+/// [`Failure::Panic`].
+fn run<F>(py: Python<'_>, threads: Option<usize>, f: F) -> PyResult<String>
+where
+    F: FnOnce() -> Result<String, Failure> + Send,
+{
+    py.detach(move || {
+        let pool = match threads {
+            None => None,
+            Some(0) => return Err(invalid("threads = 0: need at least one thread".into())),
+            Some(t) => {
+                let cap = 4 * std::thread::available_parallelism().map_or(1, |n| n.get());
+                if t > cap {
+                    return Err(invalid(format!(
+                        "threads = {t}: at most {cap} (4 × the {} available cores); choose a smaller number or None for all cores",
+                        cap / 4
+                    )));
+                }
+                Some(
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(t)
+                        .build()
+                        .map_err(|e| invalid(format!("threads = {t}: {e}")))?,
+                )
+            }
+        };
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &pool {
+            Some(p) => p.install(f),
+            None => f(),
+        }));
+        caught.unwrap_or_else(|payload| {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            Err(Failure::Panic(why))
+        })
+    })
+    .map_err(PyErr::from)
+}
+
+/// A table from a path (`csv` is None) or from CSV text labelled `source`.
+fn table(source: &str, csv: Option<Vec<u8>>) -> Result<Table, SdslError> {
+    match csv {
+        Some(bytes) => Table::from_csv_bytes(source, bytes),
+        None => Table::read(Path::new(source)),
+    }
+}
+
+/// The loss fit's settings from their Python names: the same conversion as
+/// `sdsl fit loss`'s flags (objective, δ, fixed and tied parameters, grid).
+fn loss_spec(
+    objective: &str,
+    delta: f64,
+    fix: &[String],
+    tie: Option<&str>,
+    grid: &str,
+) -> Result<LossFitSpec, Failure> {
+    let objective = match objective {
+        "huber" => Objective::Huber { delta },
+        "huber-mle" | "huber_mle" => Objective::HuberMle { delta },
+        "lsq" => Objective::Lsq,
+        other => {
+            return Err(invalid(format!(
+                "objective = '{other}': expected 'huber', 'huber-mle' or 'lsq'"
+            )));
+        }
+    };
+    let mut constraints = Constraints::default();
+    for f in fix {
+        constraints
+            .fix(f)
+            .map_err(|e| invalid(format!("fix: {e}")))?;
+    }
+    if let Some(t) = tie {
+        constraints
+            .tie(t)
+            .map_err(|e| invalid(format!("tie: {e}")))?;
+    }
+    let grid = match grid {
+        "hoffmann" => StartGrid::hoffmann(),
+        "init" => StartGrid::hoffmann_init(),
+        spec => StartGrid::parse(spec).map_err(|e| invalid(format!("grid: {e}")))?,
+    };
+    Ok(LossFitSpec {
+        objective,
+        constraints,
+        grid,
+        settings: SolverSettings::default(),
+    }
+    .validated()?)
+}
+
+/// `sdsl fit loss --json`: the loss law refitted on an (N, D, loss) table,
+/// optionally with a case-resampling bootstrap.
+#[pyfunction]
+#[pyo3(signature = (source, csv, n_col, d_col, loss_col, drop_highest, objective, delta, fix, tie, grid, bootstrap, seed, bootstrap_start, threads))]
+#[allow(clippy::too_many_arguments)]
+fn fit_loss(
+    py: Python<'_>,
+    source: String,
+    csv: Option<Vec<u8>>,
+    n_col: Option<String>,
+    d_col: Option<String>,
+    loss_col: Option<String>,
+    drop_highest: usize,
+    objective: String,
+    delta: f64,
+    fix: Vec<String>,
+    tie: Option<String>,
+    grid: String,
+    bootstrap: usize,
+    seed: u64,
+    bootstrap_start: String,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    use sdsl::fit::loss_record::{check_rows, fit_record};
+    use sdsl::ingest::loss_table::{LossTableSpec, loss_table_from};
+    run(py, threads, move || {
+        let spec = loss_spec(&objective, delta, &fix, tie.as_deref(), &grid)?;
+        let start = match bootstrap_start.as_str() {
+            "hoffmann" => BootStart::Hoffmann,
+            "best" => BootStart::Best,
+            other => {
+                return Err(invalid(format!(
+                    "bootstrap_start = '{other}': expected 'hoffmann' or 'best'"
+                )));
+            }
+        };
+        let table = loss_table_from(
+            &table(&source, csv)?,
+            &LossTableSpec {
+                n_col,
+                d_col,
+                loss_col,
+                drop_highest,
+            },
+        )?;
+        check_rows(&table, spec.map().n_free())?;
+        let data = LossData::new(&table.n, &table.d, &table.loss)?;
+        let fit = spec.fit(&data, &|| {})?;
+        let boot = if bootstrap > 0 {
+            Some(bootstrap_loss(
+                &data,
+                &spec,
+                &fit,
+                bootstrap,
+                seed,
+                start,
+                &|| {},
+            )?)
+        } else {
+            None
+        };
+        let out = fit_record(&table, drop_highest, &fit, boot.as_ref());
+        let warnings = out.warnings.clone();
+        answer(&out, warnings)
+    })
+}
+
+/// `sdsl fit alpha --json`: the acceptance law on an acceptance table.
+#[pyfunction]
+#[pyo3(signature = (source, csv, temperature, bootstrap, seed, threads))]
+fn fit_alpha(
+    py: Python<'_>,
+    source: String,
+    csv: Option<Vec<u8>>,
+    temperature: Option<f64>,
+    bootstrap: usize,
+    seed: u64,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    use sdsl::fit::alpha_analysis::analyse;
+    use sdsl::ingest::acceptance::accept_table_from;
+    run(py, threads, move || {
+        if bootstrap > sdsl::fit::bootstrap::MAX_REPLICATES {
+            return Err(invalid(format!(
+                "bootstrap = {bootstrap}: at most {} replicates; choose a smaller number",
+                sdsl::fit::bootstrap::MAX_REPLICATES
+            )));
+        }
+        let mut table = accept_table_from(&table(&source, csv)?)?;
+        if let Some(t) = temperature {
+            table = table.at_temperature(t)?;
+        }
+        let mixed = table.temperatures().len() > 1;
+        let (out, _) = analyse(&table, bootstrap, seed).map_err(|e| {
+            let context = if mixed {
+                "fit_alpha: pick one temperature with temperature=T"
+            } else {
+                "fit_alpha"
+            };
+            Failure::Context(context.into(), e)
+        })?;
+        let warnings = out.warnings.clone();
+        answer(&out, warnings)
+    })
+}
+
+/// `sdsl alpha estimate --json`: α per (draft, target, grouping columns)
+/// from per-iteration logs, τ tables or TAR tables.
+#[pyfunction]
+#[pyo3(signature = (source, csv, kind, gamma_col, value_col, group_cols))]
+fn estimate_alpha(
+    py: Python<'_>,
+    source: String,
+    csv: Option<Vec<u8>>,
+    kind: Option<String>,
+    gamma_col: Option<String>,
+    value_col: Option<String>,
+    group_cols: Option<Vec<String>>,
+) -> PyResult<String> {
+    use sdsl::fit::estimate::estimate_rows;
+    use sdsl::ingest::acceptance::{MeasureKind, MeasureSpec, measurements_from};
+    run(py, None, move || {
+        let kind = match kind.as_deref() {
+            None => None,
+            Some("logs") => Some(MeasureKind::Logs),
+            Some("tau") => Some(MeasureKind::Tau),
+            Some("tar") => Some(MeasureKind::Tar),
+            Some(other) => {
+                return Err(invalid(format!(
+                    "kind = '{other}': expected 'logs', 'tau' or 'tar'"
+                )));
+            }
+        };
+        let spec = MeasureSpec {
+            kind,
+            gamma_col,
+            value_col,
+            group_cols,
+        };
+        let m = measurements_from(&table(&source, csv)?, &spec)?;
+        let rows = estimate_rows(&m)?;
+        let warnings = rows
+            .iter()
+            .flat_map(|r| {
+                r.flags
+                    .iter()
+                    .map(move |f| format!("{} → {}: {f}", r.draft, r.target))
+            })
+            .collect();
+        answer(&rows, warnings)
+    })
+}
+
+/// Laws and cost model by name, with the latency profile's warnings.
+fn laws(
+    loss_law: &str,
+    alpha_law: &str,
+    cost_model: &str,
+) -> Result<(sdsl::query::Laws, Vec<String>), Failure> {
+    let laws = sdsl::query::Laws::load(loss_law, alpha_law, cost_model)?;
+    let warnings = laws
+        .latency
+        .iter()
+        .flat_map(|p| &p.warnings)
+        .map(|w| format!("latency profile: {w}"))
+        .collect();
+    Ok((laws, warnings))
+}
+
+fn registry(path: Option<&str>) -> Result<sdsl::ingest::registry::Registry, SdslError> {
+    use sdsl::ingest::registry::Registry;
+    match path {
+        Some(p) => Registry::read(Path::new(p)),
+        None => Registry::bundled(),
+    }
+}
+
+/// `sdsl predict --json`: N* for one target.
+#[pyfunction]
+#[pyo3(signature = (target_params, target_tokens, draft_tokens, target, draft_family, loss_law, alpha_law, cost_model, registry_path))]
+#[allow(clippy::too_many_arguments)]
+fn predict(
+    py: Python<'_>,
+    target_params: Option<f64>,
+    target_tokens: Option<f64>,
+    draft_tokens: Option<f64>,
+    target: Option<String>,
+    draft_family: Option<String>,
+    loss_law: String,
+    alpha_law: String,
+    cost_model: String,
+    registry_path: Option<String>,
+) -> PyResult<String> {
+    use sdsl::query::predict::PredictQuery;
+    run(py, None, move || {
+        let (laws, warnings) = laws(&loss_law, &alpha_law, &cost_model)?;
+        let query = PredictQuery {
+            target_params,
+            target_tokens,
+            draft_tokens,
+            target,
+            draft_family,
+        };
+        let reg = if query.needs_registry() {
+            Some(registry(registry_path.as_deref())?)
+        } else {
+            None
+        };
+        let prediction = query.resolve(&laws, reg.as_ref())?;
+        let result = prediction
+            .solve()
+            .map_err(|e| Failure::Context(prediction.context(), e))?;
+        answer(&prediction.record(result), warnings)
+    })
+}
+
+/// `sdsl speedup --json`.
+#[pyfunction]
+#[pyo3(signature = (alpha, cost_ratio, gamma))]
+fn speedup(py: Python<'_>, alpha: f64, cost_ratio: f64, gamma: Option<f64>) -> PyResult<String> {
+    run(py, None, move || {
+        answer(
+            &sdsl::query::speedup::speedup(alpha, cost_ratio, gamma)?,
+            vec![],
+        )
+    })
+}
+
+/// `sdsl nstar table --json`: N* for every registry target × draft family.
+#[pyfunction]
+#[pyo3(signature = (loss_law, alpha_law, cost_model, registry_path))]
+fn nstar_table(
+    py: Python<'_>,
+    loss_law: String,
+    alpha_law: String,
+    cost_model: String,
+    registry_path: Option<String>,
+) -> PyResult<String> {
+    run(py, None, move || {
+        let (laws, warnings) = laws(&loss_law, &alpha_law, &cost_model)?;
+        let reg = registry(registry_path.as_deref())?;
+        answer(
+            &sdsl::query::nstar_table::nstar_table(&laws, &reg)?,
+            warnings,
+        )
+    })
+}
+
+/// `sdsl refit`: the whole pipeline on a manifest; the report record
+/// (`report.json`'s content). Writes the report directory only when `out`
+/// is given, with the command's protections (an output that would delete
+/// data or an input is refused before anything is computed; one writer at
+/// a time; atomic replacement).
+#[pyfunction]
+#[pyo3(signature = (manifest, out, seed, threads))]
+fn refit(
+    py: Python<'_>,
+    manifest: String,
+    out: Option<String>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    use sdsl::pipeline::{self, NoProgress};
+    run(py, threads, move || {
+        let m = pipeline::read_manifest(Path::new(&manifest))?;
+        let lock = match &out {
+            Some(dir) => {
+                let dir = Path::new(dir);
+                sdsl::report::write::check_out_dir(dir, &m.input_files())
+                    .map_err(|e| Failure::Context("out".into(), e))?;
+                Some(sdsl::report::write::lock_out_dir(dir)?)
+            }
+            None => None,
+        };
+        let report = pipeline::refit(&m, seed.unwrap_or(m.seed), &NoProgress)?;
+        if let Some(dir) = &out {
+            sdsl::report::write::write_reports_locked(&report, Path::new(dir))?;
+        }
+        drop(lock);
+        let warnings = report.warnings.clone();
+        answer(&report, warnings)
+    })
+}
+
+/// The native half of `sdsl_laws`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("LibraryError", m.py().get_type::<LibraryError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(fit_loss, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_alpha, m)?)?;
+    m.add_function(wrap_pyfunction!(estimate_alpha, m)?)?;
+    m.add_function(wrap_pyfunction!(predict, m)?)?;
+    m.add_function(wrap_pyfunction!(speedup, m)?)?;
+    m.add_function(wrap_pyfunction!(nstar_table, m)?)?;
+    m.add_function(wrap_pyfunction!(refit, m)?)?;
+    Ok(())
+}

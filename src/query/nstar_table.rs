@@ -1,0 +1,86 @@
+//! N\* for every registry target × draft family (the paper's Table 5
+//! layout): the record of `sdsl nstar table --json`.
+
+use super::Laws;
+use crate::derive::nstar::{CellOutcome, NStarSetup};
+use crate::error::SdslError;
+use crate::ingest::registry::Registry;
+use serde::Serialize;
+
+/// One cell of the N* table.
+#[derive(Debug, Serialize)]
+pub struct TableRow {
+    /// Target model.
+    pub target: String,
+    /// Target parameters.
+    pub target_params: f64,
+    /// Target pre-training tokens.
+    pub target_tokens: f64,
+    /// Draft family.
+    pub draft_family: String,
+    /// Draft pre-training tokens.
+    pub draft_tokens: f64,
+    /// N* and what follows from it, or why there is none.
+    #[serde(flatten)]
+    pub outcome: CellOutcome,
+    /// Under a latency cost model: whether the bf16 weights of the target and
+    /// the N* draft fit the device's memory (multi-GPU latency is not in the
+    /// table, so a cell that does not fit is flagged, not extrapolated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fits_memory: Option<bool>,
+}
+
+/// The record of `sdsl nstar table --json`.
+#[derive(Debug, Serialize)]
+pub struct TableOut {
+    /// Registry used.
+    pub registry: String,
+    /// Loss law id.
+    pub loss_law: String,
+    /// α law id.
+    pub alpha_law: String,
+    /// Cost model.
+    pub cost_model: String,
+    /// Draft families (columns).
+    pub draft_families: Vec<String>,
+    /// One row per target × draft family.
+    pub rows: Vec<TableRow>,
+}
+
+/// N\* for every target of `reg` × every draft family (drafts trained on
+/// their family's tokens), in registry order. A cell without an interior
+/// optimum carries its reason (`error`) instead of failing the table.
+pub fn nstar_table(laws: &Laws, reg: &Registry) -> Result<TableOut, SdslError> {
+    let latency = laws.latency.as_ref();
+    let families = reg.draft_families()?;
+    let mut rows = Vec::new();
+    for t in reg.targets() {
+        for f in &families {
+            let setup = NStarSetup::for_pair(t, f, &laws.loss.law, &laws.alpha.law, laws.cost)
+                .validated()?;
+            let outcome = CellOutcome::from(&setup.solve());
+            // bf16 weights and KV caches of target and draft on one device
+            // (latency models)
+            let fits_memory = latency
+                .zip(outcome.n_star)
+                .and_then(|(p, n)| p.fits_memory((&t.arch, t.params), ("", n)));
+            rows.push(TableRow {
+                target: t.name.clone(),
+                target_params: t.params,
+                target_tokens: t.tokens,
+                draft_family: f.name.clone(),
+                draft_tokens: f.tokens,
+                outcome,
+                fits_memory,
+            });
+        }
+    }
+    Ok(TableOut {
+        registry: reg.path.clone(),
+        loss_law: laws.loss.id.clone(),
+        alpha_law: laws.alpha.id.clone(),
+        cost_model: laws.cost_label.clone(),
+        draft_families: families.iter().map(|f| f.name.clone()).collect(),
+        rows,
+    })
+}
