@@ -222,7 +222,8 @@ pub struct InputOut {
     pub targets: usize,
 }
 
-fn obs_from(t: &AcceptTable) -> Vec<Obs> {
+/// The observations of an acceptance table.
+pub fn obs_from(t: &AcceptTable) -> Vec<Obs> {
     t.rows
         .iter()
         .map(|r| Obs {

@@ -49,6 +49,8 @@ pub fn hardware_stage(
             for t in &picks {
                 let setup = NStarSetup::for_pair(t, f, loss, alpha, cost);
                 figures.speedup_curves.push(SpeedupCurve {
+                    measured: Vec::new(),
+                    sampled: Vec::new(),
                     label: format!("{}, {label}", t.name),
                     curve: setup.speedup_curve(1e7, t.params / 5.0, 160),
                     n_star: setup.solve().ok().map(|r| r.n_star),

@@ -464,10 +464,24 @@ fn lab_nstar(
         if sol.is_err() && setup.clone().validated().is_err() {
             continue;
         }
+        let last = nstar.last().expect("pushed above");
+        let measured_pts: Vec<(f64, f64)> =
+            last.measured.iter().map(|d| (d.n, d.speedup)).collect();
+        let sampled_pts: Vec<(f64, f64)> = last
+            .sampled_best
+            .iter()
+            .filter_map(|b| {
+                let n = last.measured.iter().find(|d| d.draft == b.draft)?.n;
+                // emitted tokens per FLOP × the plain decoder's FLOPs per token (2M)
+                Some((n, b.tokens_per_gflop * 1e-9 * 2.0 * mparams))
+            })
+            .collect();
         figures.speedup_curves.push(SpeedupCurve {
             label: tg.clone(),
             curve: setup.speedup_curve(N_MIN, mparams, 160),
             n_star: sol.as_ref().ok().map(|s| s.n_star),
+            measured: measured_pts,
+            sampled: sampled_pts,
         });
     }
     Ok(nstar)

@@ -216,6 +216,17 @@ pub fn measured_alpha_figures(
         .iter()
         .map(|r| (r.alpha, law.alpha(r.draft_ppl, r.target_ppl)))
         .collect();
+    figures.alpha_pred_group = t.rows.iter().map(|r| r.target.clone()).collect();
+    // the affine-in-ln-ppl form beside it (the form compared in the forms table)
+    let obs = crate::fit::alpha_analysis::obs_from(t);
+    let refs: Vec<&crate::fit::alpha::Obs> = obs.iter().collect();
+    if let Ok(m) = crate::fit::alpha::fit_model(
+        &refs,
+        crate::fit::alpha::Form::AffineLogPpl,
+        fit.global.uses_target_ppl,
+    ) {
+        figures.alpha_pred_log = obs.iter().map(|o| m.predict(o.x, o.y)).collect();
+    }
 }
 
 /// What the loss stage produced.
@@ -651,6 +662,8 @@ fn speedup_curves(
         .map(|t| {
             let setup = NStarSetup::for_pair(t, fam, loss, alpha, cfg.cost_model.value);
             SpeedupCurve {
+                measured: Vec::new(),
+                sampled: Vec::new(),
                 label: format!("{} ({} drafts)", t.name, fam.name),
                 curve: setup.speedup_curve(1e7, t.params / 5.0, 160),
                 n_star: setup.solve().ok().map(|r| r.n_star),

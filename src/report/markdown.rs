@@ -392,7 +392,7 @@ fn caption(name: &str, r: &Report) -> String {
             lab_input("lab acceptance")
         ),
         "lab_alpha_predicted" => format!(
-            "The lab's α predicted by its global affine law against the measured α, one point per pair of {}; the diagonal is perfect agreement. Read: the scatter around the diagonal is what the affine law misses (the log-perplexity form cross-validates better; see the table above).",
+            "The lab's α predicted against the measured α, one point per pair of {}, coloured by target: left the global affine law in perplexity, right the affine law in ln perplexity (both fitted on all pairs, in-sample RMSE in the titles); the diagonal is perfect agreement. Read: the affine law bends away from the diagonal at both ends, the ln-ppl form does not (it also cross-validates better; see the forms table).",
             lab_input("lab acceptance")
         ),
         "hardware_speedup_vs_n" => format!(
@@ -411,7 +411,7 @@ fn caption(name: &str, r: &Report) -> String {
                 .map(|h| h.models.iter().map(|m| format!("`{}`", m.cost_model)).collect::<Vec<_>>().join(", "))
                 .unwrap_or_default()
         ),
-        "lab_speedup_vs_n" => "S*(N) of each lab target under the ladder's own laws (FLOP cost model: c = N/M), with N* marked where it is interior. Read: where the laws put the best draft; the table above compares it with the best measured draft.".to_string(),
+        "lab_speedup_vs_n" => "S*(N) of each lab target under the ladder's own laws (FLOP cost model: c = N/M), with N* marked where it is interior (triangles); dots are the measured drafts (S at the best integer γ from each pair's measured α), crosses the real sampler's best draft (its emitted tokens per FLOP × 2M), and the shaded band the range of measured draft sizes. Read: where the laws put the best draft against where the measurements put it; outside the band the curves are extrapolation.".to_string(),
         "nstar_sensitivity" => super::sensitivity_md::caption(r.sensitivity.as_ref()),
         other => format!("`{other}`."),
     }

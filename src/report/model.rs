@@ -382,6 +382,10 @@ pub struct AlphaLine {
 pub struct SpeedupCurve {
     /// Legend label.
     pub label: String,
+    /// Measured drafts: (N, S at the best integer γ from the measured α).
+    pub measured: Vec<(f64, f64)>,
+    /// The real sampler's best draft: (N, emitted tokens per FLOP × 2M).
+    pub sampled: Vec<(f64, f64)>,
     /// (N, S*) points.
     pub curve: Vec<(f64, f64)>,
     /// N*, when interior.
@@ -406,6 +410,11 @@ pub struct FigureData {
     pub alpha_measured: bool,
     /// Predicted versus measured α (empty without a fitted table).
     pub alpha_pred: Vec<(f64, f64)>,
+    /// The target of each `alpha_pred` point (same order; empty: one colour).
+    pub alpha_pred_group: Vec<String>,
+    /// The prediction of the affine-in-ln-ppl form at each `alpha_pred`
+    /// point (same order; empty when not fitted).
+    pub alpha_pred_log: Vec<f64>,
     /// Speed-up versus draft size, one curve per target.
     pub speedup_curves: Vec<SpeedupCurve>,
     /// N* versus M: band (M, lower, upper) from the draws.

@@ -389,17 +389,25 @@ fn figure_data(prefix: &str, f: &FigureData) -> Result<Vec<(String, String)>, Sd
         out.push((path("alpha_vs_ppl"), t.finish()?));
     }
     if !f.alpha_pred.is_empty() {
-        let mut t = CsvTable::new(&["measured", "predicted"])?;
-        for (m, p) in &f.alpha_pred {
-            t.row(&[n(*m), n(*p)])?;
+        let mut t = CsvTable::new(&["target", "measured", "predicted", "predicted_ln_ppl_form"])?;
+        for (i, (m, p)) in f.alpha_pred.iter().enumerate() {
+            let g = f.alpha_pred_group.get(i).cloned().unwrap_or_default();
+            let l = f.alpha_pred_log.get(i).copied();
+            t.row(&[g, n(*m), n(*p), o(l)])?;
         }
         out.push((path("alpha_predicted"), t.finish()?));
     }
     if !f.speedup_curves.is_empty() {
-        let mut t = CsvTable::new(&["series", "n", "speedup", "n_star"])?;
+        let mut t = CsvTable::new(&["series", "kind", "n", "speedup", "n_star"])?;
         for c in &f.speedup_curves {
-            for (x, s) in &c.curve {
-                t.row(&[c.label.clone(), n(*x), n(*s), o(c.n_star)])?;
+            for (kind, pts) in [
+                ("curve", &c.curve),
+                ("measured", &c.measured),
+                ("sampled", &c.sampled),
+            ] {
+                for (x, s) in pts {
+                    t.row(&[c.label.clone(), kind.into(), n(*x), n(*s), o(c.n_star)])?;
+                }
             }
         }
         out.push((path("speedup_vs_n"), t.finish()?));

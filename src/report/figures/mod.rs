@@ -709,7 +709,11 @@ mod tests {
                     }],
                     alpha_measured: true,
                     alpha_pred: vec![(0.6, 0.6)],
+                    alpha_pred_group: vec!["one".into()],
+                    alpha_pred_log: vec![0.6],
                     speedup_curves: vec![SpeedupCurve {
+                        measured: vec![(1e8, 2.0)],
+                        sampled: vec![(1e8, 2.1)],
                         label: "one".into(),
                         curve: vec![(1e8, 1.0)],
                         n_star: Some(1e8),
@@ -748,7 +752,11 @@ mod tests {
                     }],
                     alpha_measured: false,
                     alpha_pred: vec![(NAN, 0.5), (INF, INF)],
+                    alpha_pred_group: vec!["a".into(), "b".into()],
+                    alpha_pred_log: vec![NAN, 0.5],
                     speedup_curves: vec![SpeedupCurve {
+                        measured: Vec::new(),
+                        sampled: Vec::new(),
                         label: "bad".into(),
                         curve: vec![(0.0, 2.0), (-1.0, NAN), (INF, 1.5)],
                         n_star: Some(0.0),
