@@ -124,7 +124,9 @@ pub struct PricedModel {
 /// c = t_draft(1)/t_target(1) and v(q) = t_target(q)/t_target(1) from the
 /// profile (measured times where the table has the architectures, else the
 /// fitted law and v lines); S = E(α, γ)/(γ·c + v(γ+1)) over integer γ from
-/// 1 to q_max − 1 (γ\* and S\* at a continuous γ are null).
+/// 1 to q_max − 1 (γ\* and S\* at a continuous γ are null). Needs the `io`
+/// feature (the latency tables are read through polars).
+#[cfg(feature = "io")]
 pub fn speedup_latency(
     alpha: f64,
     gamma: Option<f64>,
