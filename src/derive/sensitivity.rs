@@ -66,26 +66,8 @@ pub fn solve_scaled(setup: &NStarSetup, scale: f64, integer: bool) -> Option<Sol
         let v = s_of(x);
         if v.is_finite() { -v } else { f64::INFINITY }
     };
-    let (mut lo, mut hi) = (grid[i - 1], grid[i + 1]);
-    let r = 0.5 * (5f64.sqrt() - 1.0);
-    let (mut c, mut d) = (hi - r * (hi - lo), lo + r * (hi - lo));
-    let (mut fc, mut fd) = (f(c), f(d));
-    while hi - lo > 1e-9 {
-        if fc < fd {
-            hi = d;
-            d = c;
-            fd = fc;
-            c = hi - r * (hi - lo);
-            fc = f(c);
-        } else {
-            lo = c;
-            c = d;
-            fc = fd;
-            d = lo + r * (hi - lo);
-            fd = f(d);
-        }
-    }
-    let x = 0.5 * (lo + hi);
+    // golden section to 1e-9 (no step cap: the bracket shrinks geometrically)
+    let x = crate::fit::golden_min(grid[i - 1], grid[i + 1], 1e-9, usize::MAX, f);
     let (x, s) = if s_of(x) >= vals[i] {
         (x, s_of(x))
     } else {

@@ -151,34 +151,9 @@ pub fn alpha_from_taus(points: &[(f64, f64)]) -> Option<AlphaEstimate> {
     })
 }
 
-/// Golden-section minimisation on [lo, hi] to |Δ| ≤ 1e-15.
-fn golden(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
-    if hi - lo <= 1e-15 {
-        return 0.5 * (lo + hi);
-    }
-    let r = 0.5 * (5f64.sqrt() - 1.0);
-    let mut c = hi - r * (hi - lo);
-    let mut d = lo + r * (hi - lo);
-    let (mut fc, mut fd) = (f(c), f(d));
-    for _ in 0..200 {
-        if hi - lo <= 1e-15 {
-            break;
-        }
-        if fc < fd {
-            hi = d;
-            d = c;
-            fd = fc;
-            c = hi - r * (hi - lo);
-            fc = f(c);
-        } else {
-            lo = c;
-            c = d;
-            fc = fd;
-            d = lo + r * (hi - lo);
-            fd = f(d);
-        }
-    }
-    0.5 * (lo + hi)
+/// Golden-section minimisation on [lo, hi] to |Δ| ≤ 1e-15 (at most 200 steps).
+fn golden(lo: f64, hi: f64, f: impl Fn(f64) -> f64) -> f64 {
+    crate::fit::golden_min(lo, hi, 1e-15, 200, f)
 }
 
 /// One estimated row.

@@ -19,3 +19,42 @@ pub(crate) fn distinct(v: impl Iterator<Item = f64>) -> usize {
     s.dedup();
     s.len()
 }
+
+/// Golden-section minimisation of a unimodal `f` on [lo, hi]: shrinks the
+/// bracket by the golden ratio until it is at most `tol` wide (or after
+/// `max_steps` steps) and returns its middle. A bracket already at most
+/// `tol` wide returns its middle without evaluating `f`.
+pub(crate) fn golden_min(
+    mut lo: f64,
+    mut hi: f64,
+    tol: f64,
+    max_steps: usize,
+    f: impl Fn(f64) -> f64,
+) -> f64 {
+    if hi - lo <= tol {
+        return 0.5 * (lo + hi);
+    }
+    let r = 0.5 * (5f64.sqrt() - 1.0);
+    let mut c = hi - r * (hi - lo);
+    let mut d = lo + r * (hi - lo);
+    let (mut fc, mut fd) = (f(c), f(d));
+    for _ in 0..max_steps {
+        if hi - lo <= tol {
+            break;
+        }
+        if fc < fd {
+            hi = d;
+            d = c;
+            fd = fc;
+            c = hi - r * (hi - lo);
+            fc = f(c);
+        } else {
+            lo = c;
+            c = d;
+            fc = fd;
+            d = lo + r * (hi - lo);
+            fd = f(d);
+        }
+    }
+    0.5 * (lo + hi)
+}

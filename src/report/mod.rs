@@ -51,10 +51,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SdslError> {
     result.map_err(io)
 }
 
-/// Formats a count of parameters or tokens compactly (e.g. 117.3M, 12.85B).
-pub fn si(v: f64) -> String {
-    let a = v.abs();
-    let (d, s) = if a >= 1e12 {
+/// The divisor and suffix that write a count of magnitude `a` compactly
+/// (T, B, M, k or none).
+pub fn si_scale(a: f64) -> (f64, &'static str) {
+    if a >= 1e12 {
         (1e12, "T")
     } else if a >= 1e9 {
         (1e9, "B")
@@ -64,7 +64,12 @@ pub fn si(v: f64) -> String {
         (1e3, "k")
     } else {
         (1.0, "")
-    };
+    }
+}
+
+/// Formats a count of parameters or tokens compactly (e.g. 117.3M, 12.85B).
+pub fn si(v: f64) -> String {
+    let (d, s) = si_scale(v.abs());
     let digits = format!("{:.4}", v / d);
     let digits = if digits.contains('.') {
         digits.trim_end_matches('0').trim_end_matches('.')

@@ -9,18 +9,7 @@ pub fn sig3(v: f64) -> String {
     if !v.is_finite() {
         return "—".into();
     }
-    let a = v.abs();
-    let (d, s) = if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "B")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
+    let (d, s) = super::si_scale(v.abs());
     let x = v / d;
     let digits = if x.abs() >= 100.0 {
         0
