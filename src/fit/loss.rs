@@ -7,7 +7,9 @@
 //!
 //!   pred = LSE(a − α·ln N, b − β·ln D, e),   r = ln L − pred,
 //!
-//! evaluated stably (shifted by the largest term). Its gradient is the
+//! evaluated stably (shifted by the largest term), four rows at a time with
+//! SIMD in [`super::loss_kernel`] (bit-identical to its scalar twin, sums in
+//! row order). Its gradient is the
 //! softmax weights w₁, w₂, w₃ of the three terms:
 //! ∂pred/∂a = w₁, ∂pred/∂α = −w₁·ln N, ∂pred/∂b = w₂, ∂pred/∂β = −w₂·ln D,
 //! ∂pred/∂e = w₃.
@@ -52,12 +54,14 @@ pub const PARAM_NAMES: [&str; 5] = ["A", "B", "E", "alpha", "beta"];
 /// (Besiroglu et al.'s starting point for the MLE and the bootstrap).
 pub const HOFFMANN_INIT: [f64; 5] = [6.0073404, 6.0179186, 0.5267228, 0.33917084, 0.2849083];
 
-/// The data of a fit: ln N, ln D, ln L per row.
+/// The data of a fit: ln N, ln D, ln L per row, and each row's weight (its
+/// multiplicity: 1 for a table, the number of draws in a bootstrap resample).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LossData {
     ln_n: Vec<f64>,
     ln_d: Vec<f64>,
     ln_l: Vec<f64>,
+    weight: Vec<f64>,
 }
 
 impl LossData {
@@ -89,6 +93,7 @@ impl LossData {
             ln_n: n.iter().map(|v| v.ln()).collect(),
             ln_d: d.iter().map(|v| v.ln()).collect(),
             ln_l: loss.iter().map(|v| v.ln()).collect(),
+            weight: vec![1.0; loss.len()],
         })
     }
 
@@ -130,9 +135,15 @@ impl LossData {
         Ok(())
     }
 
-    /// Number of rows.
+    /// Number of distinct rows held (a resample holds each drawn row once,
+    /// with its multiplicity as weight).
     pub fn len(&self) -> usize {
         self.ln_l.len()
+    }
+
+    /// Σ of the row weights: the number of rows the objective counts.
+    pub fn total_weight(&self) -> f64 {
+        self.weight.iter().sum()
     }
 
     /// Whether there are no rows.
@@ -140,12 +151,25 @@ impl LossData {
         self.ln_l.is_empty()
     }
 
-    /// The rows at `idx` (with repetition), for the bootstrap.
+    /// The rows at `idx` (with repetition), for the bootstrap: each drawn
+    /// row once, in table order, weighted by how often it was drawn times
+    /// its own weight. The objective is the same sum as over the rows with
+    /// repetition (up to the order of the additions) and costs ≈ 37% less
+    /// (a resample of n rows holds ≈ 63% of them).
     pub fn resample(&self, idx: &[usize]) -> LossData {
+        let mut count = vec![0u32; self.len()];
+        for &i in idx {
+            count[i] += 1;
+        }
+        let kept: Vec<usize> = (0..self.len()).filter(|&i| count[i] > 0).collect();
         LossData {
-            ln_n: idx.iter().map(|&i| self.ln_n[i]).collect(),
-            ln_d: idx.iter().map(|&i| self.ln_d[i]).collect(),
-            ln_l: idx.iter().map(|&i| self.ln_l[i]).collect(),
+            ln_n: kept.iter().map(|&i| self.ln_n[i]).collect(),
+            ln_d: kept.iter().map(|&i| self.ln_d[i]).collect(),
+            ln_l: kept.iter().map(|&i| self.ln_l[i]).collect(),
+            weight: kept
+                .iter()
+                .map(|&i| f64::from(count[i]) * self.weight[i])
+                .collect(),
         }
     }
 }
@@ -191,15 +215,6 @@ pub fn huber_log_normaliser(delta: f64) -> f64 {
     ((2.0 * std::f64::consts::PI).sqrt() * (1.0 - 2.0 * tail)
         + 2.0 * (-0.5 * delta * delta).exp() / delta)
         .ln()
-}
-
-#[inline]
-fn huber(r: f64, delta: f64) -> (f64, f64) {
-    if r.abs() <= delta {
-        (0.5 * r * r, r)
-    } else {
-        (delta * (r.abs() - 0.5 * delta), delta * r.signum())
-    }
 }
 
 /// Where each θ coordinate comes from.
@@ -419,7 +434,8 @@ impl Parameterisation {
     }
 }
 
-/// Objective value and gradient with respect to φ.
+/// Objective value and gradient with respect to φ (the per-row sums in
+/// [`super::loss_kernel`]).
 pub fn objective_and_gradient(
     data: &LossData,
     objective: &Objective,
@@ -427,62 +443,34 @@ pub fn objective_and_gradient(
     phi: &[f64],
     grad: &mut [f64],
 ) -> f64 {
-    let [a, b, e, al, be] = map.theta(phi);
-    let mut g = [0.0f64; 5];
-    let mut f = 0.0;
-    let mut g_sigma = 0.0;
-    let (delta, inv_s) = match *objective {
-        Objective::Huber { delta } => (delta, 1.0),
-        Objective::HuberMle { delta } => (delta, (-map.sigma(phi)).exp()),
-        Objective::Lsq => (0.0, 1.0),
+    use super::loss_kernel::{Huber, Square, Theta, sums};
+    let [a, b, e, alpha, beta] = map.theta(phi);
+    let t = Theta {
+        a,
+        b,
+        e,
+        alpha,
+        beta,
     };
-    for i in 0..data.len() {
-        let (ln_n, ln_d) = (data.ln_n[i], data.ln_d[i]);
-        let t1 = a - al * ln_n;
-        let t2 = b - be * ln_d;
-        // shift by the largest term: its exponential is exactly 1
-        let (e1, e2, e3, m) = if t1 >= t2 && t1 >= e {
-            (1.0, (t2 - t1).exp(), (e - t1).exp(), t1)
-        } else if t2 >= e {
-            ((t1 - t2).exp(), 1.0, (e - t2).exp(), t2)
-        } else {
-            ((t1 - e).exp(), (t2 - e).exp(), 1.0, e)
-        };
-        let s = e1 + e2 + e3;
-        let pred = m + s.ln();
-        let r = data.ln_l[i] - pred;
-        // ψ = ∂ρ/∂r
-        let psi = match objective {
-            Objective::Huber { .. } => {
-                let (h, d) = huber(r, delta);
-                f += h;
-                d
-            }
-            Objective::HuberMle { .. } => {
-                let u = r * inv_s;
-                let (h, d) = huber(u, delta);
-                f += h;
-                g_sigma -= d * u;
-                d * inv_s
-            }
-            Objective::Lsq => {
-                f += r * r;
-                2.0 * r
-            }
-        };
-        // ∂ρ/∂θ = −ψ·∂pred/∂θ
-        let q = -psi / s;
-        g[0] += q * e1;
-        g[3] -= q * e1 * ln_n;
-        g[1] += q * e2;
-        g[4] -= q * e2 * ln_d;
-        g[2] += q * e3;
-    }
+    let cols = (&data.ln_n, &data.ln_d, &data.ln_l, &data.weight);
+    let mut k = match *objective {
+        Objective::Huber { delta } => {
+            sums::<_, false>(&t, Huber(delta), 1.0, cols.0, cols.1, cols.2, cols.3)
+        }
+        // the learned scale needs `std`'s last bits (see `sums`)
+        Objective::HuberMle { delta } => {
+            let inv_s = (-map.sigma(phi)).exp();
+            sums::<_, true>(&t, Huber(delta), inv_s, cols.0, cols.1, cols.2, cols.3)
+        }
+        Objective::Lsq => sums::<_, false>(&t, Square, 1.0, cols.0, cols.1, cols.2, cols.3),
+    };
+    let mut g_sigma = -k.psi_u;
     if let Objective::HuberMle { delta } = *objective {
-        let n = data.len() as f64;
-        f += n * (huber_log_normaliser(delta) + map.sigma(phi));
+        let n = data.total_weight();
+        k.f += n * (huber_log_normaliser(delta) + map.sigma(phi));
         g_sigma += n;
     }
+    let g = &mut k.g;
     // chain rule through the centring: θ_a = φ_a + φ_α·shift_n, θ_b likewise
     g[3] += map.shift_n * g[0];
     g[4] += map.shift_d * g[1];
@@ -495,7 +483,7 @@ pub fn objective_and_gradient(
     if let Some(k) = map.sigma {
         grad[k] = g_sigma;
     }
-    f
+    k.f
 }
 
 /// Solver settings.

@@ -8,6 +8,7 @@ pub mod interval;
 pub mod latency;
 pub mod lbfgs;
 pub mod loss;
+pub mod loss_kernel;
 pub mod loss_record;
 pub mod ols;
 
