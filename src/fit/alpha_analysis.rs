@@ -238,11 +238,18 @@ pub fn obs_from(t: &AcceptTable) -> Vec<Obs> {
         .collect()
 }
 
-fn ordered_unique(v: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for s in v {
-        if !out.contains(&s) {
-            out.push(s);
+/// The rows of each key, keys in order of first appearance (rows without a
+/// key left out): one pass, so that per-group work stays linear in rows.
+fn rows_by(obs: &[Obs], key: impl Fn(&Obs) -> Option<&str>) -> Vec<(String, Vec<&Obs>)> {
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out: Vec<(String, Vec<&Obs>)> = Vec::new();
+    for o in obs {
+        if let Some(k) = key(o) {
+            let i = *index.entry(k.to_string()).or_insert_with(|| {
+                out.push((k.to_string(), Vec::new()));
+                out.len() - 1
+            });
+            out[i].1.push(o);
         }
     }
     out
@@ -257,8 +264,8 @@ pub fn analyse(
     let obs = obs_from(t);
     let all: Vec<&Obs> = obs.iter().collect();
     let mut warnings: Vec<String> = t.notes.clone();
-    let targets = ordered_unique(obs.iter().map(|o| o.target.clone()));
-    check_table(t, &obs, &targets)?;
+    let by_target = rows_by(&obs, |o| Some(o.target.as_str()));
+    check_table(t, &by_target)?;
     let uses_y = identifies_y(&all);
     if !uses_y {
         warnings.push("all rows share one target perplexity: the target term B is not identifiable; the global law is fitted on draft ppl alone (B = 0)".into());
@@ -289,9 +296,8 @@ pub fn analyse(
         None
     };
     let mut per_target = Vec::new();
-    for tg in &targets {
-        let rows: Vec<&Obs> = obs.iter().filter(|o| &o.target == tg).collect();
-        let m = fit_model(&rows, Form::AffinePpl, false).map_err(|e| {
+    for (tg, rows) in &by_target {
+        let m = fit_model(rows, Form::AffinePpl, false).map_err(|e| {
             at_rows(
                 t,
                 &format!("the fit for target '{tg}'"),
@@ -304,7 +310,7 @@ pub fn analyse(
                 "target '{tg}' has two drafts: its line is exact, with no standard errors"
             ));
         }
-        let boot = (bootstrap > 0).then(|| bootstrap_model(&rows, &m, bootstrap, seed));
+        let boot = (bootstrap > 0).then(|| bootstrap_model(rows, &m, bootstrap, seed));
         if let Some(b) = &boot
             && b.estimates.values().any(|e| e.bca.ci95.is_none())
         {
@@ -319,8 +325,8 @@ pub fn analyse(
             bootstrap: boot,
         });
     }
-    let families = ordered_unique(obs.iter().filter_map(|o| o.family.clone()));
-    let per_family = family_fits(t, &obs, &families, &mut warnings)?;
+    let families = rows_by(&obs, |o| o.family.as_deref());
+    let per_family = family_fits(t, &families, &mut warnings)?;
     let loto = cross_validate(&obs, Form::AffinePpl, |_, o| Some(o.target.clone()));
     let lofo = if families.len() >= 2 {
         cross_validate(&obs, Form::AffinePpl, |_, o| o.family.clone())
@@ -364,7 +370,7 @@ pub fn analyse(
             sha256: t.sha256.clone(),
             rows_total: t.rows_total,
             rows_used: obs.len(),
-            targets: targets.len(),
+            targets: by_target.len(),
         },
         global: GlobalOut {
             uses_target_ppl: uses_y,
@@ -408,7 +414,7 @@ fn at_rows(
 
 /// Refuses tables the analysis cannot use: mixed temperatures, or a target
 /// with a single draft (per-target fits need two).
-fn check_table(t: &AcceptTable, obs: &[Obs], targets: &[String]) -> Result<(), SdslError> {
+fn check_table(t: &AcceptTable, by_target: &[(String, Vec<&Obs>)]) -> Result<(), SdslError> {
     let temps = t.temperatures();
     if temps.len() > 1 {
         let row = t
@@ -426,8 +432,7 @@ fn check_table(t: &AcceptTable, obs: &[Obs], targets: &[String]) -> Result<(), S
             ),
         });
     }
-    for tg in targets {
-        let rows: Vec<&Obs> = obs.iter().filter(|o| &o.target == tg).collect();
+    for (tg, rows) in by_target {
         if rows.len() < 2 {
             return Err(SdslError::Data {
                 path: t.path.clone(),
@@ -448,17 +453,12 @@ fn check_table(t: &AcceptTable, obs: &[Obs], targets: &[String]) -> Result<(), S
 /// Fits per draft family (skipping, with a warning, families with too few rows).
 fn family_fits(
     t: &AcceptTable,
-    obs: &[Obs],
-    families: &[String],
+    families: &[(String, Vec<&Obs>)],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<GroupFit>, SdslError> {
     let mut per_family = Vec::new();
-    for f in families {
-        let rows: Vec<&Obs> = obs
-            .iter()
-            .filter(|o| o.family.as_ref() == Some(f))
-            .collect();
-        let fy = identifies_y(&rows);
+    for (f, rows) in families {
+        let fy = identifies_y(rows);
         if rows.len() <= if fy { 3 } else { 2 } {
             warnings.push(format!(
                 "draft family '{f}': {} rows, too few for a family fit",
@@ -466,7 +466,7 @@ fn family_fits(
             ));
             continue;
         }
-        let m = fit_model(&rows, Form::AffinePpl, fy).map_err(|e| {
+        let m = fit_model(rows, Form::AffinePpl, fy).map_err(|e| {
             at_rows(
                 t,
                 &format!("the fit for draft family '{f}'"),
