@@ -1,6 +1,9 @@
 //! Loss-law fit on the 240 kept rows of Epoch's Chinchilla data: one full
-//! 4500-start grid fit, and a 4000-replicate bootstrap (each refit from
-//! Hoffmann's start), on rayon's default pool (all cores).
+//! 4500-start grid fit, one refit from Hoffmann's start, and a
+//! 4000-replicate bootstrap (each refit from Hoffmann's start), on rayon's
+//! default pool (all cores); the bootstrap again on one thread, whose time
+//! over 4000 is the CPU per refit compared with scipy's
+//! (`benches/scipy_reference.py`).
 //!
 //! Run: `cargo bench --bench loss_fit`. Figures are reported in README.md.
 
@@ -41,7 +44,7 @@ fn bench(c: &mut Criterion) {
     let d = data();
     let mut g = c.benchmark_group("loss_fit");
     g.sample_size(10)
-        .measurement_time(Duration::from_secs(40))
+        .measurement_time(Duration::from_secs(25))
         .warm_up_time(Duration::from_secs(5));
     let full = spec(StartGrid::hoffmann());
     g.bench_function("grid_4500_starts", |b| {
@@ -56,6 +59,18 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             bootstrap_loss(&d, &init, &point, 4000, 2024, BootStart::Hoffmann, &|| {})
                 .expect("bootstrap")
+        })
+    });
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    g.bench_function("bootstrap_4000_one_thread", |b| {
+        b.iter(|| {
+            one.install(|| {
+                bootstrap_loss(&d, &init, &point, 4000, 2024, BootStart::Hoffmann, &|| {})
+                    .expect("bootstrap")
+            })
         })
     });
     g.finish();
