@@ -8,6 +8,11 @@ fn si(v: f64) -> String {
     super::si(v)
 }
 
+/// N* in the tables: three significant figures, as in the main N* table.
+fn sig3(v: f64) -> String {
+    super::sensitivity_md::sig3(v)
+}
+
 fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| "—".into())
 }
@@ -92,7 +97,7 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
         (Some(n), Some(g), Some(s)) => format!(
             "{}{} ({g}, {s:.3})",
             if fits == Some(false) { "\\* " } else { "" },
-            si(n)
+            sig3(n)
         ),
         _ => "none".into(),
     };
@@ -293,7 +298,7 @@ fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
                 } else {
                     ""
                 },
-                si(n)
+                sig3(n)
             )
         });
         let real = x.best_real_draft.as_ref().map_or("—".to_string(), |d| {
