@@ -368,8 +368,7 @@ pub fn cross_validate(
             .collect()
     };
     let (xr, yr) = (other_range(|o| o.x), other_range(|o| o.y));
-    let (mut se, mut ae, mut wsum, mut n, mut folds, mut skipped, mut outside, mut extra) =
-        (0.0, 0.0, 0.0, 0, 0, 0, 0, 0);
+    let mut tally = CvTally::default();
     for g in 0..ng {
         let mut y_fold: HashMap<u64, usize> = HashMap::new();
         for &i in &members[g] {
@@ -390,35 +389,61 @@ pub fn cross_validate(
             })
             .flatten();
         let Some(coef) = coef else {
-            skipped += 1;
+            tally.skipped += 1;
             continue;
         };
-        folds += 1;
+        tally.folds += 1;
         for &i in &members[g] {
             let (o, u) = (&obs[i], u_of(&feats[i]));
             let z: f64 = cols.iter().zip(&coef).map(|(&j, c)| c * u[j]).sum();
-            let pred = form.inverse(z);
-            if !(pred > 0.0 && pred < 1.0) {
-                outside += 1;
-            }
-            if o.x < xr[g].0 || o.x > xr[g].1 || (uses_y && (o.y < yr[g].0 || o.y > yr[g].1)) {
-                extra += 1;
-            }
-            se += o.w * (pred - o.alpha).powi(2);
-            ae += o.w * (pred - o.alpha).abs();
-            wsum += o.w;
-            n += 1;
+            let outside_range =
+                o.x < xr[g].0 || o.x > xr[g].1 || (uses_y && (o.y < yr[g].0 || o.y > yr[g].1));
+            tally.add(o, form.inverse(z), outside_range);
         }
     }
-    (n > 0).then(|| CvResult {
-        rmse: (se / wsum).sqrt(),
-        mae: ae / wsum,
-        n,
-        folds,
-        folds_skipped: skipped,
-        outside_unit_interval: outside,
-        extrapolated: extra,
-    })
+    tally.result()
+}
+
+/// The held-out errors and counts of a cross-validation.
+#[derive(Default)]
+struct CvTally {
+    se: f64,
+    ae: f64,
+    wsum: f64,
+    n: usize,
+    folds: usize,
+    skipped: usize,
+    outside: usize,
+    extra: usize,
+}
+
+impl CvTally {
+    /// One held-out row and its prediction (`extrapolated`: x or y outside
+    /// the training range).
+    fn add(&mut self, o: &Obs, pred: f64, extrapolated: bool) {
+        if !(pred > 0.0 && pred < 1.0) {
+            self.outside += 1;
+        }
+        if extrapolated {
+            self.extra += 1;
+        }
+        self.se += o.w * (pred - o.alpha).powi(2);
+        self.ae += o.w * (pred - o.alpha).abs();
+        self.wsum += o.w;
+        self.n += 1;
+    }
+
+    fn result(self) -> Option<CvResult> {
+        (self.n > 0).then(|| CvResult {
+            rmse: (self.se / self.wsum).sqrt(),
+            mae: self.ae / self.wsum,
+            n: self.n,
+            folds: self.folds,
+            folds_skipped: self.skipped,
+            outside_unit_interval: self.outside,
+            extrapolated: self.extra,
+        })
+    }
 }
 
 /// Solves the normal equations A·c = b (A symmetric, at most 3×3) by a
@@ -486,8 +511,7 @@ pub fn cross_validate_by_refits(
     if groups.len() < 2 {
         return None;
     }
-    let (mut se, mut ae, mut wsum, mut n, mut folds, mut skipped, mut outside, mut extra) =
-        (0.0, 0.0, 0.0, 0, 0, 0, 0, 0);
+    let mut tally = CvTally::default();
     for g in &groups {
         let in_fold = |i: usize, o: &Obs| group(i, o).as_ref() == Some(g);
         let train: Vec<&Obs> = obs
@@ -506,11 +530,11 @@ pub fn cross_validate_by_refits(
         let model = match fit_model(&train, form, uses_y) {
             Ok(m) if train.len() > if uses_y { 3 } else { 2 } => m,
             _ => {
-                skipped += 1;
+                tally.skipped += 1;
                 continue;
             }
         };
-        folds += 1;
+        tally.folds += 1;
         let range = |f: fn(&Obs) -> f64| {
             train
                 .iter()
@@ -521,28 +545,11 @@ pub fn cross_validate_by_refits(
         };
         let (xr, yr) = (range(|o| o.x), range(|o| o.y));
         for o in test {
-            let pred = model.predict(o.x, o.y);
-            if !(pred > 0.0 && pred < 1.0) {
-                outside += 1;
-            }
-            if o.x < xr.0 || o.x > xr.1 || (uses_y && (o.y < yr.0 || o.y > yr.1)) {
-                extra += 1;
-            }
-            se += o.w * (pred - o.alpha).powi(2);
-            ae += o.w * (pred - o.alpha).abs();
-            wsum += o.w;
-            n += 1;
+            let outside_range = o.x < xr.0 || o.x > xr.1 || (uses_y && (o.y < yr.0 || o.y > yr.1));
+            tally.add(o, model.predict(o.x, o.y), outside_range);
         }
     }
-    (n > 0).then(|| CvResult {
-        rmse: (se / wsum).sqrt(),
-        mae: ae / wsum,
-        n,
-        folds,
-        folds_skipped: skipped,
-        outside_unit_interval: outside,
-        extrapolated: extra,
-    })
+    tally.result()
 }
 
 /// AIC of a fitted form on the α scale (see module docs).

@@ -426,24 +426,17 @@ impl Table {
     /// A text column. Empty cells are errors. Parquet columns may be text,
     /// booleans or numbers (read as their decimal text).
     pub fn str_column(&self, name: &str) -> Result<Vec<String>, SdslError> {
-        let col = self.column(
-            name,
-            |t| parquet_text(t) || parquet_numeric(t) || matches!(t, ArrowDataType::Boolean),
-            "text",
-        )?;
-        let cast = col
-            .cast(&DataType::String)
-            .map_err(|e| self.error(format!("column '{name}': {e}")))?;
-        let ca = cast.str().map_err(|e| self.error(e.to_string()))?;
-        ca.iter()
+        self.text_cells(name)?
+            .into_iter()
             .enumerate()
-            .map(|(i, cell)| match cell.map(str::trim) {
-                None | Some("") => Err(self.error(format!(
-                    "row {} (line {}), column '{name}': empty cell; every row needs a value here",
-                    i + 1,
-                    i + 2
-                ))),
-                Some(s) => Ok(s.to_string()),
+            .map(|(i, cell)| {
+                cell.ok_or_else(|| {
+                    self.error(format!(
+                        "row {} (line {}), column '{name}': empty cell; every row needs a value here",
+                        i + 1,
+                        i + 2
+                    ))
+                })
             })
             .collect()
     }
@@ -454,6 +447,12 @@ impl Table {
         if !self.has(name) {
             return Ok(vec![None; self.height()]);
         }
+        self.text_cells(name)
+    }
+
+    /// The cells of a column read as text, trimmed; None for an empty cell.
+    /// Text, numeric and boolean columns qualify.
+    fn text_cells(&self, name: &str) -> Result<Vec<Option<String>>, SdslError> {
         let col = self.column(
             name,
             |t| parquet_text(t) || parquet_numeric(t) || matches!(t, ArrowDataType::Boolean),
