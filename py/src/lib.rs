@@ -438,6 +438,37 @@ fn nstar_table(
     })
 }
 
+/// `sdsl nstar law --json`: N* on an (M, D) grid and the law N* = μ·M + M0.
+#[pyfunction]
+#[pyo3(signature = (loss_law, alpha_law, cost_model, m_min, m_max, m_count, d_min, d_max, d_count))]
+#[allow(clippy::too_many_arguments)]
+fn nstar_law(
+    py: Python<'_>,
+    loss_law: String,
+    alpha_law: String,
+    cost_model: String,
+    m_min: f64,
+    m_max: f64,
+    m_count: usize,
+    d_min: f64,
+    d_max: f64,
+    d_count: usize,
+) -> PyResult<String> {
+    run(py, None, move || {
+        let (laws, warnings) = laws(&loss_law, &alpha_law, &cost_model)?;
+        let grid = sdsl::derive::nstar_law::LawGrid {
+            m_min,
+            m_max,
+            n_m: m_count,
+            d_min,
+            d_max,
+            n_d: d_count,
+        }
+        .validated()?;
+        answer(&sdsl::query::nstar_law::nstar_law(&laws, grid)?, warnings)
+    })
+}
+
 /// `sdsl refit`: the whole pipeline on a manifest; the report record
 /// (`report.json`'s content). Writes the report directory only when `out`
 /// is given, with the command's protections (an output that would delete
@@ -485,6 +516,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(speedup, m)?)?;
     m.add_function(wrap_pyfunction!(nstar_table, m)?)?;
+    m.add_function(wrap_pyfunction!(nstar_law, m)?)?;
     m.add_function(wrap_pyfunction!(refit, m)?)?;
     Ok(())
 }

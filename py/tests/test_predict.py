@@ -1,5 +1,5 @@
-"""predict, speedup, nstar_table: N* for OPT-13B and equality with the
-command line's records."""
+"""predict, speedup, nstar_table, nstar_law: N* for OPT-13B and equality
+with the command line's records."""
 
 import math
 
@@ -91,3 +91,30 @@ def test_nstar_table_equals_the_command_line_and_makes_a_frame():
     assert len(frame) == len(t["rows"]) == len(t["draft_families"]) * frame["target"].nunique()
     row = frame[(frame["target"] == "OPT-13B") & (frame["draft_family"] == "OPT")].iloc[0]
     assert math.isclose(row["n_star"], sdsl_laws.predict(target="OPT-13B", draft_family="OPT")["n_star"])
+
+
+def test_nstar_law_equals_the_command_line_and_its_points_are_predicts():
+    law = sdsl_laws.nstar_law()
+    assert law == sdsl_cli("nstar", "law")
+    assert law["paper"] == {"mu": 2.71e-3, "m0": 8.71e7}
+    points = sdsl_laws.to_frame(law, "grid.points")
+    assert len(points) == 12 * 7 == law["linear"]["n"]
+    # an independent path to one grid point: predict at its (M, D), the draft
+    # trained on the target's D
+    p = points.iloc[40]
+    one = sdsl_laws.predict(p["m"], p["d"], p["d"])
+    assert one["n_star"] == pytest.approx(p["n_star"], rel=1e-9)
+    # the line through the grid: residuals are what R² says they are
+    mu, m0 = law["mu"]["point"], law["m0"]["point"]
+    resid = points["n_star"] - (mu * points["m"] + m0)
+    ss_tot = ((points["n_star"] - points["n_star"].mean()) ** 2).sum()
+    assert 1 - (resid**2).sum() / ss_tot == pytest.approx(law["linear"]["r2"], rel=1e-9)
+
+
+def test_nstar_law_refuses_a_bad_grid_by_name():
+    with pytest.raises(sdsl_laws.SdslError, match="too few"):
+        sdsl_laws.nstar_law(m_count=1)
+    with pytest.raises(sdsl_laws.SdslError, match="at most"):
+        sdsl_laws.nstar_law(m_count=10**6, d_count=10**6)
+    with pytest.raises(sdsl_laws.SdslError, match="m_count"):
+        sdsl_laws.nstar_law(m_count=2.5)

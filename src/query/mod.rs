@@ -1,5 +1,5 @@
 //! The one-shot questions of the command line — `predict`, `speedup`,
-//! `nstar table` — as library calls that return the records `--json` prints.
+//! `nstar table`, `nstar law` — as library calls that return the records `--json` prints.
 //! The CLI converts its flags, calls these and prints; the Python package
 //! (`py/`) calls the same functions, so both serialise one record from one
 //! code path.
@@ -8,12 +8,16 @@
 //! - [`predict`] (feature `io`): N\* for one target, by size or by registry
 //!   name, with a draft family's real drafts evaluated;
 //! - [`nstar_table`] (feature `io`): N\* for every registry target × draft
-//!   family.
+//!   family;
+//! - [`nstar_law`] (feature `io`): N\* on an (M, D) grid and the law
+//!   N\* = μ·M + M0 fitted to it.
 //!
 //! [`Laws`] (feature `io`) resolves the law and cost-model names these take
 //! (shipped names or files; the shipped laws, registry and H200 latency
 //! tables are compiled in, so nothing here needs the repository checkout).
 
+#[cfg(feature = "io")]
+pub mod nstar_law;
 #[cfg(feature = "io")]
 pub mod nstar_table;
 #[cfg(feature = "io")]

@@ -14,6 +14,7 @@ function               command
 ``predict``            ``sdsl predict --json``
 ``speedup``            ``sdsl speedup --json``
 ``nstar_table``        ``sdsl nstar table --json``
+``nstar_law``          ``sdsl nstar law --json``
 ``refit``              ``sdsl refit`` (``report.json``)
 =====================  ==================================
 
@@ -55,6 +56,7 @@ __all__ = [
     "predict",
     "speedup",
     "nstar_table",
+    "nstar_law",
     "refit",
     "to_frame",
 ]
@@ -462,6 +464,41 @@ def nstar_table(
         os.fspath(alpha_law),
         cost_model,
         None if registry is None else os.fspath(registry),
+    )
+
+
+def nstar_law(
+    *,
+    loss_law: str = "besiroglu2024",
+    alpha_law: str = "sdsl2026",
+    cost_model: str = "params",
+    m_min: float = 1e10,
+    m_max: float = 1.2e11,
+    m_count: int = 12,
+    d_min: float = 1e11,
+    d_max: float = 1e14,
+    d_count: int = 7,
+) -> dict:
+    """N* on a grid of ``m_count`` log-spaced target sizes in [m_min, m_max] ×
+    ``d_count`` log-spaced pre-training token counts in [d_min, d_max] (the
+    draft trained on the target's D), and the lines N* = mu·M + M0 and
+    N* = mu·M + lambda·ln D + M0 fitted to it by OLS (``sdsl nstar law``;
+    the paper reports mu = 2.71e-3, M0 = 87M). The grid is deterministic, so
+    the intervals are formal OLS quantities (see ``interval_note``). Under a
+    latency cost model, grid points that do not fit one device's memory are
+    left out and listed in ``beyond_memory``. ``to_frame(law,
+    "grid.points")`` makes the grid a DataFrame."""
+    return _call(
+        _native.nstar_law,
+        os.fspath(loss_law),
+        os.fspath(alpha_law),
+        cost_model,
+        float(m_min),
+        float(m_max),
+        _count(m_count, "m_count"),
+        float(d_min),
+        float(d_max),
+        _count(d_count, "d_count"),
     )
 
 
