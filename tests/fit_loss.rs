@@ -399,6 +399,53 @@ fn analytic_gradients_match_finite_differences() {
     }
 }
 
+/// A bootstrap resample is held as its distinct rows weighted by how often
+/// each was drawn: its objective and gradient equal those of the rows
+/// repeated (a brute-force twin), for every objective.
+#[test]
+fn a_weighted_resample_is_the_rows_repeated() {
+    let law = sdsl::law::LossLaw::BESIROGLU_2024;
+    let (mut n, mut d, mut l) = (vec![], vec![], vec![]);
+    for i in 0..40 {
+        let nn = 1e7 * 1.2f64.powi(i);
+        let dd = 1e9 * 1.15f64.powi(39 - i);
+        n.push(nn);
+        d.push(dd);
+        l.push(law.loss(nn, dd) * (1.0 + 0.01 * ((i * 7 % 13) as f64 - 6.0) / 6.0));
+    }
+    let data = LossData::new(&n, &d, &l).unwrap();
+    // a resample with repeats and gaps
+    let idx: Vec<usize> = (0..40).map(|i| (i * i + 3 * i) % 37).collect();
+    let weighted = data.resample(&idx);
+    assert!(weighted.len() < idx.len() && !weighted.unit_weights());
+    assert_eq!(weighted.total_weight(), idx.len() as f64);
+    let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let repeated = LossData::new(&pick(&n), &pick(&d), &pick(&l)).unwrap();
+    for objective in [
+        Objective::Huber { delta: 1e-3 },
+        Objective::HuberMle { delta: 1e-3 },
+        Objective::Lsq,
+    ] {
+        // the bootstrap's map: centred on the full table
+        let map = Parameterisation::new(&objective, &Constraints::default()).with_centring(&data);
+        let phi = map.phi(&[6.1, 7.5, 0.6, 0.33, 0.37], -4.0);
+        let (mut g1, mut g2) = (vec![0.0; phi.len()], vec![0.0; phi.len()]);
+        let f1 = objective_and_gradient(&weighted, &objective, &map, &phi, &mut g1);
+        let f2 = objective_and_gradient(&repeated, &objective, &map, &phi, &mut g2);
+        assert!(
+            (f1 - f2).abs() <= 1e-12 * f2.abs(),
+            "{objective:?}: {f1} vs {f2}"
+        );
+        let scale = g2.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (a, b) in g1.iter().zip(&g2) {
+            assert!(
+                (a - b).abs() <= 1e-12 * scale,
+                "{objective:?}: {g1:?} vs {g2:?}"
+            );
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 

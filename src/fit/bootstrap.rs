@@ -135,6 +135,11 @@ pub fn bootstrap_loss(
             "bootstrap replicates = {replicates}: need 2..={MAX_REPLICATES} replicates"
         )));
     }
+    if !data.unit_weights() {
+        return Err(SdslError::InvalidArgument(
+            "bootstrap: the data are already a weighted resample; resample the table itself".into(),
+        ));
+    }
     let map = spec.map().with_centring(data);
     let theta0 = match start {
         BootStart::Hoffmann => HOFFMANN_INIT,

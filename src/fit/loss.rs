@@ -146,6 +146,11 @@ impl LossData {
         self.weight.iter().sum()
     }
 
+    /// Whether every row has weight 1 (a table, not a resample).
+    pub fn unit_weights(&self) -> bool {
+        self.weight.iter().all(|&w| w == 1.0)
+    }
+
     /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.ln_l.is_empty()
@@ -363,13 +368,22 @@ impl Parameterisation {
         if self.sigma.is_some() {
             return self;
         }
-        let n = data.len().max(1) as f64;
+        // weighted means (a weight of 1 multiplies exactly: a table's plain
+        // means)
+        let n = data.total_weight();
+        let mean = |v: &[f64]| {
+            if n > 0.0 {
+                v.iter().zip(&data.weight).map(|(x, w)| w * x).sum::<f64>() / n
+            } else {
+                0.0
+            }
+        };
         let free = |j: usize| matches!(self.slots[j], Slot::Free(_));
         if free(0) && free(3) {
-            self.shift_n = data.ln_n.iter().sum::<f64>() / n;
+            self.shift_n = mean(&data.ln_n);
         }
         if free(1) && free(4) {
-            self.shift_d = data.ln_d.iter().sum::<f64>() / n;
+            self.shift_d = mean(&data.ln_d);
         }
         self
     }
