@@ -644,6 +644,100 @@ fn stat_names(uses_y: bool) -> Vec<&'static str> {
     }
 }
 
+/// Up to this many rows the jackknife refits the model without each row;
+/// above it, [`jackknife_closed_form`] computes the same fits in O(rows).
+pub const JACKKNIFE_REFIT_MAX: usize = 500;
+
+/// The leave-one-out fits' statistics (coefficients, R²) by refitting
+/// without each row: O(rows²). None where a refit fails.
+#[doc(hidden)]
+pub fn jackknife_by_refits(obs: &[&Obs], model: &Model) -> Vec<Option<Vec<f64>>> {
+    (0..obs.len())
+        .map(|i| {
+            let sample: Vec<&Obs> = obs
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != i)
+                .map(|(_, o)| *o)
+                .collect();
+            fit_model(&sample, model.form, model.uses_y)
+                .ok()
+                .map(|m| stats(&m))
+        })
+        .collect()
+}
+
+/// The leave-one-out fits' statistics in closed form (the deletion
+/// identities of weighted least squares; Belsley, Kuh & Welsch 1980, ch. 2):
+/// with G = XᵀWX, residual eᵢ and leverage hᵢ = wᵢ·xᵢᵀG⁻¹xᵢ of the full fit,
+///
+///   β₍ᵢ₎ = β − G⁻¹xᵢ·wᵢeᵢ/(1 − hᵢ),   SSR₍ᵢ₎ = SSR − wᵢeᵢ²/(1 − hᵢ),
+///   SST₍ᵢ₎ = SST − wᵢ(yᵢ − ȳ)²·W/(W − wᵢ)  (ȳ, W the weighted mean and sum),
+///
+/// R²₍ᵢ₎ = 1 − SSR₍ᵢ₎/SST₍ᵢ₎. O(rows). A row whose removal leaves the design
+/// singular (1 − hᵢ ≤ 1e-10) or too few rows gets None, as a failed refit
+/// does. [`jackknife_by_refits`] is its twin in the tests.
+#[doc(hidden)]
+pub fn jackknife_closed_form(obs: &[&Obs], model: &Model) -> Vec<Option<Vec<f64>>> {
+    let n = obs.len();
+    let p = if model.uses_y { 3 } else { 2 };
+    let weighted = obs.iter().any(|o| o.w != 1.0);
+    let row = |o: &Obs| -> (Vec<f64>, f64, f64) {
+        let x = if model.uses_y {
+            vec![model.form.feature(o.x), model.form.feature(o.y), 1.0]
+        } else {
+            vec![model.form.feature(o.x), 1.0]
+        };
+        (
+            x,
+            model.form.response(o.alpha),
+            if weighted { o.w } else { 1.0 },
+        )
+    };
+    let rows: Vec<_> = obs.iter().map(|o| row(o)).collect();
+    let mut g = DMatrix::<f64>::zeros(p, p);
+    for (x, _, w) in &rows {
+        for a in 0..p {
+            for b in 0..p {
+                g[(a, b)] += w * x[a] * x[b];
+            }
+        }
+    }
+    let Some(ginv) = g.try_inverse() else {
+        return vec![None; n];
+    };
+    let beta = model.fit.estimates();
+    let wsum: f64 = rows.iter().map(|r| r.2).sum();
+    let ybar = rows.iter().map(|(_, y, w)| w * y).sum::<f64>() / wsum;
+    let resid: Vec<f64> = rows
+        .iter()
+        .map(|(x, y, _)| y - x.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>())
+        .collect();
+    let ssr: f64 = rows.iter().zip(&resid).map(|(r, e)| r.2 * e * e).sum();
+    let sst: f64 = rows.iter().map(|(_, y, w)| w * (y - ybar).powi(2)).sum();
+    rows.iter()
+        .zip(&resid)
+        .map(|((x, y, w), e)| {
+            if n - 1 < p {
+                return None;
+            }
+            let gx: Vec<f64> = (0..p)
+                .map(|a| (0..p).map(|b| ginv[(a, b)] * x[b]).sum())
+                .collect();
+            let h = w * x.iter().zip(&gx).map(|(a, b)| a * b).sum::<f64>();
+            if (1.0 - h).is_nan() || 1.0 - h <= 1e-10 {
+                return None;
+            }
+            let k = w * e / (1.0 - h);
+            let mut v: Vec<f64> = beta.iter().zip(&gx).map(|(b, c)| b - c * k).collect();
+            let ssr_i = ssr - w * e * e / (1.0 - h);
+            let sst_i = sst - w * (y - ybar).powi(2) * wsum / (wsum - w);
+            v.push(1.0 - ssr_i / sst_i);
+            Some(v)
+        })
+        .collect()
+}
+
 /// BCa interval from sorted replicates, the point estimate and jackknife values.
 pub fn bca_interval(sorted: &[f64], point: f64, jack: &[f64]) -> Option<[f64; 2]> {
     let b = sorted.len() as f64;
@@ -693,19 +787,11 @@ pub fn bootstrap_model(
         })
         .collect();
     let ok: Vec<&Vec<f64>> = reps.iter().flatten().collect();
-    let jack: Vec<Option<Vec<f64>>> = (0..n)
-        .map(|i| {
-            let sample: Vec<&Obs> = obs
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| *k != i)
-                .map(|(_, o)| *o)
-                .collect();
-            fit_model(&sample, model.form, model.uses_y)
-                .ok()
-                .map(|m| stats(&m))
-        })
-        .collect();
+    let jack = if n <= JACKKNIFE_REFIT_MAX {
+        jackknife_by_refits(obs, model)
+    } else {
+        jackknife_closed_form(obs, model)
+    };
     let jack_ok = jack.iter().all(Option::is_some);
     let point = stats(model);
     let estimates = stat_names(model.uses_y)
@@ -841,6 +927,34 @@ mod tests {
                 let fast = cross_validate(&all, form, by_family).unwrap();
                 let slow = cross_validate_by_refits(&all, form, by_family).unwrap();
                 agree(&fast, &slow);
+            }
+        }
+    }
+
+    /// The closed-form jackknife equals a refit without each row, weighted
+    /// or not, with and without the target term.
+    #[test]
+    fn the_closed_form_jackknife_matches_a_refit_per_row() {
+        for (targets, drafts, seed, unit) in
+            [(30, 8, 7, false), (30, 8, 8, true), (1, 40, 9, false)]
+        {
+            let mut obs = table(targets, drafts, seed);
+            if unit {
+                obs.iter_mut().for_each(|o| o.w = 1.0);
+            }
+            let all: Vec<&Obs> = obs.iter().collect();
+            let uses_y = identifies_y(&all);
+            let model = fit_model(&all, Form::AffinePpl, uses_y).unwrap();
+            let fast = jackknife_closed_form(&all, &model);
+            let slow = jackknife_by_refits(&all, &model);
+            for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
+                for (k, (x, y)) in a.iter().zip(b).enumerate() {
+                    assert!(
+                        (x - y).abs() <= 1e-9 * y.abs().max(1e-3),
+                        "row {i} stat {k}: {x} vs {y}"
+                    );
+                }
             }
         }
     }
