@@ -338,7 +338,11 @@ pub fn analyse(
         None
     };
     if loto.is_none() {
-        warnings.push("leave-one-target-out skipped: a single target".into());
+        warnings.push(if by_target.len() < 2 {
+            "leave-one-target-out skipped: a single target".into()
+        } else {
+            "leave-one-target-out skipped: every fold's training rows were too few, held a non-finite value or were collinear".into()
+        });
     }
     for (name, cv) in [
         ("leave-one-target-out", &loto),
