@@ -176,11 +176,7 @@ fn loss_spec(
             .tie(t)
             .map_err(|e| invalid(format!("tie: {e}")))?;
     }
-    let grid = match grid {
-        "hoffmann" => StartGrid::hoffmann(),
-        "init" => StartGrid::hoffmann_init(),
-        spec => StartGrid::parse(spec).map_err(|e| invalid(format!("grid: {e}")))?,
-    };
+    let grid = StartGrid::named(grid).map_err(|e| invalid(format!("grid: {e}")))?;
     Ok(LossFitSpec {
         objective,
         constraints,

@@ -116,11 +116,7 @@ pub fn spec_from_args(a: &FitLossArgs) -> anyhow::Result<LossFitSpec> {
             .tie(t)
             .map_err(|e| anyhow::anyhow!("--tie: {e}"))?;
     }
-    let grid = match a.grid.as_str() {
-        "hoffmann" => StartGrid::hoffmann(),
-        "init" => StartGrid::hoffmann_init(),
-        spec => StartGrid::parse(spec).map_err(|e| anyhow::anyhow!("--grid: {e}"))?,
-    };
+    let grid = StartGrid::named(&a.grid).map_err(|e| anyhow::anyhow!("--grid: {e}"))?;
     Ok(LossFitSpec {
         objective,
         constraints,

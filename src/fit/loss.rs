@@ -619,6 +619,17 @@ impl StartGrid {
         }
     }
 
+    /// A grid by name: `hoffmann` (4500 starts), `init` (Hoffmann's single
+    /// start), or coordinates as in [`StartGrid::parse`] — what the command
+    /// line, the manifest and the Python package accept.
+    pub fn named(spec: &str) -> Result<StartGrid, SdslError> {
+        match spec {
+            "hoffmann" => Ok(StartGrid::hoffmann()),
+            "init" => Ok(StartGrid::hoffmann_init()),
+            coordinates => StartGrid::parse(coordinates),
+        }
+    }
+
     /// Parses `a=0,5,10;alpha=0,1` — named coordinates replace the Hoffmann
     /// grid's; the others keep it.
     pub fn parse(spec: &str) -> Result<StartGrid, SdslError> {

@@ -402,11 +402,8 @@ fn loss_settings(
     let grid = match &l.grid {
         Some(g) => {
             let (line, key) = cx.loc(g.span(), "loss.grid");
-            let value = match g.get_ref().as_str() {
-                "hoffmann" => StartGrid::hoffmann(),
-                "init" => StartGrid::hoffmann_init(),
-                spec => StartGrid::parse(spec).map_err(|e| cx.err(line, &key, e.to_string()))?,
-            };
+            let value =
+                StartGrid::named(g.get_ref()).map_err(|e| cx.err(line, &key, e.to_string()))?;
             Located { value, line, key }
         }
         None => Located {
