@@ -291,37 +291,44 @@ fn hardware(h: &super::model::HardwareSection) -> Result<String, SdslError> {
         "fits_memory",
     ])?;
     let b = |v: Option<bool>| v.map_or(String::new(), |x| x.to_string());
-    for m in &h.models {
-        for c in &m.cells {
-            t.row(&[
-                m.cost_model.clone(),
-                m.batch.to_string(),
-                c.target.clone(),
-                c.draft_family.clone(),
-                o(c.outcome.n_star),
-                c.outcome
-                    .gamma_star_int
-                    .map_or(String::new(), |g| g.to_string()),
-                o(c.outcome.speedup_int),
-                b(c.fits_memory),
-            ])?;
-        }
-    }
-    if let Some(s) = &h.batch_sweep {
-        for x in &s.rows {
-            t.row(&[
-                s.cost_model.clone(),
-                x.batch.to_string(),
-                x.target.clone(),
-                x.draft_family.clone(),
-                o(x.outcome.n_star),
-                x.outcome
-                    .gamma_star_int
-                    .map_or(String::new(), |g| g.to_string()),
-                o(x.outcome.speedup_int),
-                b(x.fits_memory),
-            ])?;
-        }
+    // the latency models' cells, then the batch sweep's rows: one layout
+    let cells = h.models.iter().flat_map(|m| {
+        m.cells.iter().map(move |c| {
+            (
+                &m.cost_model,
+                m.batch,
+                &c.target,
+                &c.draft_family,
+                &c.outcome,
+                c.fits_memory,
+            )
+        })
+    });
+    let sweep = h.batch_sweep.iter().flat_map(|s| {
+        s.rows.iter().map(move |x| {
+            (
+                &s.cost_model,
+                x.batch,
+                &x.target,
+                &x.draft_family,
+                &x.outcome,
+                x.fits_memory,
+            )
+        })
+    });
+    for (cost_model, batch, target, family, outcome, fits) in cells.chain(sweep) {
+        t.row(&[
+            cost_model.clone(),
+            batch.to_string(),
+            target.clone(),
+            family.clone(),
+            o(outcome.n_star),
+            outcome
+                .gamma_star_int
+                .map_or(String::new(), |g| g.to_string()),
+            o(outcome.speedup_int),
+            b(fits),
+        ])?;
     }
     t.finish()
 }
