@@ -275,109 +275,25 @@ pub fn cross_validate(
         .iter()
         .map(|o| [form.feature(o.x), form.feature(o.y), form.response(o.alpha)])
         .collect();
-    let finite =
-        |f: &[f64; 3], o: &Obs| f.iter().all(|v| v.is_finite()) && o.w.is_finite() && o.w > 0.0;
-    // cross-products of u = (x̃, ỹ, 1) and the response over some rows, with
-    // x̃ = x − cx, ỹ = y − cy
-    #[derive(Clone, Copy, Default)]
-    struct Stats {
-        uu: [[f64; 3]; 3],
-        ur: [f64; 3],
-        n: usize,
-        bad: usize,
-    }
-    let add = |s: &mut Stats, i: usize, c: (f64, f64)| {
-        let (f, o) = (&feats[i], &obs[i]);
-        s.n += 1;
-        if !finite(f, o) {
-            s.bad += 1;
-            return;
-        }
-        let u = [f[0] - c.0, f[1] - c.1, 1.0];
-        for a in 0..3 {
-            for b in 0..3 {
-                s.uu[a][b] += o.w * u[a] * u[b];
-            }
-            s.ur[a] += o.w * u[a] * f[2];
-        }
-    };
-    // the mean features of some rows (finite ones), the centre of their fit
-    let centre = |rows: &mut dyn Iterator<Item = usize>| {
-        let (mut sx, mut sy, mut m) = (0.0, 0.0, 0usize);
-        for i in rows {
-            if finite(&feats[i], &obs[i]) {
-                sx += feats[i][0];
-                sy += feats[i][1];
-                m += 1;
-            }
-        }
-        if m > 0 {
-            (sx / m as f64, sy / m as f64)
-        } else {
-            (0.0, 0.0)
-        }
-    };
-    let all_centre = centre(&mut (0..obs.len()));
-    let mut total = Stats::default();
-    let mut per: Vec<Stats> = vec![Stats::default(); ng];
-    for (i, gi) in gid.iter().enumerate() {
-        add(&mut total, i, all_centre);
-        if let Some(g) = *gi {
-            add(&mut per[g], i, all_centre);
-        }
-    }
-    // distinct target perplexities left in each fold's training rows
-    let mut y_total: HashMap<u64, usize> = HashMap::new();
+    let all_centre = centre_of(&feats, obs, &mut (0..obs.len()));
+    let mut total = CrossProducts::default();
+    let mut per: Vec<CrossProducts> = vec![CrossProducts::default(); ng];
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); ng];
-    for (i, o) in obs.iter().enumerate() {
-        *y_total.entry(o.y.to_bits()).or_insert(0) += 1;
-        if let Some(g) = gid[i] {
+    // distinct target perplexities, to count those each fold's training
+    // rows keep
+    let mut y_total: HashMap<u64, usize> = HashMap::new();
+    for (i, gi) in gid.iter().enumerate() {
+        total.add(&feats[i], &obs[i], all_centre);
+        *y_total.entry(obs[i].y.to_bits()).or_insert(0) += 1;
+        if let Some(g) = *gi {
+            per[g].add(&feats[i], &obs[i], all_centre);
             members[g].push(i);
         }
     }
-    // the training ranges of x and y: the extremes over the other groups and
-    // the ungrouped rows
-    let range_of = |rows: &mut dyn Iterator<Item = usize>, f: fn(&Obs) -> f64| {
-        rows.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), i| {
-            (a.min(f(&obs[i])), b.max(f(&obs[i])))
-        })
-    };
-    let other_range = |f: fn(&Obs) -> f64| -> Vec<(f64, f64)> {
-        let own: Vec<(f64, f64)> = members
-            .iter()
-            .map(|rows| range_of(&mut rows.iter().copied(), f))
-            .collect();
-        let loose = range_of(&mut (0..obs.len()).filter(|&i| gid[i].is_none()), f);
-        // the two smallest minima and the two largest maxima, by group
-        let (mut lo1, mut lo2, mut hi1, mut hi2) = (
-            (f64::INFINITY, ng),
-            f64::INFINITY,
-            (f64::NEG_INFINITY, ng),
-            f64::NEG_INFINITY,
-        );
-        for (g, &(a, b)) in own.iter().enumerate() {
-            if a < lo1.0 {
-                lo2 = lo1.0;
-                lo1 = (a, g);
-            } else if a < lo2 {
-                lo2 = a;
-            }
-            if b > hi1.0 {
-                hi2 = hi1.0;
-                hi1 = (b, g);
-            } else if b > hi2 {
-                hi2 = b;
-            }
-        }
-        (0..ng)
-            .map(|g| {
-                let lo = if lo1.1 == g { lo2 } else { lo1.0 };
-                let hi = if hi1.1 == g { hi2 } else { hi1.0 };
-                (lo.min(loose.0), hi.max(loose.1))
-            })
-            .collect()
-    };
-    let (xr, yr) = (other_range(|o| o.x), other_range(|o| o.y));
+    let (xr, yr) = (
+        training_ranges(obs, &gid, &members, |o| o.x),
+        training_ranges(obs, &gid, &members, |o| o.y),
+    );
     let mut tally = CvTally::default();
     for g in 0..ng {
         let mut y_fold: HashMap<u64, usize> = HashMap::new();
@@ -392,26 +308,18 @@ pub fn cross_validate(
         // those are summed directly over the training rows, centred on their
         // own means. Every other fold's are the totals minus its own.
         let (train, c) = if 2 * per[g].n > total.n {
-            let c = centre(&mut (0..obs.len()).filter(|&i| gid[i] != Some(g)));
-            let mut t = Stats::default();
+            let c = centre_of(
+                &feats,
+                obs,
+                &mut (0..obs.len()).filter(|&i| gid[i] != Some(g)),
+            );
+            let mut t = CrossProducts::default();
             for i in (0..obs.len()).filter(|&i| gid[i] != Some(g)) {
-                add(&mut t, i, c);
+                t.add(&feats[i], &obs[i], c);
             }
             (t, c)
         } else {
-            let (t, s) = (&total, &per[g]);
-            let mut d = Stats {
-                n: t.n - s.n,
-                bad: t.bad - s.bad,
-                ..Stats::default()
-            };
-            for a in 0..3 {
-                for b in 0..3 {
-                    d.uu[a][b] = t.uu[a][b] - s.uu[a][b];
-                }
-                d.ur[a] = t.ur[a] - s.ur[a];
-            }
-            (d, all_centre)
+            (total.minus(&per[g]), all_centre)
         };
         let coef = (train.n > cols.len() && train.bad == 0)
             .then(|| {
@@ -438,6 +346,119 @@ pub fn cross_validate(
         }
     }
     tally.result()
+}
+
+/// Whether a row's features, response and weight can enter a fit.
+fn cv_row_ok(f: &[f64; 3], o: &Obs) -> bool {
+    f.iter().all(|v| v.is_finite()) && o.w.is_finite() && o.w > 0.0
+}
+
+/// The mean features (x, y) of some rows (those that can enter a fit): the
+/// centre of their fit.
+fn centre_of(feats: &[[f64; 3]], obs: &[Obs], rows: &mut dyn Iterator<Item = usize>) -> (f64, f64) {
+    let (mut sx, mut sy, mut m) = (0.0, 0.0, 0usize);
+    for i in rows {
+        if cv_row_ok(&feats[i], &obs[i]) {
+            sx += feats[i][0];
+            sy += feats[i][1];
+            m += 1;
+        }
+    }
+    if m > 0 {
+        (sx / m as f64, sy / m as f64)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// Weighted cross-products of u = (x − cx, y − cy, 1) and the response over
+/// some rows, with their count and the count of rows that cannot enter a fit.
+#[derive(Clone, Copy, Default)]
+struct CrossProducts {
+    uu: [[f64; 3]; 3],
+    ur: [f64; 3],
+    n: usize,
+    bad: usize,
+}
+
+impl CrossProducts {
+    /// Adds one row (features and response `f`) centred on `c`.
+    fn add(&mut self, f: &[f64; 3], o: &Obs, c: (f64, f64)) {
+        self.n += 1;
+        if !cv_row_ok(f, o) {
+            self.bad += 1;
+            return;
+        }
+        let u = [f[0] - c.0, f[1] - c.1, 1.0];
+        for a in 0..3 {
+            for b in 0..3 {
+                self.uu[a][b] += o.w * u[a] * u[b];
+            }
+            self.ur[a] += o.w * u[a] * f[2];
+        }
+    }
+
+    /// The rows of `self` without those of `part` (a subset, same centre).
+    fn minus(&self, part: &CrossProducts) -> CrossProducts {
+        let mut d = CrossProducts {
+            n: self.n - part.n,
+            bad: self.bad - part.bad,
+            ..CrossProducts::default()
+        };
+        for a in 0..3 {
+            for b in 0..3 {
+                d.uu[a][b] = self.uu[a][b] - part.uu[a][b];
+            }
+            d.ur[a] = self.ur[a] - part.ur[a];
+        }
+        d
+    }
+}
+
+/// Each group's training range of `f` (x or y): the extremes over the other
+/// groups and the ungrouped rows, from the two smallest minima and the two
+/// largest maxima by group.
+fn training_ranges(
+    obs: &[Obs],
+    gid: &[Option<usize>],
+    members: &[Vec<usize>],
+    f: fn(&Obs) -> f64,
+) -> Vec<(f64, f64)> {
+    let range_of = |rows: &mut dyn Iterator<Item = usize>| {
+        rows.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), i| {
+            (a.min(f(&obs[i])), b.max(f(&obs[i])))
+        })
+    };
+    let ng = members.len();
+    let loose = range_of(&mut (0..obs.len()).filter(|&i| gid[i].is_none()));
+    let (mut lo1, mut lo2, mut hi1, mut hi2) = (
+        (f64::INFINITY, ng),
+        f64::INFINITY,
+        (f64::NEG_INFINITY, ng),
+        f64::NEG_INFINITY,
+    );
+    for (g, rows) in members.iter().enumerate() {
+        let (a, b) = range_of(&mut rows.iter().copied());
+        if a < lo1.0 {
+            lo2 = lo1.0;
+            lo1 = (a, g);
+        } else if a < lo2 {
+            lo2 = a;
+        }
+        if b > hi1.0 {
+            hi2 = hi1.0;
+            hi1 = (b, g);
+        } else if b > hi2 {
+            hi2 = b;
+        }
+    }
+    (0..ng)
+        .map(|g| {
+            let lo = if lo1.1 == g { lo2 } else { lo1.0 };
+            let hi = if hi1.1 == g { hi2 } else { hi1.0 };
+            (lo.min(loose.0), hi.max(loose.1))
+        })
+        .collect()
 }
 
 /// The held-out errors and counts of a cross-validation.
