@@ -175,6 +175,44 @@ fn bootstrap_output_is_identical_on_one_and_two_threads() {
     assert_eq!(run("1"), run("2"));
 }
 
+/// The kernel's SIMD levels (`SDSL_SIMD`: baseline SSE2, AVX2, AVX-512)
+/// give byte-identical fits: the full grid with a bootstrap, the learned
+/// scale and least squares, at every level this CPU runs.
+#[test]
+fn fits_are_byte_identical_at_every_simd_level() {
+    use sdsl::fit::loss_kernel::Simd;
+    let run = |level: Simd, objective: &str, extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sdsl"))
+            .args(["fit", "loss", CHINCHILLA, "--drop-highest", "5"])
+            .args(["--objective", objective, "--json", "--quiet"])
+            .args(extra)
+            .env("SDSL_SIMD", level.name())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run sdsl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let cases: [(&str, &[&str]); 3] = [
+        ("huber", &["--bootstrap", "100", "--seed", "3"]),
+        ("huber-mle", &["--grid", "init"]),
+        ("lsq", &["--grid", "a=0,10,20;alpha=0,1"]),
+    ];
+    for (objective, extra) in cases {
+        let base = run(Simd::Baseline, objective, extra);
+        for level in Simd::available() {
+            assert!(
+                run(level, objective, extra) == base,
+                "{objective} at {level:?} differs from the baseline"
+            );
+        }
+    }
+}
+
 #[test]
 fn fixed_and_tied_parameters_are_respected() {
     let v = sdsl_json(&[
