@@ -6,6 +6,8 @@
 //! (`benches/scipy_reference.py`).
 //!
 //! Run: `cargo bench --bench loss_fit`. Figures are reported in README.md.
+//! The kernel uses the widest SIMD level the CPU has; `SDSL_SIMD=avx2` or
+//! `SDSL_SIMD=baseline` in the environment measures a lower one.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sdsl::fit::bootstrap::{BootStart, bootstrap_loss};
