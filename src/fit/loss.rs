@@ -457,7 +457,7 @@ pub fn objective_and_gradient(
     phi: &[f64],
     grad: &mut [f64],
 ) -> f64 {
-    use super::loss_kernel::{Huber, Square, Theta, sums};
+    use super::loss_kernel::{Columns, Huber, Square, Theta, sums};
     let [a, b, e, alpha, beta] = map.theta(phi);
     let t = Theta {
         a,
@@ -466,17 +466,15 @@ pub fn objective_and_gradient(
         alpha,
         beta,
     };
-    let cols = (&data.ln_n, &data.ln_d, &data.ln_l, &data.weight);
+    let cols = Columns::new(&data.ln_n, &data.ln_d, &data.ln_l, &data.weight);
     let mut k = match *objective {
-        Objective::Huber { delta } => {
-            sums::<_, false>(&t, Huber(delta), 1.0, cols.0, cols.1, cols.2, cols.3)
-        }
+        Objective::Huber { delta } => sums::<_, false>(&t, Huber(delta), 1.0, cols),
         // the learned scale needs `std`'s last bits (see `sums`)
         Objective::HuberMle { delta } => {
             let inv_s = (-map.sigma(phi)).exp();
-            sums::<_, true>(&t, Huber(delta), inv_s, cols.0, cols.1, cols.2, cols.3)
+            sums::<_, true>(&t, Huber(delta), inv_s, cols)
         }
-        Objective::Lsq => sums::<_, false>(&t, Square, 1.0, cols.0, cols.1, cols.2, cols.3),
+        Objective::Lsq => sums::<_, false>(&t, Square, 1.0, cols),
     };
     let mut g_sigma = -k.psi_u;
     if let Objective::HuberMle { delta } = *objective {

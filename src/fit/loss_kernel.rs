@@ -683,6 +683,37 @@ fn finish(acc: [f64; 7]) -> Sums {
     }
 }
 
+/// The table the sums run over: ln N, ln D, ln L and the weight c of each
+/// row, four columns of one length.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns<'a> {
+    ln_n: &'a [f64],
+    ln_d: &'a [f64],
+    ln_l: &'a [f64],
+    c: &'a [f64],
+}
+
+impl<'a> Columns<'a> {
+    /// The four columns.
+    ///
+    /// # Panics
+    /// When their lengths differ (a caller's bug, not bad input: `LossData`
+    /// builds them together).
+    pub fn new(ln_n: &'a [f64], ln_d: &'a [f64], ln_l: &'a [f64], c: &'a [f64]) -> Self {
+        let rows = ln_l.len();
+        assert!(
+            ln_n.len() == rows && ln_d.len() == rows && c.len() == rows,
+            "the kernel's columns have different lengths"
+        );
+        Columns {
+            ln_n,
+            ln_d,
+            ln_l,
+            c,
+        }
+    }
+}
+
 /// A SIMD block of rows: a [`Lane`] that loads `WIDTH` rows and adds a
 /// block's per-row terms to the sums in row order.
 pub trait Block: Lane {
@@ -736,19 +767,20 @@ impl Block for F4 {
 /// vectorising only the per-row work keeps the fits' trajectories those of
 /// row-by-row code, whatever the block.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn sums_in<B: Block, R: Rho, const STD_MATH: bool>(
     t: &Theta,
     rho: R,
     inv_scale: f64,
-    ln_n: &[f64],
-    ln_d: &[f64],
-    ln_l: &[f64],
-    c: &[f64],
+    cols: Columns<'_>,
 ) -> Sums {
+    let Columns {
+        ln_n,
+        ln_d,
+        ln_l,
+        c,
+    } = cols;
     let w = B::WIDTH;
     let rows = ln_l.len();
-    assert!(ln_n.len() == rows && ln_d.len() == rows && c.len() == rows);
     let mut acc = B::acc_zero();
     let full = rows / w * w;
     for (((n, d), l), cw) in ln_n[..full]
@@ -866,44 +898,33 @@ pub fn sums<R: Rho, const STD_MATH: bool>(
     t: &Theta,
     rho: R,
     inv_scale: f64,
-    ln_n: &[f64],
-    ln_d: &[f64],
-    ln_l: &[f64],
-    c: &[f64],
+    cols: Columns<'_>,
 ) -> Sums {
-    sums_at::<R, STD_MATH>(Simd::current(), t, rho, inv_scale, ln_n, ln_d, ln_l, c)
+    sums_at::<R, STD_MATH>(Simd::current(), t, rho, inv_scale, cols)
 }
 
 /// Σ over rows of the per-row terms with the blocks of `level` (the
 /// baseline where this CPU lacks it): the same bits at every level.
-#[allow(clippy::too_many_arguments)]
 pub fn sums_at<R: Rho, const STD_MATH: bool>(
     level: Simd,
     t: &Theta,
     rho: R,
     inv_scale: f64,
-    ln_n: &[f64],
-    ln_d: &[f64],
-    ln_l: &[f64],
-    c: &[f64],
+    cols: Columns<'_>,
 ) -> Sums {
     #[cfg(target_arch = "x86_64")]
     {
         if level == Simd::Avx512 && std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has AVX-512F (checked on this line).
-            return unsafe {
-                x86::sums_avx512::<R, STD_MATH>(t, rho, inv_scale, ln_n, ln_d, ln_l, c)
-            };
+            return unsafe { x86::sums_avx512::<R, STD_MATH>(t, rho, inv_scale, cols) };
         }
         if level >= Simd::Avx2 && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked on this line).
-            return unsafe {
-                x86::sums_avx2::<R, STD_MATH>(t, rho, inv_scale, ln_n, ln_d, ln_l, c)
-            };
+            return unsafe { x86::sums_avx2::<R, STD_MATH>(t, rho, inv_scale, cols) };
         }
     }
     let _ = level;
-    sums_in::<F4, R, STD_MATH>(t, rho, inv_scale, ln_n, ln_d, ln_l, c)
+    sums_in::<F4, R, STD_MATH>(t, rho, inv_scale, cols)
 }
 
 /// The scalar twin of [`sums`]: one row at a time through the `f64`
@@ -915,11 +936,14 @@ pub fn sums_scalar<R: Rho, const STD_MATH: bool>(
     t: &Theta,
     rho: R,
     inv_scale: f64,
-    ln_n: &[f64],
-    ln_d: &[f64],
-    ln_l: &[f64],
-    c: &[f64],
+    cols: Columns<'_>,
 ) -> Sums {
+    let Columns {
+        ln_n,
+        ln_d,
+        ln_l,
+        c,
+    } = cols;
     let mut acc = [0.0; 7];
     for i in 0..ln_l.len() {
         let terms = row::<_, _, STD_MATH>(t, rho, inv_scale, ln_n[i], ln_d[i], ln_l[i], c[i]);
@@ -1064,15 +1088,33 @@ mod tests {
                 let inv = r.unif(0.2, 5.0);
                 let h = Huber(r.unif(1e-4, 0.1));
                 let want = [
-                    sums_scalar::<_, false>(&t, h, inv, &ln_n, &ln_d, &ln_l, &c),
-                    sums_scalar::<_, true>(&t, h, inv, &ln_n, &ln_d, &ln_l, &c),
-                    sums_scalar::<_, false>(&t, Square, 1.0, &ln_n, &ln_d, &ln_l, &c),
+                    sums_scalar::<_, false>(&t, h, inv, Columns::new(&ln_n, &ln_d, &ln_l, &c)),
+                    sums_scalar::<_, true>(&t, h, inv, Columns::new(&ln_n, &ln_d, &ln_l, &c)),
+                    sums_scalar::<_, false>(&t, Square, 1.0, Columns::new(&ln_n, &ln_d, &ln_l, &c)),
                 ];
                 for &level in &levels {
                     let got = [
-                        sums_at::<_, false>(level, &t, h, inv, &ln_n, &ln_d, &ln_l, &c),
-                        sums_at::<_, true>(level, &t, h, inv, &ln_n, &ln_d, &ln_l, &c),
-                        sums_at::<_, false>(level, &t, Square, 1.0, &ln_n, &ln_d, &ln_l, &c),
+                        sums_at::<_, false>(
+                            level,
+                            &t,
+                            h,
+                            inv,
+                            Columns::new(&ln_n, &ln_d, &ln_l, &c),
+                        ),
+                        sums_at::<_, true>(
+                            level,
+                            &t,
+                            h,
+                            inv,
+                            Columns::new(&ln_n, &ln_d, &ln_l, &c),
+                        ),
+                        sums_at::<_, false>(
+                            level,
+                            &t,
+                            Square,
+                            1.0,
+                            Columns::new(&ln_n, &ln_d, &ln_l, &c),
+                        ),
                     ];
                     for (k, what) in ["huber", "huber with std math", "lsq"].iter().enumerate() {
                         assert_eq!(
@@ -1127,10 +1169,20 @@ mod tests {
                     2 => t.beta = -40.0,
                     _ => {}
                 }
-                let want = sums_scalar::<_, false>(&t, Huber(1e-3), 1.0, &ln_n, &ln_d, &ln_l, &c);
+                let want = sums_scalar::<_, false>(
+                    &t,
+                    Huber(1e-3),
+                    1.0,
+                    Columns::new(&ln_n, &ln_d, &ln_l, &c),
+                );
                 for level in Simd::available() {
-                    let got =
-                        sums_at::<_, false>(level, &t, Huber(1e-3), 1.0, &ln_n, &ln_d, &ln_l, &c);
+                    let got = sums_at::<_, false>(
+                        level,
+                        &t,
+                        Huber(1e-3),
+                        1.0,
+                        Columns::new(&ln_n, &ln_d, &ln_l, &c),
+                    );
                     assert_eq!(bits(got), bits(want), "{level:?}, {n} rows, {t:?}");
                 }
             }
@@ -1165,7 +1217,7 @@ mod tests {
                 g[3] -= q * w[0] * ln_n[i];
                 g[4] -= q * w[1] * ln_d[i];
             }
-            let s = sums::<_, false>(&t, Huber(delta), 1.0, &ln_n, &ln_d, &ln_l, &c);
+            let s = sums::<_, false>(&t, Huber(delta), 1.0, Columns::new(&ln_n, &ln_d, &ln_l, &c));
             let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= 1e-12 * scale.max(1e-300);
             assert!(close(s.f, f, f.abs()), "{t:?}: {} vs {f}", s.f);
             let gs = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));

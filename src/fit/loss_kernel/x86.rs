@@ -18,7 +18,7 @@
 //! every method is `#[inline(always)]`, so the intrinsics are compiled into
 //! those `#[target_feature]` functions.
 
-use super::{Block, Lane, Rho, Sums, Theta, sums_in};
+use super::{Block, Columns, Lane, Rho, Sums, Theta, sums_in};
 use std::arch::x86_64::*;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -445,17 +445,13 @@ impl Block for Z8 {
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn sums_avx2<R: Rho, const STD_MATH: bool>(
     t: &Theta,
     rho: R,
     inv_scale: f64,
-    ln_n: &[f64],
-    ln_d: &[f64],
-    ln_l: &[f64],
-    c: &[f64],
+    cols: Columns<'_>,
 ) -> Sums {
-    sums_in::<Y4, R, STD_MATH>(t, rho, inv_scale, ln_n, ln_d, ln_l, c)
+    sums_in::<Y4, R, STD_MATH>(t, rho, inv_scale, cols)
 }
 
 /// [`sums_in`] on AVX-512 blocks.
@@ -463,15 +459,11 @@ pub(super) unsafe fn sums_avx2<R: Rho, const STD_MATH: bool>(
 /// # Safety
 /// The CPU must support AVX-512F.
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn sums_avx512<R: Rho, const STD_MATH: bool>(
     t: &Theta,
     rho: R,
     inv_scale: f64,
-    ln_n: &[f64],
-    ln_d: &[f64],
-    ln_l: &[f64],
-    c: &[f64],
+    cols: Columns<'_>,
 ) -> Sums {
-    sums_in::<Z8, R, STD_MATH>(t, rho, inv_scale, ln_n, ln_d, ln_l, c)
+    sums_in::<Z8, R, STD_MATH>(t, rho, inv_scale, cols)
 }
