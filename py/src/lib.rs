@@ -292,6 +292,74 @@ fn fit_alpha(
     })
 }
 
+/// `sdsl fit latency --json`: the latency law t(P) and the verification
+/// ratio v(q) fitted to a latency table — a path, CSV text, or a shipped
+/// name (`h200-graph`, `h200-eager`: the compiled-in H200 tables, whose
+/// mode is the name's unless `mode` is given).
+#[pyfunction]
+#[pyo3(signature = (source, csv, meta, mode, ctx, batch, bootstrap, seed, threads))]
+#[allow(clippy::too_many_arguments)]
+fn fit_latency(
+    py: Python<'_>,
+    source: String,
+    csv: Option<Vec<u8>>,
+    meta: Option<String>,
+    mode: Option<String>,
+    ctx: u64,
+    batch: u64,
+    bootstrap: usize,
+    seed: u64,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    use sdsl::fit::latency::{LatencyFitSpec, LatencySelection};
+    use sdsl::ingest::latency::{Mode, latency_table_from, read_latency_table, read_meta};
+    use sdsl::pipeline::latency::{shipped_mode, shipped_table};
+    run(py, threads, move || {
+        let shipped = shipped_mode(&source).filter(|_| csv.is_none());
+        if shipped.is_some() && meta.is_some() {
+            return Err(invalid(format!(
+                "meta: the shipped table '{source}' carries its own hardware description; give meta with a table of your own"
+            )));
+        }
+        let mode = match mode {
+            Some(m) => m.parse::<Mode>()?,
+            None => shipped.unwrap_or(Mode::Graph),
+        };
+        if ctx == 0 || batch == 0 {
+            return Err(invalid(format!(
+                "ctx = {ctx}, batch = {batch}: each a whole number ≥ 1"
+            )));
+        }
+        let spec = LatencyFitSpec {
+            selection: LatencySelection { mode, ctx, batch },
+            replicates: bootstrap,
+            seed,
+        }
+        .validated()
+        .map_err(|e| Failure::Context("fit_latency: bootstrap".into(), e))?;
+        let table = if shipped.is_some() {
+            shipped_table(batch)?
+        } else {
+            let meta = meta.as_deref().map(Path::new);
+            match csv {
+                None => read_latency_table(Path::new(&source), meta)?,
+                Some(bytes) => latency_table_from(
+                    &Table::from_csv_bytes(&source, bytes)?,
+                    meta.map(read_meta).transpose()?,
+                )?,
+            }
+        };
+        let profile = spec.fit(&table).map_err(|e| {
+            Failure::Context(
+                "fit_latency (choose another mode, ctx or batch from the table)".into(),
+                e,
+            )
+        })?;
+        let warnings = profile.warnings.clone();
+        answer(&profile, warnings)
+    })
+}
+
 /// `sdsl alpha estimate --json`: α per (draft, target, grouping columns)
 /// from per-iteration logs, τ tables or TAR tables.
 #[pyfunction]
@@ -508,6 +576,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(fit_loss, m)?)?;
     m.add_function(wrap_pyfunction!(fit_alpha, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_latency, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_alpha, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(speedup, m)?)?;

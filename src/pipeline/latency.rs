@@ -68,11 +68,7 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
             _ => return Err(bad(format!("unknown option '{k}' (mode, ctx, batch)"))),
         }
     }
-    let profile = if let Some(shipped_mode) = match source {
-        "h200-graph" => Some(Mode::Graph),
-        "h200-eager" => Some(Mode::Eager),
-        _ => None,
-    } {
+    let profile = if let Some(shipped_mode) = shipped_mode(source) {
         let sel = LatencySelection {
             mode: mode.unwrap_or(shipped_mode),
             ctx: ctx.unwrap_or(512),
@@ -84,13 +80,7 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
                 sel.batch
             )));
         }
-        let meta = parse_meta("datasets/hardware/h200_decode_latency.meta", H200_META)?;
-        let table = if sel.batch == 1 {
-            Table::from_csv_bytes(H200_CSV, H200_BYTES.to_vec())?
-        } else {
-            Table::from_csv_bytes(H200_BATCHED_CSV, H200_BATCHED_BYTES.to_vec())?
-        };
-        fit_selection(&latency_table_from(&table, Some(meta))?, sel)?
+        fit_selection(&shipped_table(sel.batch)?, sel)?
     } else {
         let path = Path::new(source);
         if !path.is_file() {
@@ -119,6 +109,28 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
         }
     };
     Ok((CostModel::Latency(profile.latency_cost()?), profile))
+}
+
+/// The shipped H200 table (compiled in, with its hardware description): the
+/// batch-1 table for `batch` = 1, the batched sweep (graph mode) above.
+pub fn shipped_table(batch: u64) -> Result<crate::ingest::latency::LatencyTable, SdslError> {
+    let meta = parse_meta("datasets/hardware/h200_decode_latency.meta", H200_META)?;
+    let table = if batch == 1 {
+        Table::from_csv_bytes(H200_CSV, H200_BYTES.to_vec())?
+    } else {
+        Table::from_csv_bytes(H200_BATCHED_CSV, H200_BATCHED_BYTES.to_vec())?
+    };
+    latency_table_from(&table, Some(meta))
+}
+
+/// The mode a shipped name stands for (`h200-graph`, `h200-eager`); None for
+/// other names.
+pub fn shipped_mode(name: &str) -> Option<Mode> {
+    match name {
+        "h200-graph" => Some(Mode::Graph),
+        "h200-eager" => Some(Mode::Eager),
+        _ => None,
+    }
 }
 
 fn fit_selection(

@@ -10,6 +10,7 @@ function               command
 =====================  ==================================
 ``fit_loss``           ``sdsl fit loss FILE --json``
 ``fit_alpha``          ``sdsl fit alpha FILE --json``
+``fit_latency``        ``sdsl fit latency FILE --json``
 ``estimate_alpha``     ``sdsl alpha estimate FILE --json``
 ``predict``            ``sdsl predict --json``
 ``speedup``            ``sdsl speedup --json``
@@ -52,6 +53,7 @@ __all__ = [
     "SdslWarning",
     "fit_loss",
     "fit_alpha",
+    "fit_latency",
     "estimate_alpha",
     "predict",
     "speedup",
@@ -350,6 +352,58 @@ def fit_alpha(
         source,
         csv,
         None if temperature is None else float(temperature),
+        _count(bootstrap, "bootstrap"),
+        _seed(seed),
+        _threads(threads),
+    )
+
+
+_SHIPPED_LATENCY = ("h200-graph", "h200-eager")
+
+
+def fit_latency(
+    data: Any,
+    *,
+    meta: Optional[PathLike] = None,
+    mode: Optional[str] = None,
+    ctx: int = 512,
+    batch: int = 1,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    threads: Optional[int] = None,
+) -> dict:
+    """Fit the latency law t(P) and the verification ratio v(q) (``sdsl fit latency``).
+
+    ``data`` is a latency table (a path, a DataFrame or a mapping with the
+    columns ``arch, params_total, mode, q, ctx, ms_median`` and optional
+    ones, see ``datasets/hardware/SOURCE.md``) or a shipped name:
+    ``"h200-graph"`` / ``"h200-eager"`` (the H200 tables built into the
+    package; batch > 1 uses the batched sweep, graph mode only). ``meta``
+    is the hardware description (``key,value`` lines with ``device`` and
+    ``memory_bytes``); for a path it defaults to the table's ``.meta``
+    file when there is one. ``mode`` (``"graph"`` or ``"eager"``; default
+    graph, or the shipped name's), ``ctx`` and ``batch`` pick the rows to
+    fit; ``bootstrap`` resamples architectures (0 = none). Returns the
+    profile that ``sdsl fit latency --json`` prints (and ``--out`` writes):
+    the affine and depth-aware laws with their leave-one-architecture-out
+    errors, v(q), the memory model and the bootstrap intervals.
+    """
+    if isinstance(data, str) and data in _SHIPPED_LATENCY:
+        source, csv = data, None
+    else:
+        source, csv = _table(data, "fit_latency")
+    if mode is not None and not isinstance(mode, str):
+        raise SdslError(
+            f"mode = {mode!r}: 'graph' or 'eager'", kind="invalid_argument"
+        )
+    return _call(
+        _native.fit_latency,
+        source,
+        csv,
+        None if meta is None else os.fspath(meta),
+        mode,
+        _count(ctx, "ctx"),
+        _count(batch, "batch"),
         _count(bootstrap, "bootstrap"),
         _seed(seed),
         _threads(threads),
