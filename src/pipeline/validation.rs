@@ -52,7 +52,14 @@ pub struct ValidationContext<'a> {
     pub nemo: &'a LatencyProfile,
 }
 
-fn row(source: &str, quantity: &str, setting: String, draft: &str, target: &str) -> ValidationRow {
+/// A validation row with its identity set and everything else empty.
+pub(super) fn row(
+    source: &str,
+    quantity: &str,
+    setting: String,
+    draft: &str,
+    target: &str,
+) -> ValidationRow {
     ValidationRow {
         source: source.into(),
         quantity: quantity.into(),

@@ -2,7 +2,7 @@
 //! Qwen3 sweep, SDSL's Appendix F ranking, the OPT perplexity scale check
 //! and the lab's sampler runs (see [`super::validation`] for the models).
 
-use super::validation::ValidationContext;
+use super::validation::{ValidationContext, row};
 use crate::error::SdslError;
 use crate::fit::estimate::alpha_from_taus;
 use crate::ingest::validation::{self as iv, Sourced};
@@ -12,25 +12,6 @@ use crate::report::validation_model::{
     LATENCY_EAGER, LATENCY_GRAPH, SDSL_FLOPS, SDSL_LAW, ValidationCheck, ValidationRow,
 };
 use std::collections::BTreeMap;
-
-fn row(source: &str, quantity: &str, setting: String, draft: &str, target: &str) -> ValidationRow {
-    ValidationRow {
-        source: source.into(),
-        quantity: quantity.into(),
-        setting,
-        draft: draft.into(),
-        target: target.into(),
-        gamma: None,
-        measured: None,
-        predicted: BTreeMap::new(),
-        published: None,
-        predicted_range: BTreeMap::new(),
-        chosen: BTreeMap::new(),
-        best_gamma: BTreeMap::new(),
-        measured_best: None,
-        note: None,
-    }
-}
 
 /// The NeMo vLLM sweep (Qwen3-32B target, Qwen3 drafts): α pooled per
 /// (draft, temperature, thinking) from vLLM's TAR (E(α, k) = 1 + k·TAR,
