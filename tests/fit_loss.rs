@@ -213,6 +213,23 @@ fn fits_are_byte_identical_at_every_simd_level() {
     }
 }
 
+/// A `SDSL_SIMD` the command does not know is refused, naming the values.
+#[test]
+fn an_unknown_simd_level_is_refused() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sdsl"))
+        .args(["speedup", "--alpha", "0.8", "--cost-ratio", "0.1"])
+        .env("SDSL_SIMD", "sse2")
+        .output()
+        .expect("run sdsl");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("SDSL_SIMD='sse2'") && err.contains("baseline, avx2 or avx512"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
 fn fixed_and_tied_parameters_are_respected() {
     let v = sdsl_json(&[

@@ -125,6 +125,7 @@ pub enum FitCommand {
 
 /// Runs the parsed command, printing to stdout.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::fit::loss_kernel::Simd::requested().map_err(anyhow::Error::msg)?;
     match cli.command {
         Command::Predict(a) => predict::run(a),
         Command::Speedup(a) => speedup::run(a),

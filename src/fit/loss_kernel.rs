@@ -32,10 +32,11 @@
 //! variable `SDSL_SIMD=baseline|avx2|avx512` caps it). Since every level
 //! performs the same operations in the same order, the level changes the
 //! speed only: the tests check each level this CPU runs against the scalar
-//! twin bit for bit (random and extreme inputs, every tail length), and
+//! twin bit for bit — every lane operation on pairs of special values, and
+//! the sums on random and extreme inputs with every tail length — and
 //! `tests/fit_loss.rs` checks whole fits byte for byte under each
 //! `SDSL_SIMD`. On the development machine (AVX-512) the 4500-start grid
-//! takes 3.5 s of CPU on the baseline, 2.3 s with AVX2 and 1.5 s with
+//! takes about 3.6 s of CPU on the baseline, 2.3 s with AVX2 and 1.5 s with
 //! AVX-512.
 //!
 //! **Accuracy.** On the domains the objective uses, [`exp_nonpos`] (x ≤ 0)
@@ -78,8 +79,6 @@ pub trait Lane:
     fn ge(self, o: Self) -> Self::Mask;
     /// self ≤ o.
     fn le(self, o: Self) -> Self::Mask;
-    /// self is NaN.
-    fn nan(self) -> Self::Mask;
     /// a and b.
     fn and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
     /// a or b.
@@ -146,10 +145,6 @@ impl Lane for f64 {
     #[inline(always)]
     fn le(self, o: f64) -> bool {
         self <= o
-    }
-    #[inline(always)]
-    fn nan(self) -> bool {
-        self.is_nan()
     }
     #[inline(always)]
     fn and(a: bool, b: bool) -> bool {
@@ -259,10 +254,6 @@ impl Lane for F4 {
     #[inline(always)]
     fn le(self, o: F4) -> F4 {
         self.simd_le(o)
-    }
-    #[inline(always)]
-    fn nan(self) -> F4 {
-        self.is_nan()
     }
     #[inline(always)]
     fn and(a: F4, b: F4) -> F4 {
@@ -723,6 +714,9 @@ pub trait Block: Lane {
     type Acc: Copy;
     /// The block of `v[..WIDTH]` (`v` holds at least `WIDTH` values).
     fn load(v: &[f64]) -> Self;
+    /// The lanes in row order (the rest zero), for the tests.
+    #[cfg(test)]
+    fn lanes(self) -> [f64; MAX_WIDTH];
     /// Sums of zero.
     fn acc_zero() -> Self::Acc;
     /// Adds the terms of the block's first `rows` rows, row by row: term j
@@ -739,6 +733,11 @@ impl Block for F4 {
     #[inline(always)]
     fn load(v: &[f64]) -> F4 {
         F4::new(v[..4].try_into().expect("four rows"))
+    }
+    #[cfg(test)]
+    fn lanes(self) -> [f64; MAX_WIDTH] {
+        let a = self.to_array();
+        std::array::from_fn(|k| if k < 4 { a[k] } else { 0.0 })
     }
     #[inline(always)]
     fn acc_zero() -> [F4; 2] {
@@ -863,18 +862,32 @@ impl Simd {
         v
     }
 
-    /// The level the fits use: the highest this CPU runs, or, when the
-    /// environment variable `SDSL_SIMD` names a level (`baseline`, `avx2`,
-    /// `avx512`), the highest available at or below it. Read once per
-    /// process. Results do not depend on it.
+    /// The cap the environment variable `SDSL_SIMD` asks for: None when it
+    /// is unset or empty; an error naming the accepted values when it is
+    /// not one of them (`baseline`, `avx2`, `avx512`, in any case).
+    pub fn requested() -> Result<Option<Simd>, String> {
+        let Ok(v) = std::env::var("SDSL_SIMD") else {
+            return Ok(None);
+        };
+        match v.trim().to_ascii_lowercase().as_str() {
+            "" => Ok(None),
+            "baseline" => Ok(Some(Simd::Baseline)),
+            "avx2" => Ok(Some(Simd::Avx2)),
+            "avx512" => Ok(Some(Simd::Avx512)),
+            _ => Err(format!(
+                "SDSL_SIMD='{v}': expected baseline, avx2 or avx512 (or unset for the widest this CPU runs)"
+            )),
+        }
+    }
+
+    /// The level the fits use: the highest this CPU runs, or, when
+    /// `SDSL_SIMD` names a level, the highest available at or below it (the
+    /// command line refuses a value it does not know; the library then uses
+    /// the highest). Read once per process. Results do not depend on it.
     pub fn current() -> Simd {
         static LEVEL: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
         *LEVEL.get_or_init(|| {
-            let cap = match std::env::var("SDSL_SIMD").as_deref() {
-                Ok("baseline") => Simd::Baseline,
-                Ok("avx2") => Simd::Avx2,
-                _ => Simd::Avx512,
-            };
+            let cap = Simd::requested().ok().flatten().unwrap_or(Simd::Avx512);
             Simd::available()
                 .into_iter()
                 .filter(|&l| l <= cap)
@@ -952,6 +965,85 @@ pub fn sums_scalar<R: Rho, const STD_MATH: bool>(
         }
     }
     finish(acc)
+}
+
+/// Every [`Lane`] operation the kernel uses, applied to lanes (a, b) —
+/// comparisons and their logic as 0/1 flags, selects, sign and bit
+/// operations, arithmetic, the table functions and a table read, Huber's ρ
+/// and ψ — for the tests that compare each SIMD level with the `f64`
+/// instance operation by operation.
+#[cfg(test)]
+#[inline(always)]
+fn probe<L: Lane>(a: L, b: L) -> [L; PROBES] {
+    let (zero, one) = (L::splat(0.0), L::splat(1.0));
+    let flag = |m: L::Mask| L::select(m, one, zero);
+    let (h, psi) = Huber(1e-3).rho(a);
+    let ab = L::bits_and(a.to_bits(), L::splat_bits(0xffff_0000_0000_ffff));
+    [
+        flag(a.lt(b)),
+        flag(a.ge(b)),
+        flag(a.le(b)),
+        flag(L::and(a.lt(b), b.le(a))),
+        flag(L::or(a.lt(b), a.ge(b))),
+        flag(L::not(a.le(b))),
+        L::select(a.ge(b), a, b),
+        L::from_bits(L::select_bits(a.lt(b), a.to_bits(), b.to_bits())),
+        a.abs(),
+        a.copysign(b),
+        -a,
+        a + b,
+        a - b,
+        a * b,
+        a / b,
+        exp_nonpos(a),
+        ln_1to3(a),
+        L::from_bits(L::bits_or(ab, L::bits_shl52(L::bits_shr6(b.to_bits())))),
+        L::from_bits(L::bits_shr6(a.to_bits())),
+        L::from_bits(L::bits_sub(
+            L::bits_add(a.to_bits(), b.to_bits()),
+            L::splat_bits(12345),
+        )),
+        L::lookup(&LN_TABLE, a.to_bits()),
+        h,
+        psi,
+    ]
+}
+
+/// The number of [`probe`] results.
+#[cfg(test)]
+const PROBES: usize = 23;
+
+/// [`probe`] on pairs (a[i], b[i]), a block at a time (lengths a multiple
+/// of the block's width): one row of results per pair.
+#[cfg(test)]
+#[inline(always)]
+fn probe_blocks<B: Block>(a: &[f64], b: &[f64]) -> Vec<[f64; PROBES]> {
+    let mut out = Vec::with_capacity(a.len());
+    for (x, y) in a.chunks_exact(B::WIDTH).zip(b.chunks_exact(B::WIDTH)) {
+        let lanes = probe(B::load(x), B::load(y)).map(|v| v.lanes());
+        out.extend((0..B::WIDTH).map(|k| std::array::from_fn(|j| lanes[j][k])));
+    }
+    out
+}
+
+/// [`probe_blocks`] with the blocks of `level`, or None when this CPU lacks
+/// it.
+#[cfg(test)]
+fn probe_at(level: Simd, a: &[f64], b: &[f64]) -> Option<Vec<[f64; PROBES]>> {
+    if !Simd::available().contains(&level) {
+        return None;
+    }
+    match level {
+        Simd::Baseline => Some(probe_blocks::<F4>(a, b)),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has the level (checked above).
+        Simd::Avx2 => Some(unsafe { x86::probe_avx2(a, b) }),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Simd::Avx512 => Some(unsafe { x86::probe_avx512(a, b) }),
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -1081,7 +1173,7 @@ mod tests {
     fn simd_sums_are_bit_identical_to_the_scalar_twin() {
         let levels = Simd::available();
         let mut r = Mix(3);
-        for n in [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 63, 240, 241] {
+        for n in [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 15, 16, 17, 63, 240, 241] {
             let [ln_n, ln_d, ln_l, c] = table(&mut r, n);
             for _ in 0..50 {
                 let t = theta(&mut r);
@@ -1129,64 +1221,136 @@ mod tests {
     }
 
     /// The same at the edges of the domain: terms far apart (exponentials
-    /// that underflow to 0), ties between terms, zero weights, infinite and
-    /// NaN inputs.
+    /// that underflow to 0), ties between the three terms (rows with
+    /// ln N = ln D = 0 and θ with a = b = e), zero weights, and tables with
+    /// finite extremes (±0, a subnormal, ±800, 1e300), with infinities, and
+    /// with NaN — each kind in tables of its own, so that a NaN does not
+    /// turn every sum of a table into NaN; tails of every length mod 8.
     #[test]
     fn simd_levels_agree_on_extreme_inputs() {
         let mut r = Mix(5);
-        let specials = [
+        let pools: [(&str, &[f64]); 4] = [
+            ("ordinary", &[]),
+            (
+                "finite extremes",
+                &[0.0, -0.0, 1e-310, 800.0, -800.0, 1e300],
+            ),
+            ("infinities", &[f64::INFINITY, f64::NEG_INFINITY]),
+            ("NaN", &[f64::NAN]),
+        ];
+        for (kind, pool) in pools {
+            let (mut compared, mut finite) = (0usize, 0usize);
+            for n in [1, 2, 3, 5, 6, 7, 8, 11, 14, 17, 40] {
+                let [mut ln_n, mut ln_d, mut ln_l, mut c] = table(&mut r, n);
+                for i in 0..n {
+                    match r.next() % 8 {
+                        0 | 1 if !pool.is_empty() => {
+                            let v = pool[(r.next() % pool.len() as u64) as usize];
+                            [&mut ln_n, &mut ln_d, &mut ln_l][(r.next() % 3) as usize][i] = v;
+                        }
+                        2 => c[i] = 0.0,
+                        3 => {
+                            ln_n[i] = 0.0;
+                            ln_d[i] = 0.0;
+                        }
+                        _ => {}
+                    }
+                }
+                for k in 0..40 {
+                    let mut t = theta(&mut r);
+                    match k % 4 {
+                        // a term 1000 below another: exp underflows
+                        0 => t.alpha = 60.0,
+                        // ties: t1 = t2 = t3 on the rows with ln N = ln D = 0
+                        1 => {
+                            t.a = t.e;
+                            t.b = t.e;
+                        }
+                        2 => t.beta = -40.0,
+                        _ => {}
+                    }
+                    let cols = Columns::new(&ln_n, &ln_d, &ln_l, &c);
+                    let want = sums_scalar::<_, false>(&t, Huber(1e-3), 1.0, cols);
+                    compared += 7;
+                    finite += bits(want).iter().filter(|&&b| b != u64::MAX).count();
+                    for level in Simd::available() {
+                        let got = sums_at::<_, false>(level, &t, Huber(1e-3), 1.0, cols);
+                        assert_eq!(bits(got), bits(want), "{kind}: {level:?}, {n} rows, {t:?}");
+                    }
+                }
+            }
+            // the comparisons are not all NaN against NaN
+            if kind != "NaN" {
+                assert!(
+                    finite * 2 >= compared,
+                    "{kind}: only {finite} of {compared} sums are not NaN"
+                );
+            }
+        }
+    }
+
+    /// Every lane operation at every level this CPU runs equals the `f64`
+    /// instance's, bit for bit, on all pairs of special values (±0, ±1,
+    /// subnormals, ±inf, NaN, the exp cut-off −708 and its neighbours, ±δ,
+    /// the ends of ln's domain, huge values) and on random pairs.
+    #[test]
+    fn every_lane_operation_matches_f64_at_every_level() {
+        let special = [
             0.0,
             -0.0,
+            1.0,
+            -1.0,
             1e-310,
+            -1e-310,
             f64::INFINITY,
             f64::NEG_INFINITY,
             f64::NAN,
+            -708.0,
+            -708.0000000000001,
+            -707.9999999999999,
+            -0.5,
+            1e-3,
+            -1e-3,
+            3.0,
+            2.9999999999999996,
             800.0,
-            -800.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
         ];
-        for n in [1, 3, 8, 11, 40] {
-            let [mut ln_n, mut ln_d, mut ln_l, mut c] = table(&mut r, n);
-            for i in 0..n {
-                let pick = |r: &mut Mix| specials[(r.next() % 8) as usize];
-                match r.next() % 6 {
-                    0 => ln_n[i] = pick(&mut r),
-                    1 => ln_d[i] = pick(&mut r),
-                    2 => ln_l[i] = pick(&mut r),
-                    3 => c[i] = 0.0,
-                    _ => {}
-                }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for &x in &special {
+            for &y in &special {
+                a.push(x);
+                b.push(y);
             }
-            for k in 0..40 {
-                let mut t = theta(&mut r);
-                match k % 4 {
-                    // a term 1000 below another: exp underflows
-                    0 => t.alpha = 60.0,
-                    // ties: t1 = t2 = t3 at ln N = ln D = 0
-                    1 => {
-                        t.a = t.e;
-                        t.b = t.e;
-                    }
-                    2 => t.beta = -40.0,
-                    _ => {}
-                }
-                let want = sums_scalar::<_, false>(
-                    &t,
-                    Huber(1e-3),
-                    1.0,
-                    Columns::new(&ln_n, &ln_d, &ln_l, &c),
-                );
-                for level in Simd::available() {
-                    let got = sums_at::<_, false>(
-                        level,
-                        &t,
-                        Huber(1e-3),
-                        1.0,
-                        Columns::new(&ln_n, &ln_d, &ln_l, &c),
+        }
+        let mut r = Mix(11);
+        while a.len() % MAX_WIDTH != 0 || a.len() < 1000 {
+            a.push(r.unif(-750.0, 5.0));
+            b.push(r.unif(-5.0, 5.0));
+        }
+        let want: Vec<[f64; PROBES]> = a.iter().zip(&b).map(|(&x, &y)| probe(x, y)).collect();
+        let same = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+        let mut levels = Vec::new();
+        for level in [Simd::Baseline, Simd::Avx2, Simd::Avx512] {
+            let Some(got) = probe_at(level, &a, &b) else {
+                continue;
+            };
+            levels.push(level.name());
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                for j in 0..PROBES {
+                    assert!(
+                        same(g[j], w[j]),
+                        "{level:?}: probe {j} at ({:e}, {:e}): {:e} against f64's {:e}",
+                        a[i],
+                        b[i],
+                        g[j],
+                        w[j]
                     );
-                    assert_eq!(bits(got), bits(want), "{level:?}, {n} rows, {t:?}");
                 }
             }
         }
+        eprintln!("SIMD levels checked on this CPU: {}", levels.join(", "));
     }
 
     /// An independent twin: the sums written directly with `std`'s exp and

@@ -12,11 +12,13 @@
 //! order; the tests in the parent module check it bit for bit on every
 //! level the machine has.
 //!
-//! **Safety.** The intrinsics need the CPU feature at run time. The blocks
-//! are only built inside [`sums_avx2`] and [`sums_avx512`], which the parent
-//! module calls only after `is_x86_feature_detected!` confirmed the feature;
-//! every method is `#[inline(always)]`, so the intrinsics are compiled into
-//! those `#[target_feature]` functions.
+//! **Safety.** The intrinsics need the CPU feature at run time. The block
+//! types are private to this module and only built inside [`sums_avx2`] and
+//! [`sums_avx512`] (and the tests' probes), which the parent module calls
+//! only after `is_x86_feature_detected!` confirmed the feature. Every method
+//! is `#[inline(always)]`, so the intrinsics are compiled into those
+//! `#[target_feature]` functions (were one left out of line, it would be
+//! slower, not wrong).
 
 use super::{Block, Columns, Lane, Rho, Sums, Theta, sums_in};
 use std::arch::x86_64::*;
@@ -26,7 +28,7 @@ const SIGN: u64 = 1 << 63;
 
 /// Four rows in an AVX register.
 #[derive(Clone, Copy)]
-pub struct Y4(__m256d);
+struct Y4(__m256d);
 
 // SAFETY (every `unsafe` block in this impl and Y4's operators): AVX2 is
 // available — see the module documentation.
@@ -72,10 +74,6 @@ impl Lane for Y4 {
     #[inline(always)]
     fn le(self, o: Y4) -> __m256d {
         unsafe { _mm256_cmp_pd::<_CMP_LE_OQ>(self.0, o.0) }
-    }
-    #[inline(always)]
-    fn nan(self) -> __m256d {
-        unsafe { _mm256_cmp_pd::<_CMP_UNORD_Q>(self.0, self.0) }
     }
     #[inline(always)]
     fn and(a: __m256d, b: __m256d) -> __m256d {
@@ -203,6 +201,12 @@ impl Block for Y4 {
         // SAFETY (also): four readable values, checked above.
         Y4(unsafe { _mm256_loadu_pd(v.as_ptr()) })
     }
+    #[cfg(test)]
+    #[inline(always)]
+    fn lanes(self) -> [f64; 8] {
+        let a = self.to_array();
+        std::array::from_fn(|k| if k < 4 { a[k] } else { 0.0 })
+    }
     #[inline(always)]
     fn acc_zero() -> [Y4; 2] {
         [Y4::splat(0.0); 2]
@@ -226,7 +230,7 @@ impl Block for Y4 {
 
 /// Eight rows in an AVX-512 register.
 #[derive(Clone, Copy)]
-pub struct Z8(__m512d);
+struct Z8(__m512d);
 
 // SAFETY (every `unsafe` block in this impl and Z8's operators): AVX-512F
 // is available — see the module documentation.
@@ -274,10 +278,6 @@ impl Lane for Z8 {
         unsafe { _mm512_cmp_pd_mask::<_CMP_LE_OQ>(self.0, o.0) }
     }
     #[inline(always)]
-    fn nan(self) -> __mmask8 {
-        unsafe { _mm512_cmp_pd_mask::<_CMP_UNORD_Q>(self.0, self.0) }
-    }
-    #[inline(always)]
     fn and(a: __mmask8, b: __mmask8) -> __mmask8 {
         a & b
     }
@@ -291,7 +291,7 @@ impl Lane for Z8 {
     }
     #[inline(always)]
     fn select(m: __mmask8, a: Z8, b: Z8) -> Z8 {
-        // lane k takes the second operand where bit k of m is set
+        // mask_blend(m, x, y) takes y where bit k of m is set: a where m
         Z8(unsafe { _mm512_mask_blend_pd(m, b.0, a.0) })
     }
     #[inline(always)]
@@ -422,6 +422,11 @@ impl Block for Z8 {
         // SAFETY (also): eight readable values, checked above.
         Z8(unsafe { _mm512_loadu_pd(v.as_ptr()) })
     }
+    #[cfg(test)]
+    #[inline(always)]
+    fn lanes(self) -> [f64; 8] {
+        self.to_array()
+    }
     #[inline(always)]
     fn acc_zero() -> Z8 {
         Z8::splat(0.0)
@@ -466,4 +471,24 @@ pub(super) unsafe fn sums_avx512<R: Rho, const STD_MATH: bool>(
     cols: Columns<'_>,
 ) -> Sums {
     sums_in::<Z8, R, STD_MATH>(t, rho, inv_scale, cols)
+}
+
+/// The lane-operation probe on AVX2 blocks (tests).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(test)]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn probe_avx2(a: &[f64], b: &[f64]) -> Vec<[f64; super::PROBES]> {
+    super::probe_blocks::<Y4>(a, b)
+}
+
+/// The lane-operation probe on AVX-512 blocks (tests).
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(test)]
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn probe_avx512(a: &[f64], b: &[f64]) -> Vec<[f64; super::PROBES]> {
+    super::probe_blocks::<Z8>(a, b)
 }
