@@ -16,7 +16,14 @@ use clap::{Parser, Subcommand};
 /// sdsl — speculative decoding scaling laws: how large should the draft
 /// model for a target be?
 #[derive(Debug, Parser)]
-#[command(name = "sdsl", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "sdsl",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Environment: SDSL_SIMD=baseline|avx2|avx512 caps the instruction set of the loss fits (default: the widest this CPU runs). Results are the same at every level; only the speed differs."
+)]
 pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
