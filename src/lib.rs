@@ -10,7 +10,7 @@
 //! runs the whole chain (the `sdsl refit` command is a thin wrapper over
 //! [`pipeline::refit`] and [`pipeline::write`]). [`law`] holds the laws as
 //! pure functions, [`fit`] the estimators and their result records,
-//! [`derive`] N* and its linear law, [`ingest`] every file format and column
+//! [`derive`](mod@derive) N* and its linear law, [`ingest`] every file format and column
 //! name, [`report`] the report's records, Markdown and figures, [`query`]
 //! the records of the one-shot commands (`predict`, `speedup`, `nstar table`).
 //! No module below [`cli`] knows the command line.

@@ -102,7 +102,7 @@ pub enum Command {
     Alpha(AlphaCommand),
     /// Regenerate every report table and figure from a manifest (datasets/refit.toml).
     Refit(refit::RefitArgs),
-    /// Check the laws against independent measurements (the manifest's [validation] section).
+    /// Check the laws against independent measurements (the manifest's `[validation]` section).
     Validate(validate::ValidateArgs),
     /// Print a shell completion script (e.g. `sdsl completions bash > /etc/bash_completion.d/sdsl`).
     Completions {

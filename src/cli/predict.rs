@@ -19,7 +19,7 @@ pub struct LawArgs {
     #[arg(long = "loss-law", default_value = laws::DEFAULT_LOSS, value_name = "NAME|FILE")]
     pub loss_law: String,
     /// Cost model: params (c = N/M), affine:T0,K (c = (T0+K·N)/(T0+K·M)), fixed:C, or (predict only)
-    /// latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B] with NAME h200-graph or h200-eager,
+    /// `latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B]` with NAME h200-graph or h200-eager,
     /// FILE a latency table or a profile from `sdsl fit latency --out`.
     #[arg(long = "cost-model", default_value = "params", value_name = "MODEL")]
     pub cost_model: String,

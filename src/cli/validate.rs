@@ -18,7 +18,7 @@ the mean signed error and whether the chosen draft or γ agrees. The loss law is
 bootstrap) exactly as `sdsl refit` does, so the numbers equal the report's."
 )]
 pub struct ValidateArgs {
-    /// The manifest (its [validation] section names the measurements).
+    /// The manifest (its `[validation]` section names the measurements).
     #[arg(long, default_value = "datasets/refit.toml")]
     pub manifest: PathBuf,
     /// Print rows, summary and checks as one JSON object.

@@ -3,7 +3,7 @@
 //! intercept, the cost model, continuous versus integer γ), with everything
 //! else at the refit's point values.
 //!
-//! Most variants reuse [`NStarSetup::solve`]. Two have no [`CostModel`] of
+//! Most variants reuse [`NStarSetup::solve`]. Two have no [`CostModel`](crate::law::CostModel) of
 //! their own and are searched here with the same grid and a golden-section
 //! refinement: a cost ratio that is a multiple of the FLOP ratio,
 //! c = k·N/M (a draft whose pass costs k times its FLOP share, e.g. from

@@ -1,7 +1,7 @@
 //! The refit as a library call: ingest → fit → derive → report, in memory.
 //!
 //! [`refit`] runs every stage on a [`RefitConfig`] (the parsed manifest,
-//! `datasets/refit.toml`) and returns the [`Report`]; [`write`] puts it on
+//! `datasets/refit.toml`) and returns the [`Report`]; [`write`](fn@write) puts it on
 //! disk (atomically, as a separate call). Each stage is a public function
 //! taking what the previous stages produced by reference, so a caller can
 //! run, test or replace one stage at a time:
