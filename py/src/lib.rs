@@ -330,15 +330,16 @@ fn fit_latency(
                 "ctx = {ctx}, batch = {batch}: each a whole number ≥ 1"
             )));
         }
+        let selection = LatencySelection { mode, ctx, batch };
         let spec = LatencyFitSpec {
-            selection: LatencySelection { mode, ctx, batch },
+            selection,
             replicates: bootstrap,
             seed,
         }
         .validated()
         .map_err(|e| Failure::Context("fit_latency: bootstrap".into(), e))?;
         let table = if shipped.is_some() {
-            shipped_table(batch)?
+            shipped_table(selection)?
         } else {
             let meta = meta.as_deref().map(Path::new);
             match csv {

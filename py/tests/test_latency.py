@@ -55,7 +55,7 @@ def test_a_dataframe_fits_like_the_file():
 def test_bad_settings_are_refused_with_their_names():
     with pytest.raises(sdsl_laws.SdslError, match="unknown mode 'fast'"):
         sdsl_laws.fit_latency("h200-graph", mode="fast")
-    with pytest.raises(sdsl_laws.SdslError, match="batch 64|batch = 64|choose another"):
+    with pytest.raises(sdsl_laws.SdslError, match="batch 64 in eager mode was not measured"):
         sdsl_laws.fit_latency("h200-eager", batch=64, bootstrap=0)
     with pytest.raises(sdsl_laws.SdslError, match="ctx = 0"):
         sdsl_laws.fit_latency("h200-graph", ctx=0)

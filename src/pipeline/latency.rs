@@ -74,13 +74,10 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
             ctx: ctx.unwrap_or(512),
             batch: batch.unwrap_or(1),
         };
-        if sel.batch > 1 && sel.mode == Mode::Eager {
-            return Err(bad(format!(
-                "batch {} in eager mode was not measured (the batched H200 table is graph mode only); use h200-graph or batch=1",
-                sel.batch
-            )));
+        if let Some(why) = shipped_gap(sel) {
+            return Err(bad(why));
         }
-        fit_selection(&shipped_table(sel.batch)?, sel)?
+        fit_selection(&shipped_table(sel)?, sel)?
     } else {
         let path = Path::new(source);
         if !path.is_file() {
@@ -111,11 +108,27 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
     Ok((CostModel::Latency(profile.latency_cost()?), profile))
 }
 
-/// The shipped H200 table (compiled in, with its hardware description): the
-/// batch-1 table for `batch` = 1, the batched sweep (graph mode) above.
-pub fn shipped_table(batch: u64) -> Result<crate::ingest::latency::LatencyTable, SdslError> {
+/// Why the shipped H200 tables cannot serve a selection; None when they can.
+fn shipped_gap(sel: LatencySelection) -> Option<String> {
+    (sel.batch > 1 && sel.mode == Mode::Eager).then(|| {
+        format!(
+            "batch {} in eager mode was not measured (the batched H200 table is graph mode only); use h200-graph or batch=1",
+            sel.batch
+        )
+    })
+}
+
+/// The shipped H200 table for a selection (compiled in, with its hardware
+/// description): the batch-1 table for batch 1, the batched sweep (graph
+/// mode only) above; a selection the tables did not measure is refused.
+pub fn shipped_table(
+    sel: LatencySelection,
+) -> Result<crate::ingest::latency::LatencyTable, SdslError> {
+    if let Some(why) = shipped_gap(sel) {
+        return Err(SdslError::InvalidArgument(why));
+    }
     let meta = parse_meta("datasets/hardware/h200_decode_latency.meta", H200_META)?;
-    let table = if batch == 1 {
+    let table = if sel.batch == 1 {
         Table::from_csv_bytes(H200_CSV, H200_BYTES.to_vec())?
     } else {
         Table::from_csv_bytes(H200_BATCHED_CSV, H200_BATCHED_BYTES.to_vec())?
