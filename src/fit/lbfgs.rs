@@ -17,8 +17,12 @@
 //! search finds no lower objective even after a reset to steepest descent,
 //! or three successive iterations each lower f by at most 1e-15 relative;
 //! or `max_iters`. Each line search evaluates at most 60 points, and stops
-//! bracketing once the bracket moves x by less than its rounding error or f
-//! is flat to rounding (within 8ε·|f|) at both ends of the bracket.
+//! bracketing once the bracket moves x by less than its rounding error, f
+//! is flat to rounding (within 8ε·|f|) at both ends of the bracket, or —
+//! before any lower point is found — the tangent bound |φ'(0)|·t on the
+//! decrease anywhere in the bracket [0, t] is itself within 8ε·|f| (exact
+//! where φ is convex, as it is near a minimum; it cuts the failing searches
+//! at the precision limit from up to 30 evaluations to a few).
 
 /// Largest problem dimension supported.
 pub const MAX_DIM: usize = 8;
@@ -26,6 +30,8 @@ const MEMORY: usize = 10;
 const C1: f64 = 1e-4;
 const C2: f64 = 0.9;
 const STALL_REL: f64 = 1e-15;
+/// Objective values within this many ε·|f(x)| of f(x) are equal to rounding.
+const FLAT_EPS: f64 = 8.0;
 
 /// Why the solver stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,9 +290,19 @@ where
     if let Some((mut lo, mut f_lo, mut d_lo, mut hi, mut f_hi, mut d_hi)) = bracket {
         // The objective is flat to rounding across the bracket: no decrease
         // can be resolved along this direction (the precision limit).
-        let flat = |f: f64| (f - f0).abs() <= 8.0 * f64::EPSILON * f0.abs();
+        let noise = FLAT_EPS * f64::EPSILON * f0.abs();
+        let flat = |f: f64| (f - f0).abs() <= noise;
         for _ in 0..30 {
             if (hi - lo).abs() <= min_width || (flat(f_lo) && flat(f_hi)) {
+                break;
+            }
+            // Nothing below f0 found yet, and even the tangent's decrease
+            // over the whole bracket, |φ'(0)|·max(lo, hi), is within rounding:
+            // where φ is convex (as near a minimum) φ(t) ≥ φ(0) + t·φ'(0), so
+            // no decrease larger than rounding exists in the bracket. Without
+            // this stop the zoom spends up to 30 evaluations finding
+            // rounding-level "decreases" at the precision limit.
+            if best.is_none() && -dphi0 * lo.abs().max(hi.abs()) <= noise {
                 break;
             }
             // cubic interpolation through (lo, f_lo, d_lo) and (hi, f_hi, d_hi)
@@ -363,5 +379,48 @@ mod tests {
             "{:?}",
             m.x
         );
+    }
+
+    /// At the precision limit a failing line search gives up at once:
+    /// φ(t) = 1 − 1e-18·t + t² along d from x = 0. Its whole possible
+    /// decrease (2.5e-37) is far below f's rounding (≈ 2e-16), the unit step
+    /// fails the Armijo test with φ(1) ≈ 2 (not flat), and the tangent bound
+    /// 1e-18·1 is within 8ε·|f| — one evaluation. Without the bound the zoom
+    /// shrinks the bracket towards 0 until φ is flat: 26 trial steps.
+    #[test]
+    fn a_search_at_the_precision_limit_gives_up_at_once() {
+        let mut evals = 0;
+        let mut phi = |x: &V, g: &mut V| -> f64 {
+            evals += 1;
+            g[0] = -1e-18 + 2.0 * x[0];
+            1.0 - 1e-18 * x[0] + x[0] * x[0]
+        };
+        let (x, mut g0, d) = ([0.0; MAX_DIM], [0.0; MAX_DIM], {
+            let mut d = [0.0; MAX_DIM];
+            d[0] = 1.0;
+            d
+        });
+        let f0 = phi(&x, &mut g0);
+        let (mut xn, mut gn) = ([0.0; MAX_DIM], [0.0; MAX_DIM]);
+        let found = line_search(&mut phi, 1, &x, f0, &g0, &d, &mut xn, &mut gn);
+        assert_eq!(found, None);
+        assert_eq!(evals, 2, "the start and one trial step");
+    }
+
+    /// The bound never stops a search whose decrease is resolvable: the
+    /// same function from 1e-3 away reaches the minimum to rounding.
+    #[test]
+    fn a_resolvable_decrease_is_still_found() {
+        let m = minimize(
+            |x, g| {
+                g[0] = 2e-3 * (x[0] - 1.0);
+                1e-3 + 1e-3 * (x[0] - 1.0).powi(2)
+            },
+            &[1.0 + 1e-3],
+            0.0,
+            100,
+        );
+        assert!((m.x[0] - 1.0).abs() < 1e-7, "{:?}", m.x[0]);
+        assert!(m.f - 1e-3 <= 8.0 * f64::EPSILON * 1e-3, "{}", m.f);
     }
 }
