@@ -97,12 +97,15 @@ fn answer<T: Serialize>(record: &T, warnings: Vec<String>) -> Result<String, Fai
 
 /// Runs `f` with the GIL released, in a rayon pool of `threads` threads
 /// (the global pool, all cores, when `None`), turning a panic into
-/// [`Failure::Panic`].
+/// [`Failure::Panic`]. Like the command line, it refuses every call while
+/// `SDSL_SIMD` holds a value that is not a level (the library alone would
+/// fall back to the widest level).
 fn run<F>(py: Python<'_>, threads: Option<usize>, f: F) -> PyResult<String>
 where
     F: FnOnce() -> Result<String, Failure> + Send,
 {
     py.detach(move || {
+        sdsl::fit::loss_kernel::Simd::requested().map_err(invalid)?;
         let pool = match threads {
             None => None,
             Some(0) => return Err(invalid("threads = 0: need at least one thread".into())),

@@ -83,6 +83,20 @@ def test_argument_errors_name_the_parameter():
         sdsl_laws.fit_loss("datasets/chinchilla/svg_extracted_data.csv", grid="init", bootstrap=1)
 
 
+def test_an_unknown_simd_level_is_refused_by_every_call(monkeypatch):
+    """SDSL_SIMD caps the loss fits' instruction set; like the command line,
+    the package refuses a value that is not a level instead of ignoring it."""
+    monkeypatch.delenv("SDSL_SIMD", raising=False)
+    unset = sdsl_laws.speedup(0.6, 0.1)
+    monkeypatch.setenv("SDSL_SIMD", "sse9")
+    with pytest.raises(SdslError, match="SDSL_SIMD='sse9': expected baseline, avx2 or avx512"):
+        sdsl_laws.fit_loss("datasets/chinchilla/svg_extracted_data.csv", grid="init")
+    with pytest.raises(SdslError, match="SDSL_SIMD"):
+        sdsl_laws.speedup(0.6, 0.1)
+    monkeypatch.setenv("SDSL_SIMD", "AVX2")  # a level, in any case: accepted
+    assert sdsl_laws.speedup(0.6, 0.1) == unset
+
+
 def test_a_design_the_fit_cannot_identify_is_refused_not_crashed():
     # every row at one N: the N term is not identified
     with pytest.raises(SdslError):
