@@ -73,6 +73,14 @@
 //! # }
 //! # Ok::<(), sdsl::SdslError>(())
 //! ```
+// The docs link to modules and items behind features (`cli`, `io`, `plots`);
+// a build without them has nothing to link to, so only there are broken
+// links allowed. The default build, with every feature, still reports any
+// broken link (`cargo doc --lib` has no warnings).
+#![cfg_attr(
+    not(all(feature = "cli", feature = "io", feature = "plots")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 #[cfg(feature = "cli")]
 pub mod cli;
