@@ -578,6 +578,12 @@ fn refit(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("LibraryError", m.py().get_type::<LibraryError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "SHIPPED_LATENCY",
+        sdsl::pipeline::latency::SHIPPED
+            .map(|(name, _)| name)
+            .to_vec(),
+    )?;
     m.add_function(wrap_pyfunction!(fit_loss, m)?)?;
     m.add_function(wrap_pyfunction!(fit_alpha, m)?)?;
     m.add_function(wrap_pyfunction!(fit_latency, m)?)?;

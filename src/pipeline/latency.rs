@@ -26,8 +26,8 @@ const H200_BATCHED_CSV: &str = "datasets/hardware/h200_decode_latency_batched.cs
 const H200_BATCHED_BYTES: &[u8] =
     include_bytes!("../../datasets/hardware/h200_decode_latency_batched.csv");
 
-/// Shipped latency model names.
-pub const SHIPPED: [&str; 2] = ["h200-graph", "h200-eager"];
+/// Shipped latency model names and the mode each stands for.
+pub const SHIPPED: [(&str, Mode); 2] = [("h200-graph", Mode::Graph), ("h200-eager", Mode::Eager)];
 
 /// Whether a cost-model string asks for a latency model.
 pub fn is_latency_spec(s: &str) -> bool {
@@ -39,7 +39,7 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
     let bad = |why: String| {
         SdslError::InvalidArgument(format!(
             "cost model '{spec}': {why}; expected 'latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B]' with NAME one of {}",
-            SHIPPED.join(", ")
+            SHIPPED.map(|(name, _)| name).join(", ")
         ))
     };
     let rest = spec
@@ -74,10 +74,12 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
             ctx: ctx.unwrap_or(512),
             batch: batch.unwrap_or(1),
         };
-        if let Some(why) = shipped_gap(sel) {
-            return Err(bad(why));
-        }
-        fit_selection(&shipped_table(sel)?, sel)?
+        // the tables' refusal of an unmeasured selection, in this spec's words
+        let table = shipped_table(sel).map_err(|e| match e {
+            SdslError::InvalidArgument(why) => bad(why),
+            e => e,
+        })?;
+        fit_selection(&table, sel)?
     } else {
         let path = Path::new(source);
         if !path.is_file() {
@@ -108,24 +110,17 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
     Ok((CostModel::Latency(profile.latency_cost()?), profile))
 }
 
-/// Why the shipped H200 tables cannot serve a selection; None when they can.
-fn shipped_gap(sel: LatencySelection) -> Option<String> {
-    (sel.batch > 1 && sel.mode == Mode::Eager).then(|| {
-        format!(
-            "batch {} in eager mode was not measured (the batched H200 table is graph mode only); use h200-graph or batch=1",
-            sel.batch
-        )
-    })
-}
-
 /// The shipped H200 table for a selection (compiled in, with its hardware
 /// description): the batch-1 table for batch 1, the batched sweep (graph
 /// mode only) above; a selection the tables did not measure is refused.
 pub fn shipped_table(
     sel: LatencySelection,
 ) -> Result<crate::ingest::latency::LatencyTable, SdslError> {
-    if let Some(why) = shipped_gap(sel) {
-        return Err(SdslError::InvalidArgument(why));
+    if sel.batch > 1 && sel.mode == Mode::Eager {
+        return Err(SdslError::InvalidArgument(format!(
+            "batch {} in eager mode was not measured (the batched H200 table is graph mode only); use h200-graph or batch=1",
+            sel.batch
+        )));
     }
     let meta = parse_meta("datasets/hardware/h200_decode_latency.meta", H200_META)?;
     let table = if sel.batch == 1 {
@@ -139,11 +134,10 @@ pub fn shipped_table(
 /// The mode a shipped name stands for (`h200-graph`, `h200-eager`); None for
 /// other names.
 pub fn shipped_mode(name: &str) -> Option<Mode> {
-    match name {
-        "h200-graph" => Some(Mode::Graph),
-        "h200-eager" => Some(Mode::Eager),
-        _ => None,
-    }
+    SHIPPED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, mode)| mode)
 }
 
 fn fit_selection(

@@ -358,9 +358,6 @@ def fit_alpha(
     )
 
 
-_SHIPPED_LATENCY = ("h200-graph", "h200-eager")
-
-
 def fit_latency(
     data: Any,
     *,
@@ -388,7 +385,7 @@ def fit_latency(
     the affine and depth-aware laws with their leave-one-architecture-out
     errors, v(q), the memory model and the bootstrap intervals.
     """
-    if isinstance(data, str) and data in _SHIPPED_LATENCY:
+    if isinstance(data, str) and data in _native.SHIPPED_LATENCY:
         source, csv = data, None
     else:
         source, csv = _table(data, "fit_latency")
