@@ -107,7 +107,7 @@ pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
     let csv = render_csv(&m, &rows)?;
     for r in &rows {
         for f in &r.flags {
-            eprintln!("warning: {} → {}: {f}", r.draft, r.target);
+            crate::cli::warn(format!("{} → {}: {f}", r.draft, r.target));
         }
     }
     if let Some(p) = &a.out {

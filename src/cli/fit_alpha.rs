@@ -72,7 +72,7 @@ pub fn run(a: FitAlphaArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
             })
         })?;
     for w in &out.warnings {
-        eprintln!("warning: {w}");
+        crate::cli::warn(w.to_string());
     }
     if let Some(path) = &a.out {
         let g = &out.global.fit;

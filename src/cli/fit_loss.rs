@@ -164,11 +164,11 @@ pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
     })?;
     let out = fit_record(&table, a.drop_highest, &fit, boot.as_ref());
     for w in &out.warnings {
-        eprintln!("warning: {w}");
+        crate::cli::warn(w.to_string());
     }
     let usable = fit.law.validate();
     if let (Some(path), Err(e)) = (&a.out, &usable) {
-        eprintln!("warning: not writing {}: {e}", path.display());
+        crate::cli::warn(format!("not writing {}: {e}", path.display()));
     }
     if let (Some(path), Ok(())) = (&a.out, &usable) {
         let file = LawFileOut {

@@ -36,9 +36,9 @@ pub struct Cli {
 /// Global options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Global {
-    /// Worker threads for parallel stages (default: all cores). Results do not
-    /// depend on it.
-    #[arg(long, global = true, value_name = "T")]
+    /// Worker threads for parallel stages (default: all cores; at most 4 ×
+    /// the cores). Results do not depend on it.
+    #[arg(long, global = true, value_name = "T", value_parser = threads)]
     pub threads: Option<usize>,
     /// No progress bars.
     #[arg(long, global = true)]
@@ -182,6 +182,69 @@ fn bounded_count(s: &str, max: usize, what: &str) -> Result<usize, String> {
     Ok(v as usize)
 }
 
+/// clap value parser: worker threads, 1..=[`max_threads`] (a usage error,
+/// exit 2, like every other bad flag value).
+pub fn threads(s: &str) -> Result<usize, String> {
+    let cap = max_threads();
+    let t = bounded_count(s, usize::MAX, "threads")?;
+    if t == 0 {
+        return Err("need at least one thread".into());
+    }
+    if t > cap {
+        return Err(format!(
+            "{s} threads: at most {cap} (4 × the {} available cores); choose a smaller number or omit --threads to use all cores",
+            cap / 4
+        ));
+    }
+    Ok(t)
+}
+
+/// The largest `--max-gamma`: γ searches walk every whole γ up to the cap,
+/// and tables may then hold q up to 1 + 4·cap.
+pub const MAX_GAMMA_CAP: u64 = 1024;
+
+/// clap value parser: `--max-gamma`, a whole number 1..=[`MAX_GAMMA_CAP`].
+pub fn max_gamma(s: &str) -> Result<u64, String> {
+    let g = bounded_count(s, MAX_GAMMA_CAP as usize, "(the γ cap)")?;
+    if g == 0 {
+        return Err("the γ cap must be at least 1".into());
+    }
+    Ok(g as u64)
+}
+
+/// Where warnings go: printed to stderr as `warning: …` lines, or (after
+/// [`collect_warnings`], for `--json`) kept for the one JSON object `main`
+/// writes to stderr.
+static WARNINGS: std::sync::Mutex<Option<Vec<String>>> = std::sync::Mutex::new(None);
+
+/// From now on, [`warn`] collects instead of printing (`--json`: stderr
+/// carries exactly one JSON object, `{"warnings": […]}` or
+/// `{"error": {…}, "warnings": […]}`).
+pub fn collect_warnings() {
+    if let Ok(mut w) = WARNINGS.lock() {
+        *w = Some(Vec::new());
+    }
+}
+
+/// A warning for the user: printed to stderr as `warning: MSG`, or collected
+/// under `--json` ([`collect_warnings`]).
+pub fn warn(msg: impl Into<String>) {
+    let msg = msg.into();
+    match WARNINGS.lock().as_deref_mut() {
+        Ok(Some(v)) => v.push(msg),
+        _ => eprintln!("warning: {msg}"),
+    }
+}
+
+/// The collected warnings (empty unless [`collect_warnings`] was called).
+pub fn take_warnings() -> Vec<String> {
+    WARNINGS
+        .lock()
+        .ok()
+        .and_then(|mut w| w.as_mut().map(std::mem::take))
+        .unwrap_or_default()
+}
+
 /// clap value parser: bootstrap replicates, 0..=[`MAX_REPLICATES`].
 pub fn replicates(s: &str) -> Result<usize, String> {
     bounded_count(s, MAX_REPLICATES, "replicates")
@@ -245,7 +308,10 @@ pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => Ok(r?),
+        Err(e) => Err(anyhow::Error::new(e).context(
+            "writing the output to stdout; the output is incomplete (free space or choose another destination)",
+        )),
+        Ok(()) => Ok(()),
     }
 }
 

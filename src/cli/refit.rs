@@ -85,7 +85,7 @@ pub fn run(a: RefitArgs, global: &super::Global) -> anyhow::Result<()> {
         .pool()?
         .install(|| pipeline::refit(&m, seed, &bars))?;
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        crate::cli::warn(w.to_string());
     }
     crate::report::write::write_reports_locked(&report, &a.out)?;
     bars.stage("render");

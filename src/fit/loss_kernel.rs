@@ -866,8 +866,15 @@ impl Simd {
     /// is unset or empty; an error naming the accepted values when it is
     /// not one of them (`baseline`, `avx2`, `avx512`, in any case).
     pub fn requested() -> Result<Option<Simd>, String> {
-        let Ok(v) = std::env::var("SDSL_SIMD") else {
-            return Ok(None);
+        let v = match std::env::var("SDSL_SIMD") {
+            Ok(v) => v,
+            Err(std::env::VarError::NotPresent) => return Ok(None),
+            // set, but not text: refused like any other unknown value
+            Err(std::env::VarError::NotUnicode(raw)) => {
+                return Err(format!(
+                    "SDSL_SIMD={raw:?} is not valid UTF-8: expected baseline, avx2 or avx512 (or unset for the widest this CPU runs)"
+                ));
+            }
         };
         match v.trim().to_ascii_lowercase().as_str() {
             "" => Ok(None),

@@ -60,6 +60,9 @@ fn parse<L: DeserializeOwned>(
         path: label.to_string(),
         message,
     };
+    // a UTF-8 byte-order mark (editors on Windows write one) is not JSON:
+    // skip it, as the table readers do
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
     if let Some(k) = value.get("kind").and_then(|k| k.as_str())
@@ -147,7 +150,7 @@ pub fn alpha_law_stat(spec: &str, key: &str) -> Option<f64> {
         Some((_, _, t)) => t.to_string(),
         None => std::fs::read_to_string(spec).ok()?,
     };
-    serde_json::from_str::<serde_json::Value>(&text)
+    serde_json::from_str::<serde_json::Value>(text.strip_prefix('\u{feff}').unwrap_or(&text))
         .ok()?
         .get(key)?
         .as_f64()
