@@ -5,7 +5,7 @@
 //! over 4000 is the CPU per refit compared with scipy's
 //! (`benches/scipy_reference.py`).
 //!
-//! Run: `cargo bench --bench loss_fit`. Figures are reported in README.md.
+//! Run: `cargo bench --bench loss_fit`. Figures are reported in docs/performance.md.
 //! The kernel uses the widest SIMD level the CPU has; `SDSL_SIMD=avx2` or
 //! `SDSL_SIMD=baseline` in the environment measures a lower one.
 

@@ -1,4 +1,4 @@
-"""Synthetic tables for the scale measurements in README.md ("Scale"):
+"""Synthetic tables for the scale measurements in docs/performance.md ("Large tables"):
 
     python benches/scale_tables.py OUT_DIR
 

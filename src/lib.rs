@@ -66,7 +66,7 @@
 //! };
 //! let refit = setup(&fit.law).validated()?.solve()?;
 //! println!("N* = {:.1}M, S* = {:.2}", refit.n_star / 1e6, refit.speedup);
-//! // ... and under Besiroglu et al.'s published constants: N* ≈ 117.3M (SPEC §4)
+//! // ... and under Besiroglu et al.'s published constants: N* ≈ 117.3M (docs/method.md, "Finding N*")
 //! let published = laws::loss_law("besiroglu2024")?.law;
 //! let n = setup(&published).validated()?.solve()?.n_star;
 //! assert!((n / 1e6 - 117.3).abs() < 0.05, "{n}");

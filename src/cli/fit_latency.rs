@@ -1,5 +1,5 @@
 //! `sdsl fit latency`: the latency law t(P) and the verification ratio v(q)
-//! of measured hardware (SPEC §5).
+//! of measured hardware (docs/latency.md).
 
 use crate::fit::latency::{
     DEFAULT_REPLICATES, FormFit, LatencyFitSpec, LatencyProfile, LatencySelection, RelError,
@@ -54,6 +54,16 @@ pub struct FitLatencyArgs {
 
 /// Runs `sdsl fit latency`.
 pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
+    // --out must name neither the table nor its hardware description (the
+    // .meta given, or the one found next to the table): checked before
+    // anything is read or computed
+    crate::cli::refuse_overwriting_input(a.out.as_deref(), &a.file)?;
+    let meta = a
+        .meta
+        .clone()
+        .unwrap_or_else(|| a.file.with_extension("meta"));
+    crate::cli::refuse_overwriting_input(a.out.as_deref(), &meta)
+        .context("the table's hardware description (.meta)")?;
     let table = read_latency_table(&a.file, a.meta.as_deref())?;
     let spec = LatencyFitSpec {
         selection: LatencySelection {
@@ -71,7 +81,7 @@ pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()>
         .install(|| spec.fit(&table))
         .context("fit latency (choose another --mode/--ctx/--batch from the table)")?;
     for w in &profile.warnings {
-        eprintln!("warning: {w}");
+        crate::cli::warn(w.to_string());
     }
     if let Some(path) = &a.out {
         crate::report::write_atomic(

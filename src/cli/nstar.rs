@@ -78,6 +78,9 @@ fn table(a: TableArgs) -> anyhow::Result<()> {
     let laws = a.laws.load_any()?;
     let reg = a.laws.registry()?;
     let out = crate::query::nstar_table::nstar_table(&laws, &reg)?;
+    for w in &out.warnings {
+        crate::cli::warn(w.clone());
+    }
     let families = reg.draft_families()?;
     if a.json {
         return crate::cli::print_json(&out);

@@ -26,6 +26,11 @@ pub struct LawArgs {
     /// Model registry (CSV or Parquet); default: the bundled datasets/models.csv.
     #[arg(long, value_name = "FILE")]
     pub registry: Option<PathBuf>,
+    /// Largest lookahead γ searched under a latency cost model (default 16);
+    /// tables or profiles with q > 1 + 4·max(16, max-gamma) are refused. The FLOP,
+    /// affine and fixed models optimise a continuous γ* and take no cap.
+    #[arg(long = "max-gamma", value_name = "G", value_parser = crate::cli::max_gamma)]
+    pub max_gamma: Option<u64>,
 }
 
 impl LawArgs {
@@ -42,10 +47,20 @@ impl LawArgs {
 
     /// Loads both laws and any cost model, a `latency:` one included.
     pub fn load_any(&self) -> anyhow::Result<Laws> {
-        let (cost, latency) = crate::query::cost_model(&self.cost_model)
+        let latency_spec = crate::pipeline::latency::is_latency_spec(&self.cost_model);
+        if let (Some(g), false) = (self.max_gamma, latency_spec) {
+            bail!(
+                "--max-gamma {g}: the cap applies to latency cost models (integer γ over a measured verification cost); --cost-model {} optimises a continuous γ*, so drop --max-gamma or use --cost-model latency:…",
+                self.cost_model
+            );
+        }
+        let cap = self
+            .max_gamma
+            .unwrap_or(crate::law::throughput::DEFAULT_MAX_GAMMA);
+        let (cost, latency) = crate::query::cost_model_capped(&self.cost_model, cap)
             .with_context(|| format!("--cost-model {}", self.cost_model))?;
         for w in latency.iter().flat_map(|p| &p.warnings) {
-            eprintln!("warning: latency profile: {w}");
+            crate::cli::warn(format!("latency profile: {w}"));
         }
         Ok(Laws::new(
             laws::loss_law(&self.loss_law)?,
@@ -127,6 +142,9 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
         None
     };
     let prediction = query.resolve(&laws, registry.as_ref())?;
+    for w in prediction.warnings() {
+        crate::cli::warn(w.clone());
+    }
     let result = prediction.solve().with_context(|| prediction.context())?;
     let out = prediction.record(result);
     if a.json {

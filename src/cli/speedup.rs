@@ -16,7 +16,7 @@ the continuous optimum γ*, S* (closed form through Lambert W₋₁) and the bes
 Speculation helps for a continuous γ iff c < −α ln α/(1 − α), and for an integer γ ≥ 1 iff c < α. \
 With --cost-model latency:NAME|FILE[:mode=…][:ctx=…][:batch=…] and a draft and a target (registry names \
 or sizes), c and the verification cost v(γ+1) come from measured latencies instead: \
-S = E(α, γ)/(γ·c + v(γ+1)), over integer γ within the measured range (SPEC §5)."
+S = E(α, γ)/(γ·c + v(γ+1)), over integer γ within the measured range (docs/latency.md)."
 )]
 pub struct SpeedupArgs {
     /// Per-token acceptance rate α, in (0, 1).
@@ -46,6 +46,10 @@ pub struct SpeedupArgs {
     /// Registry file for --draft/--target (default: the bundled registry).
     #[arg(long, requires = "cost_model")]
     pub registry: Option<std::path::PathBuf>,
+    /// Largest lookahead γ searched under a latency cost model (default 16);
+    /// tables or profiles with q > 1 + 4·max(16, max-gamma) are refused.
+    #[arg(long = "max-gamma", value_name = "G", value_parser = crate::cli::max_gamma, requires = "cost_model")]
+    pub max_gamma: Option<u64>,
     /// Lookahead γ (tokens drafted per iteration) at which to evaluate S.
     #[arg(long, value_parser = crate::cli::positive)]
     pub gamma: Option<f64>,
@@ -85,19 +89,21 @@ fn latency_out(a: &SpeedupArgs, spec: &str) -> anyhow::Result<SpeedupOut> {
         match (name, params) {
             (Some(n), _) => {
                 let r = registry()?;
-                let m = r
-                    .models
-                    .iter()
-                    .find(|m| m.name.eq_ignore_ascii_case(n))
+                // the exact name first, else a unique case-insensitive match
+                let m = crate::error::find_name(&r.models, n, |m| m.name.as_str())
+                    .map_err(|several| {
+                        crate::error::ambiguous_name(
+                            "model",
+                            n,
+                            &several.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+                            &format!("the registry {}", r.path),
+                        )
+                    })?
                     .ok_or_else(|| {
                         anyhow::anyhow!(
                             "'{n}' is not in the registry {} (known: {})",
                             r.path,
-                            r.models
-                                .iter()
-                                .map(|m| m.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            crate::error::capped_list(r.models.iter().map(|m| m.name.as_str()), 10)
                         )
                     })?;
                 Ok(PricedModel {
@@ -116,8 +122,20 @@ fn latency_out(a: &SpeedupArgs, spec: &str) -> anyhow::Result<SpeedupOut> {
     };
     let draft = model(&a.draft, a.draft_params)?;
     let target = model(&a.target, a.target_params)?;
-    crate::query::speedup::speedup_latency(a.alpha, a.gamma, spec, &draft, &target)
-        .with_context(|| format!("--cost-model {spec}"))
+    let out = crate::query::speedup::speedup_latency(
+        a.alpha,
+        a.gamma,
+        spec,
+        &draft,
+        &target,
+        a.max_gamma
+            .unwrap_or(crate::law::throughput::DEFAULT_MAX_GAMMA),
+    )
+    .with_context(|| format!("--cost-model {spec}"))?;
+    for w in out.latency.iter().flat_map(|l| &l.warnings) {
+        crate::cli::warn(w.clone());
+    }
+    Ok(out)
 }
 
 fn print_text(out: &SpeedupOut) {

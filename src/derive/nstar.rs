@@ -1,5 +1,5 @@
-//! N*: the throughput-optimal draft size (SDSL, arXiv:2603.11053, §4 of
-//! SPEC.md).
+//! N*: the throughput-optimal draft size (SDSL, arXiv:2603.11053, §4;
+//! docs/method.md, "Finding N*").
 //!
 //! For a target with M parameters trained on D_t tokens and a draft family
 //! trained on D_d tokens:

@@ -13,7 +13,7 @@
 //!   to the relative error (for the power law, the interval of ln N*
 //!   exponentiated).
 //!
-//! CLARIFICATIONS ("Validation"): the line's error is (line − exact)/exact.
+//! docs/validation.md, "The shape of the N* law": the line's error is (line − exact)/exact.
 
 use super::nstar::NStarSetup;
 use super::nstar_law::GridPoint;

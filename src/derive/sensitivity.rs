@@ -9,7 +9,7 @@
 //! c = k·N/M (a draft whose pass costs k times its FLOP share, e.g. from
 //! launch overhead; Leviathan's and Chen's measured c are 1.5–3× N/M), and
 //! the FLOP model under integer γ, where S(N) = max over integer γ of
-//! S(α(N), γ, N/M) is kinked (CLARIFICATIONS, "Latency cost model": find
+//! S(α(N), γ, N/M) is kinked (docs/latency.md: find
 //! the grid maximiser, then refine within its bracket).
 
 use super::nstar::NStarSetup;
@@ -196,7 +196,7 @@ mod tests {
     use crate::law::CostModel;
 
     /// With k = 1 and continuous γ the grid-and-golden search must find the
-    /// N* of the toolkit's own solver (SPEC §4 check: OPT-13B ≈ 117.3M).
+    /// N* of the toolkit's own solver (docs/method.md, "Finding N*" check: OPT-13B ≈ 117.3M).
     #[test]
     fn scaled_search_at_k_1_agrees_with_the_nstar_solver() {
         let loss = laws::loss_law("besiroglu2024").unwrap().law;

@@ -1,4 +1,4 @@
-//! α from raw speculative-decoding measurements (SPEC §2).
+//! α from raw speculative-decoding measurements (docs/method.md, "The acceptance law").
 //!
 //! Under the i.i.d. model each drafted token is accepted with probability α
 //! until the first rejection, so one iteration with lookahead γ accepts

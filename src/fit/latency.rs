@@ -17,7 +17,9 @@
 //!
 //! Each form's accuracy is its **leave-one-architecture-out** (LOAO) relative
 //! error: refit without architecture i, predict its time, (t̂ − t)/t; the mean
-//! and the maximum of |·| are reported. **N\* uses the affine form**, always:
+//! and the maximum of |·| are reported. Up to 64 architectures the refits are
+//! done; above, the same errors come in O(n) from the full fit's leverages
+//! (eᵢ/(1 − hᵢᵢ), see `loao_leverage`). **N\* uses the affine form**, always:
 //! the depth-aware form predicts measured shapes better but needs a layer
 //! count, which a hypothetical draft of N parameters does not have (SPEC §5).
 //! The form with the smaller mean LOAO error is reported as the more
@@ -35,6 +37,12 @@
 //! depend on the thread count); 95% percentile intervals. A replicate whose
 //! design is rank-deficient (e.g. one architecture drawn every time) is
 //! skipped for that quantity and counted.
+//!
+//! **No size dependence**: when the 95% interval of the affine k (the
+//! bootstrap's, else the WLS t interval) contains 0, decode time does not
+//! measurably grow with size; the profile says so in its warnings and
+//! [`LatencyProfile::latency_cost`] refuses to price drafts from it
+//! (`no_size_dependence`).
 
 use crate::error::SdslError;
 use crate::fit::bootstrap::{Estimate, percentile_estimate, resample_indices};
@@ -121,9 +129,11 @@ pub struct ArchTimes {
 }
 
 impl ArchTimes {
-    /// The decode-step time t(1), ms.
+    /// The decode-step time t(1), ms; NaN when there is no q = 1 time (never
+    /// for a validated table or profile, [`LatencyProfile::validate`]): a NaN
+    /// cost ratio prices no draft, where an index would panic.
     pub fn decode_ms(&self) -> f64 {
-        self.times_ms[&1]
+        self.times_ms.get(&1).copied().unwrap_or(f64::NAN)
     }
 }
 
@@ -355,6 +365,74 @@ pub fn fit_depth(archs: &[&ArchTimes]) -> Option<DepthLatency> {
     })
 }
 
+/// Below this fraction of the fastest measured time, the size term of the
+/// affine law at the largest fitted size, |k|·P_max, is rounding rather
+/// than a measurement (timers give at most 6 significant digits). An
+/// exactly constant table fits k ≈ −6e-27 ms/param with zero residuals,
+/// so its WLS standard error is 0 and its interval the single point k,
+/// which does not contain 0. See [`no_size_dependence`].
+const FLAT_K_RESOLUTION: f64 = 1e-9;
+
+/// The 95% t interval of the affine law's k from the relative-error WLS
+/// fit on `archs` (coefficient ± t₀.₉₇₅(n − 2)·SE, [`wls`]); None when the
+/// fit fails or the interval is not finite.
+fn affine_k_ci95_wls(archs: &[&ArchTimes]) -> Option<[f64; 2]> {
+    let t: Vec<f64> = archs.iter().map(|a| a.decode_ms()).collect();
+    let w: Vec<f64> = t.iter().map(|v| 1.0 / (v * v)).collect();
+    let y = DVector::from_column_slice(&t);
+    let f = wls(&affine_design(archs), &y, Some(&w), &["t0", "k"], true).ok()?;
+    let ci = f.coefficients[1].ci95;
+    ci.iter().all(|v| v.is_finite()).then_some(ci)
+}
+
+/// Why the affine law of `archs` shows **no size dependence**, if it does:
+/// the 95% interval of k (ms per parameter) contains 0, so decode time does
+/// not measurably grow with model size and the law cannot price a draft
+/// of another size (CLARIFICATIONS, "Latency cost model").
+///
+/// The interval: the bootstrap's percentile interval of
+/// `affine.k_ms_per_param` when `bootstrap` has one, else the WLS t interval
+/// ([`affine_k_ci95_wls`]; it assumes independent relative errors of equal
+/// variance). Also flat: |k|·P_max ≤ [`FLAT_K_RESOLUTION`]·t_min (k is
+/// rounding; its interval contains 0 at the arithmetic's resolution). None
+/// (not flat) when neither test applies or `archs` is empty.
+fn no_size_dependence(
+    archs: &[&ArchTimes],
+    law: &AffineLatency,
+    bootstrap: Option<&LatencyBootstrap>,
+) -> Option<String> {
+    if archs.is_empty() {
+        return None;
+    }
+    let k = law.k_ms_per_param;
+    let boot = bootstrap
+        .and_then(|b| b.estimates.get("affine.k_ms_per_param"))
+        .and_then(|e| e.ci95);
+    let (ci, source) = match boot {
+        Some(ci) => (Some(ci), "bootstrap percentile interval"),
+        None => (affine_k_ci95_wls(archs), "WLS standard-error interval"),
+    };
+    if let Some([lo, hi]) = ci
+        && lo <= 0.0
+        && 0.0 <= hi
+    {
+        return Some(format!(
+            "the 95% interval of k contains 0 (k = {k:.3e} ms/param, {source} [{lo:.3e}, {hi:.3e}])"
+        ));
+    }
+    let p_max = archs.iter().map(|a| a.params_total).fold(0.0, f64::max);
+    let t_min = archs
+        .iter()
+        .map(|a| a.decode_ms())
+        .fold(f64::INFINITY, f64::min);
+    (k.abs() * p_max <= FLAT_K_RESOLUTION * t_min).then(|| {
+        format!(
+            "the 95% interval of k contains 0 at the resolution of the times (k = {k:.3e} ms/param changes the largest fitted model's time by {:.1e} ms, under {FLAT_K_RESOLUTION:e} of the fastest measured time, {t_min:.4} ms: rounding)",
+            k.abs() * p_max
+        )
+    })
+}
+
 /// The line v(q) = a + b·ln P over the architectures that measured q
 /// (None with fewer than two distinct sizes).
 fn fit_verify_line(archs: &[&ArchTimes], q: u32) -> Option<VerifyLine> {
@@ -381,8 +459,111 @@ fn fit_verify_line(archs: &[&ArchTimes], q: u32) -> Option<VerifyLine> {
     })
 }
 
-/// Leave-one-architecture-out relative errors of a form.
+/// Up to this many architectures, [`loao`] refits without each one
+/// ([`loao_refit`]); above, it uses the leverage identity
+/// ([`loao_leverage`]).
+///
+/// The explicit refits are the reference computation and cost at most 64
+/// fits of 63 rows (about a millisecond); keeping them for small tables
+/// keeps the errors of the shipped H200 selections (16 architectures)
+/// bit-for-bit what they were, so the committed reports do not move. The
+/// two paths agree to a few 1e-13 relative (`loao_tests`: at most 1.3e-13
+/// on the shipped selections, 3.7e-13 on random tables), not bit-for-bit.
+const LOAO_REFIT_MAX: usize = 64;
+
+/// Leverage h_ii above which [`loao_leverage`] refits without row i
+/// instead of dividing by 1 − h_ii (see there).
+const LOAO_LEVERAGE_REFIT: f64 = 0.5;
+
+/// Leave-one-architecture-out relative errors of a form: by explicit refits
+/// up to [`LOAO_REFIT_MAX`] architectures, else by the leverage identity
+/// (O(n) instead of O(n²)). `design` is the form's design matrix X (rows
+/// in the order of `archs`), `fit` its relative-error WLS fit. None when a
+/// fit without some architecture is rank-deficient.
 fn loao<L>(
+    archs: &[&ArchTimes],
+    design: impl Fn(&[&ArchTimes]) -> Option<DMatrix<f64>>,
+    fit: impl Fn(&[&ArchTimes]) -> Option<L>,
+    predict: impl Fn(&L, &ArchTimes) -> f64,
+) -> Option<RelError> {
+    if archs.len() <= LOAO_REFIT_MAX {
+        loao_refit(archs, fit, predict)
+    } else {
+        loao_leverage(archs, design, fit, predict)
+    }
+}
+
+/// LOAO errors by the deleted-residual (PRESS) identity, O(n·p²) for n
+/// architectures and p coefficients.
+///
+/// Formula. Relative-error WLS (weights 1/tᵢ²) is OLS on the rows divided
+/// by tᵢ: x̃ᵢ = xᵢ/tᵢ, ỹᵢ = 1. With H = X̃(X̃ᵀX̃)⁻¹X̃ᵀ and hᵢᵢ its
+/// diagonal (the leverage), the fit without row i leaves row i the residual
+/// ỹᵢ − x̃ᵢᵀb₍ᵢ₎ = r̃ᵢ/(1 − hᵢᵢ), where r̃ᵢ is its residual in the full fit
+/// (Sherman–Morrison on (X̃ᵀX̃ − x̃ᵢx̃ᵢᵀ)⁻¹; Cook & Weisberg 1982,
+/// *Residuals and Influence in Regression*, ch. 2; Allen 1974, the PRESS
+/// statistic, Technometrics 16(1):125–127). Since r̃ᵢ = 1 − t̂ᵢ/tᵢ = −eᵢ for the
+/// in-sample relative error eᵢ = (t̂ᵢ − tᵢ)/tᵢ, the LOAO relative error is
+/// eᵢ/(1 − hᵢᵢ). The weight of row i itself drops out: row i is predicted
+/// by a fit on the other rows with their own weights, as in a refit.
+///
+/// Numerics. hᵢᵢ = ‖Qᵢ‖², the squared i-th row of the thin Householder Q
+/// of X̃ with unit-norm columns (as in [`wls`]): backward stable, without
+/// the squared condition number of normal equations, and no row's
+/// contribution is subtracted from a sum (downdating XᵀWX cancels badly
+/// when the row dominates it). 1 − hᵢᵢ carries a relative error of about
+/// ε/(1 − hᵢᵢ), and at hᵢᵢ = 1 the fit without row i is rank-deficient; so
+/// rows with hᵢᵢ > [`LOAO_LEVERAGE_REFIT`] = 1/2 are refitted from scratch
+/// by `fit`, which also makes the rank decision (a rank-deficient refit
+/// gives None, as in [`loao_refit`]). Since Σᵢ hᵢᵢ = p (the trace of H),
+/// fewer than 2p rows can exceed 1/2: at most 3 refits for the affine form
+/// and 5 for the depth-aware one.
+///
+/// Assumptions: the full design has full column rank (else `fit` gives
+/// None and so does this); removing a row with hᵢᵢ ≤ 1/2 keeps the rank,
+/// since X̃ᵀX̃ − x̃ᵢx̃ᵢᵀ ⪰ (1 − hᵢᵢ)·X̃ᵀX̃ (conditioning at most √2 worse
+/// than the full design's).
+fn loao_leverage<L>(
+    archs: &[&ArchTimes],
+    design: impl Fn(&[&ArchTimes]) -> Option<DMatrix<f64>>,
+    fit: impl Fn(&[&ArchTimes]) -> Option<L>,
+    predict: impl Fn(&L, &ArchTimes) -> f64,
+) -> Option<RelError> {
+    let law = fit(archs)?;
+    let x = design(archs)?;
+    let (n, p) = x.shape();
+    let mut xs = DMatrix::from_fn(n, p, |i, j| x[(i, j)] / archs[i].decode_ms());
+    for j in 0..p {
+        let s = xs.column(j).norm();
+        if !(s > 0.0 && s.is_finite()) {
+            return None;
+        }
+        xs.column_mut(j).scale_mut(1.0 / s);
+    }
+    let q = xs.qr().q();
+    let mut pairs = Vec::with_capacity(n);
+    for (i, a) in archs.iter().enumerate() {
+        let h = q.row(i).norm_squared();
+        let t = a.decode_ms();
+        let e = if h <= LOAO_LEVERAGE_REFIT {
+            (predict(&law, a) - t) / t / (1.0 - h)
+        } else {
+            let rest: Vec<&ArchTimes> = archs
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, b)| *b)
+                .collect();
+            (predict(&fit(&rest)?, a) - t) / t
+        };
+        pairs.push((a.arch.clone(), e));
+    }
+    Some(RelError::from_pairs(pairs))
+}
+
+/// LOAO errors by refitting without each architecture in turn: n fits of
+/// n − 1 rows, O(n²·p²). The reference for [`loao_leverage`].
+fn loao_refit<L>(
     archs: &[&ArchTimes],
     fit: impl Fn(&[&ArchTimes]) -> Option<L>,
     predict: impl Fn(&L, &ArchTimes) -> f64,
@@ -451,29 +632,33 @@ fn select_exact(
     table: &LatencyTable,
     sel: &LatencySelection,
 ) -> (Vec<ArchTimes>, std::collections::BTreeSet<String>) {
-    let mut by_arch: BTreeMap<&str, ArchTimes> = BTreeMap::new();
+    // arch name → index in `archs` (a hash map: the order comes from the
+    // sort below, by size then name, so no ordered map is needed)
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut archs: Vec<ArchTimes> = Vec::new();
     let mut tiny = std::collections::BTreeSet::new();
     for r in &table.rows {
         if r.mode != sel.mode || r.ctx != sel.ctx || r.batch != sel.batch {
             continue;
         }
         if r.is_tiny() {
-            tiny.insert(r.arch.clone());
+            if !tiny.contains(&r.arch) {
+                tiny.insert(r.arch.clone());
+            }
             continue;
         }
-        by_arch
-            .entry(&r.arch)
-            .or_insert_with(|| ArchTimes {
+        let i = *index.entry(&r.arch).or_insert_with(|| {
+            archs.push(ArchTimes {
                 arch: r.arch.clone(),
                 params_total: r.params_total,
                 layers: r.layers,
                 times_ms: BTreeMap::new(),
                 kv_bytes_per_token: kv_bytes_per_token(r),
-            })
-            .times_ms
-            .insert(r.q, r.ms_median);
+            });
+            archs.len() - 1
+        });
+        archs[i].times_ms.insert(r.q, r.ms_median);
     }
-    let mut archs: Vec<ArchTimes> = by_arch.into_values().collect();
     archs.sort_by(|a, b| {
         a.params_total
             .total_cmp(&b.params_total)
@@ -487,9 +672,11 @@ fn select_exact(
 /// per architecture and q measured at both.
 fn interpolate_batches(lo: &[ArchTimes], hi: &[ArchTimes], b: [u64; 3]) -> Vec<ArchTimes> {
     let w = ((b[1] as f64).ln() - (b[0] as f64).ln()) / ((b[2] as f64).ln() - (b[0] as f64).ln());
+    let hi: std::collections::HashMap<&str, &ArchTimes> =
+        hi.iter().map(|h| (h.arch.as_str(), h)).collect();
     lo.iter()
         .filter_map(|a| {
-            let h = hi.iter().find(|h| h.arch == a.arch)?;
+            let h = *hi.get(a.arch.as_str())?;
             let times_ms: BTreeMap<u32, f64> = a
                 .times_ms
                 .iter()
@@ -542,11 +729,7 @@ pub fn select(table: &LatencyTable, sel: &LatencySelection) -> Result<Selected, 
     } else {
         format!(
             "; batches between the measured ones ({}) are interpolated in ln b, others are not extrapolated",
-            batches
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::error::capped_list(&batches, 10)
         )
     };
     Err(SdslError::Data {
@@ -556,7 +739,7 @@ pub fn select(table: &LatencyTable, sel: &LatencySelection) -> Result<Selected, 
             sel.mode,
             sel.ctx,
             sel.batch,
-            have.join("; ")
+            crate::error::capped_join(&have, 10, "; ")
         ),
     })
 }
@@ -569,7 +752,42 @@ impl ValidLatencyFitSpec {
 
     /// Fits the profile of the selected rows of `table`; `hardware` and
     /// `memory_bytes` come from the table's `.meta` (else the file name).
+    /// A table with an absurd q (more than 1 + 4·[`DEFAULT_MAX_GAMMA`]) is
+    /// refused; [`Self::fit_capped`] takes the γ cap.
+    ///
+    /// [`DEFAULT_MAX_GAMMA`]: crate::law::throughput::DEFAULT_MAX_GAMMA
     pub fn fit(&self, table: &LatencyTable) -> Result<LatencyProfile, SdslError> {
+        self.fit_capped(table, crate::law::throughput::DEFAULT_MAX_GAMMA)
+    }
+
+    /// [`Self::fit`] under the user's γ cap (`--max-gamma`): every row's q
+    /// must be at most 1 + 4·max(16, `max_gamma`) ([`LatencyTable::check_q`]).
+    pub fn fit_capped(
+        &self,
+        table: &LatencyTable,
+        max_gamma: u64,
+    ) -> Result<LatencyProfile, SdslError> {
+        table.check_q(max_gamma)?;
+        let sel = self.0.selection;
+        // a fit that fails numerically (a rank-deficient design from extreme
+        // times such as 1e308 ms) is a property of the file's times: say so
+        // with the file and the column
+        self.fit_checked(table).map_err(|e| match e {
+            SdslError::Numerical(why) => SdslError::Data {
+                path: table.path.clone(),
+                message: format!(
+                    "mode {} ctx {} batch {}, column '{}': {why}; the times of this selection cannot be fitted: check the column for extreme or repeated values",
+                    sel.mode,
+                    sel.ctx,
+                    sel.batch,
+                    crate::ingest::latency::col::MS_MEDIAN
+                ),
+            },
+            e => e,
+        })
+    }
+
+    fn fit_checked(&self, table: &LatencyTable) -> Result<LatencyProfile, SdslError> {
         let spec = self.0;
         let sel = spec.selection;
         let Selected {
@@ -607,7 +825,13 @@ impl ValidLatencyFitSpec {
         let affine = FormFit {
             law: affine_law,
             in_sample: in_sample(&refs, &affine_law, predict_affine),
-            loao: loao(&refs, fit_affine, predict_affine).ok_or_else(|| {
+            loao: loao(
+                &refs,
+                |a| Some(affine_design(a)),
+                fit_affine,
+                predict_affine,
+            )
+            .ok_or_else(|| {
                 SdslError::Numerical(
                     "a leave-one-architecture-out affine fit is rank-deficient".into(),
                 )
@@ -615,7 +839,10 @@ impl ValidLatencyFitSpec {
         };
         let has_layers = refs.iter().all(|a| a.layers.is_some());
         let depth = if has_layers && refs.len() >= 4 {
-            match (fit_depth(&refs), loao(&refs, fit_depth, predict_depth)) {
+            match (
+                fit_depth(&refs),
+                loao(&refs, depth_design, fit_depth, predict_depth),
+            ) {
                 (Some(law), Some(lo)) => Some(FormFit {
                     law,
                     in_sample: in_sample(&refs, &law, predict_depth),
@@ -671,7 +898,8 @@ impl ValidLatencyFitSpec {
             warnings.push(format!(
                 "{} measured verification ratios are below 1 (timing noise: {}); v is clamped at 1 where a fitted line falls below it",
                 below.len(),
-                below.join(", ")
+                // a long list is cut (the bundled eager table's 25 are all shown)
+                crate::error::capped_list(&below, 30)
             ));
         }
         let q_max = verify.last().map_or(1, |l| l.q);
@@ -693,6 +921,11 @@ impl ValidLatencyFitSpec {
         } else {
             None
         };
+        if let Some(why) = no_size_dependence(&refs, &affine_law, bootstrap.as_ref()) {
+            warnings.push(format!(
+                "no size dependence: {why}; decode time does not measurably grow with model size in this selection, so this profile cannot price drafts"
+            ));
+        }
         let hardware = table
             .meta
             .as_ref()
@@ -715,7 +948,7 @@ impl ValidLatencyFitSpec {
             most_accurate_form,
             verify,
             q_max,
-            architectures: archs.clone(),
+            architectures: archs,
             excluded,
             source: SourceTable {
                 path: table.path.clone(),
@@ -845,10 +1078,20 @@ impl LatencyProfile {
     }
 
     /// The profile as a `Copy` cost model ([`crate::law::cost::LatencyCost`]):
-    /// refused when the affine law cannot price a draft (t0 < 0 or k ≤ 0) or
-    /// there are more than [`MAX_VERIFY_KNOTS`] measured q.
+    /// refused when the affine law shows no size dependence (the 95%
+    /// interval of k contains 0: the bootstrap's when the profile has one,
+    /// else the WLS interval refitted from `architectures`; see
+    /// [`no_size_dependence`]), when it cannot price a draft (t0 < 0 or
+    /// k ≤ 0) or there are more than [`MAX_VERIFY_KNOTS`] measured q.
     pub fn latency_cost(&self) -> Result<LatencyCost, SdslError> {
         let a = &self.affine.law;
+        let refs: Vec<&ArchTimes> = self.architectures.iter().collect();
+        if let Some(why) = no_size_dependence(&refs, a, self.bootstrap.as_ref()) {
+            return Err(SdslError::InvalidLaw(format!(
+                "latency profile of {} ({} ctx {} batch {}): no size dependence: {why}, so decode time does not measurably grow with model size and the cost ratio c = t(N)/t(M) of a draft cannot be priced from it; measure architectures over a wider range of sizes (or with more repetitions), fit another selection (mode, ctx, batch), or give the cost ratio directly with the cost model fixed:C",
+                self.hardware, self.selection.mode, self.selection.ctx, self.selection.batch,
+            )));
+        }
         if !(a.t0_ms >= 0.0
             && a.k_ms_per_param > 0.0
             && a.t0_ms.is_finite()
@@ -881,6 +1124,7 @@ impl LatencyProfile {
             knots,
             knots_used: self.verify.len(),
             params_range: self.params_range,
+            max_gamma: crate::law::throughput::DEFAULT_MAX_GAMMA,
         })
     }
 
@@ -899,6 +1143,7 @@ impl LatencyProfile {
             knots,
             knots_used: self.verify.len().min(MAX_VERIFY_KNOTS),
             params_range: self.params_range,
+            max_gamma: crate::law::throughput::DEFAULT_MAX_GAMMA,
         };
         let curve = cost.verify_curve(params);
         let v = curve.v(q)?;
@@ -927,7 +1172,9 @@ impl LatencyProfile {
     pub fn memory_need(&self, target: (&str, f64), draft: (&str, f64)) -> Option<MemoryNeed> {
         let memory_bytes = self.memory_bytes?;
         let weights_bytes = 2.0 * (target.1 + draft.1);
-        let tokens = (self.selection.batch * (self.selection.ctx + u64::from(self.q_max))) as f64;
+        // in f64: batch·(ctx + q_max) may not fit a u64 (it wrapped to "fits")
+        let tokens =
+            self.selection.batch as f64 * (self.selection.ctx as f64 + f64::from(self.q_max));
         let kv_bytes = tokens
             * (self.kv_bytes_per_token(target.0, target.1).unwrap_or(0.0)
                 + self.kv_bytes_per_token(draft.0, draft.1).unwrap_or(0.0));
@@ -958,10 +1205,30 @@ impl LatencyProfile {
     /// c = t_draft(1)/t_target(1), each measured or else from the affine law;
     /// v(q) = t_target(q)/t_target(1) measured (linear in q between measured
     /// q, at least 1) when the target is in the table, else the fitted lines.
-    /// Returns the best integer γ ≤ q_max − 1 of S = E(α, γ)/(γ·c + v(γ+1)).
+    /// Returns the best integer γ ≤ min(q_max − 1, [`DEFAULT_MAX_GAMMA`]) of
+    /// S = E(α, γ)/(γ·c + v(γ+1)); [`Self::price_pair_capped`] takes the cap.
+    ///
+    /// [`DEFAULT_MAX_GAMMA`]: crate::law::throughput::DEFAULT_MAX_GAMMA
     pub fn price_pair(&self, alpha: f64, draft: (&str, f64), target: (&str, f64)) -> MeasuredPair {
+        self.price_pair_capped(
+            alpha,
+            draft,
+            target,
+            crate::law::throughput::DEFAULT_MAX_GAMMA,
+        )
+    }
+
+    /// [`Self::price_pair`] with γ ≤ min(q_max − 1, `max_gamma`) (the
+    /// user's `--max-gamma`).
+    pub fn price_pair_capped(
+        &self,
+        alpha: f64,
+        draft: (&str, f64),
+        target: (&str, f64),
+        max_gamma: u64,
+    ) -> MeasuredPair {
         let costs = self.pair_costs(draft, target);
-        let gamma_max = u64::from(self.q_max.saturating_sub(1));
+        let gamma_max = u64::from(self.q_max.saturating_sub(1)).min(max_gamma);
         let best = crate::law::throughput::optimal_integer_measured(
             alpha,
             costs.cost_ratio,
@@ -1056,4 +1323,416 @@ pub struct MeasuredPair {
     pub draft_measured: bool,
     /// The target's times were measured (else: the affine law and fitted v).
     pub target_measured: bool,
+}
+
+impl LatencyProfile {
+    /// Checks a profile read from a file (`label`, named in every error) as
+    /// strictly as [`crate::ingest::latency::validate_rows`] checks a latency
+    /// table: `kind`; every number finite and in range (`memory_bytes` > 0;
+    /// `selection.ctx` and `selection.batch` whole numbers in 1..=2³² − 1,
+    /// as in a table, with batch·(ctx + q_max) within 64 bits;
+    /// `params_range` > 0, smallest first; each architecture named once,
+    /// its `params_total` > 0 inside `params_range`, `layers` ≥ 1, a q = 1
+    /// time, every time > 0 at a q in 1..=1 + 4·`max_gamma`,
+    /// `kv_bytes_per_token` > 0; `verify` lines finite, at most
+    /// [`MAX_VERIFY_KNOTS`], their q > 1 strictly ascending; `q_max` the
+    /// largest verify q (1 without lines) and at most 1 + 4·`max_gamma`
+    /// ([`crate::law::throughput::absurd_q_limit`]: no engine verifies more,
+    /// and the integer γ search walks every γ below it); `kv_law` and the
+    /// fitted laws and their errors finite). Whether the affine law can
+    /// price drafts (t0 ≥ 0, k > 0) is [`Self::latency_cost`]'s check.
+    /// Errors are [`SdslError::Data`] naming the field by its JSON path
+    /// (`architectures[3].times_ms`) and the fix.
+    pub fn validate(&self, label: &str, max_gamma: u64) -> Result<(), SdslError> {
+        let limit = crate::law::throughput::absurd_q_limit(max_gamma);
+        let refit = format!("refit the profile with `sdsl fit latency TABLE --out {label}`");
+        let err = |field: &str, why: String| SdslError::Data {
+            path: label.to_string(),
+            message: format!("field '{field}': {why}; {refit}"),
+        };
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        let whole = |v: u64| (1..=u64::from(u32::MAX)).contains(&v);
+        if self.kind != PROFILE_KIND {
+            return Err(err(
+                "kind",
+                format!("'{}' is not '{PROFILE_KIND}'", self.kind),
+            ));
+        }
+        if let Some(m) = self.memory_bytes
+            && !positive(m)
+        {
+            return Err(err(
+                "memory_bytes",
+                format!("{m} is not a number of bytes > 0"),
+            ));
+        }
+        let LatencySelection { ctx, batch, .. } = self.selection;
+        if !whole(ctx) {
+            return Err(err(
+                "selection.ctx",
+                format!(
+                    "{ctx} is not a whole number in 1..={} (tokens already in the KV cache)",
+                    u32::MAX
+                ),
+            ));
+        }
+        if !whole(batch) {
+            return Err(err(
+                "selection.batch",
+                format!(
+                    "{batch} is not a whole number in 1..={} (sequences per pass)",
+                    u32::MAX
+                ),
+            ));
+        }
+        if u64::from(self.q_max) > limit {
+            return Err(SdslError::Data {
+                path: label.to_string(),
+                message: format!(
+                    "field 'q_max': {} exceeds 1 + 4·max(16, max-gamma) = {limit} (max-gamma {max_gamma}); no engine verifies that many tokens in one pass: {refit} from a table without such rows, or raise --max-gamma",
+                    self.q_max
+                ),
+            });
+        }
+        if self.verify.len() > MAX_VERIFY_KNOTS {
+            return Err(err(
+                "verify",
+                format!(
+                    "{} lines; at most {MAX_VERIFY_KNOTS} measured verification lengths q are supported",
+                    self.verify.len()
+                ),
+            ));
+        }
+        let mut prev = 1;
+        for (i, l) in self.verify.iter().enumerate() {
+            if l.q <= prev {
+                return Err(err(
+                    &format!("verify[{i}].q"),
+                    format!(
+                        "q = {} is not above {prev} (the lines are for q > 1, ascending, one per q)",
+                        l.q
+                    ),
+                ));
+            }
+            for (name, v) in [("a", l.a), ("b", l.b)] {
+                if !v.is_finite() {
+                    return Err(err(
+                        &format!("verify[{i}].{name}"),
+                        format!("{v} is not a finite number"),
+                    ));
+                }
+            }
+            if l.architectures < 2 {
+                return Err(err(
+                    &format!("verify[{i}].architectures"),
+                    format!(
+                        "{} architectures; a line is fitted on at least 2",
+                        l.architectures
+                    ),
+                ));
+            }
+            prev = l.q;
+        }
+        let largest = self.verify.last().map_or(1, |l| l.q);
+        if self.q_max != largest {
+            return Err(err(
+                "q_max",
+                format!(
+                    "{} is not the largest q of the verify lines, {largest} (1 without lines)",
+                    self.q_max
+                ),
+            ));
+        }
+        if ctx
+            .checked_add(u64::from(self.q_max))
+            .and_then(|t| t.checked_mul(batch))
+            .is_none()
+        {
+            return Err(err(
+                "selection",
+                format!(
+                    "batch·(ctx + q_max) = {batch}·({ctx} + {}) cached tokens overflow a 64-bit count",
+                    self.q_max
+                ),
+            ));
+        }
+        if let Some([b0, b1]) = self.batch_interpolated_from
+            && !(b0 >= 1 && b0 < batch && batch < b1)
+        {
+            return Err(err(
+                "batch_interpolated_from",
+                format!(
+                    "[{b0}, {b1}] are not two measured batches around selection.batch = {batch}"
+                ),
+            ));
+        }
+        let [lo, hi] = self.params_range;
+        if !(positive(lo) && positive(hi) && lo <= hi) {
+            return Err(err(
+                "params_range",
+                format!("[{lo}, {hi}] is not two parameter counts > 0, smallest first"),
+            ));
+        }
+        let law = &self.affine.law;
+        for (name, v) in [("t0_ms", law.t0_ms), ("k_ms_per_param", law.k_ms_per_param)] {
+            if !v.is_finite() {
+                return Err(err(
+                    &format!("affine.law.{name}"),
+                    format!("{v} is not a finite number"),
+                ));
+            }
+        }
+        // the reported errors: finite, |·| ≥ 0
+        let errors = |form: &str, fit_in: &RelError, loao: &RelError| {
+            for (kind, e) in [("in_sample", fit_in), ("loao", loao)] {
+                let bad = [("mean_abs", e.mean_abs), ("max_abs", e.max_abs)]
+                    .into_iter()
+                    .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
+                    .map(|(name, v)| (name.to_string(), v))
+                    .or_else(|| {
+                        e.per_arch
+                            .iter()
+                            .find(|(_, v)| !v.is_finite())
+                            .map(|(a, v)| (format!("per_arch[\"{a}\"]"), *v))
+                    });
+                if let Some((name, v)) = bad {
+                    return Err(err(
+                        &format!("{form}.{kind}.{name}"),
+                        format!(
+                            "{v} is not a finite relative error (≥ 0 for the mean and the maximum of |·|)"
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        };
+        errors("affine", &self.affine.in_sample, &self.affine.loao)?;
+        if let Some(d) = &self.depth {
+            let l = &d.law;
+            for (name, v) in [
+                ("t0_ms", l.t0_ms),
+                ("tau_ms_per_layer", l.tau_ms_per_layer),
+                ("k_ms_per_param", l.k_ms_per_param),
+            ] {
+                if !v.is_finite() {
+                    return Err(err(
+                        &format!("depth.law.{name}"),
+                        format!("{v} is not a finite number"),
+                    ));
+                }
+            }
+            errors("depth", &d.in_sample, &d.loao)?;
+        }
+        if self.nstar_form != "affine" {
+            return Err(err(
+                "nstar_form",
+                format!("'{}' is not 'affine' (the form N* uses)", self.nstar_form),
+            ));
+        }
+        let forms: &[&str] = if self.depth.is_some() {
+            &["affine", "depth"]
+        } else {
+            &["affine"]
+        };
+        if !forms.contains(&self.most_accurate_form.as_str()) {
+            return Err(err(
+                "most_accurate_form",
+                format!(
+                    "'{}' is not one of the fitted forms ({})",
+                    self.most_accurate_form,
+                    forms.join(", ")
+                ),
+            ));
+        }
+        if self.architectures.is_empty() {
+            return Err(err(
+                "architectures",
+                "no architectures; a profile is fitted on at least 3".into(),
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, a) in self.architectures.iter().enumerate() {
+            let at = format!("architectures[{i}]");
+            if a.arch.is_empty() || !names.insert(a.arch.as_str()) {
+                return Err(err(
+                    &format!("{at}.arch"),
+                    format!(
+                        "'{}' is empty or named twice; one entry per architecture",
+                        a.arch
+                    ),
+                ));
+            }
+            let p = a.params_total;
+            if !(positive(p) && lo <= p && p <= hi) {
+                return Err(err(
+                    &format!("{at}.params_total"),
+                    format!("{p} is not a parameter count > 0 inside params_range [{lo}, {hi}]"),
+                ));
+            }
+            if a.layers == Some(0) {
+                return Err(err(
+                    &format!("{at}.layers"),
+                    "0 is not a layer count ≥ 1".into(),
+                ));
+            }
+            if !a.times_ms.contains_key(&1) {
+                return Err(err(
+                    &format!("{at}.times_ms"),
+                    format!(
+                        "'{}' has no q = 1 time (the decode step every time ratio is taken against)",
+                        a.arch
+                    ),
+                ));
+            }
+            for (&q, &t) in &a.times_ms {
+                let why = if q == 0 || u64::from(q) > limit {
+                    format!(
+                        "q = {q} is outside 1..={limit} (1 + 4·max(16, max-gamma), max-gamma {max_gamma})"
+                    )
+                } else if !positive(t) {
+                    format!("{t} is not a finite time > 0 (milliseconds)")
+                } else {
+                    continue;
+                };
+                return Err(err(&format!("{at}.times_ms[\"{q}\"]"), why));
+            }
+            if let Some(kv) = a.kv_bytes_per_token
+                && !positive(kv)
+            {
+                return Err(err(
+                    &format!("{at}.kv_bytes_per_token"),
+                    format!("{kv} is not a number of bytes > 0"),
+                ));
+            }
+        }
+        if let Some([a, b]) = self.kv_law
+            && !(a.is_finite() && b.is_finite())
+        {
+            return Err(err(
+                "kv_law",
+                format!("[{a}, {b}] is not two finite coefficients"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod loao_tests {
+    //! The leverage identity against refits from scratch (issue #27, bug 5).
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Largest |leverage − refit| over both forms, relative to
+    /// max(|refit|, 1e-3); asserts that both paths agree on None.
+    fn discrepancy(archs: &[&ArchTimes]) -> f64 {
+        let mut worst = 0.0f64;
+        let cmp = |a: Option<RelError>, b: Option<RelError>, worst: &mut f64| {
+            assert_eq!(a.is_some(), b.is_some(), "one path gave None");
+            if let (Some(a), Some(b)) = (a, b) {
+                assert_eq!(
+                    a.per_arch.keys().collect::<Vec<_>>(),
+                    b.per_arch.keys().collect::<Vec<_>>()
+                );
+                for (k, want) in &b.per_arch {
+                    let d = (a.per_arch[k] - want).abs() / want.abs().max(1e-3);
+                    *worst = worst.max(d);
+                }
+            }
+        };
+        cmp(
+            loao_leverage(
+                archs,
+                |a| Some(affine_design(a)),
+                fit_affine,
+                predict_affine,
+            ),
+            loao_refit(archs, fit_affine, predict_affine),
+            &mut worst,
+        );
+        if archs.iter().all(|a| a.layers.is_some()) {
+            cmp(
+                loao_leverage(archs, depth_design, fit_depth, predict_depth),
+                loao_refit(archs, fit_depth, predict_depth),
+                &mut worst,
+            );
+        }
+        worst
+    }
+
+    fn arch(i: usize, p: f64, layers: u64, t1: f64) -> ArchTimes {
+        ArchTimes {
+            arch: format!("a{i:04}"),
+            params_total: p,
+            layers: Some(layers),
+            times_ms: BTreeMap::from([(1, t1)]),
+            kv_bytes_per_token: None,
+        }
+    }
+
+    #[cfg(feature = "io")]
+    #[test]
+    fn the_leverage_identity_equals_refits_on_every_shipped_h200_selection() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut checked = 0;
+        for file in [
+            "datasets/hardware/h200_decode_latency.csv",
+            "datasets/hardware/h200_decode_latency_batched.csv",
+        ] {
+            let table = crate::ingest::latency::read_latency_table(&root.join(file), None)
+                .expect("the shipped table reads");
+            for (mode, ctx, batch) in table.selections() {
+                let sel = LatencySelection { mode, ctx, batch };
+                let archs = select(&table, &sel).unwrap().archs;
+                let refs: Vec<&ArchTimes> = archs.iter().collect();
+                let d = discrepancy(&refs);
+                eprintln!("{file} {mode} ctx {ctx} batch {batch}: {d:.2e}");
+                assert!(d < 1e-11, "{file} {mode} ctx {ctx} batch {batch}: {d:e}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 6 + 4);
+    }
+
+    #[test]
+    fn the_leverage_identity_equals_refits_on_random_tables() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(27);
+        let mut worst = 0.0f64;
+        for n in [4, 5, 9, 30, 65, 200, 500] {
+            for outlier in [false, true] {
+                let mut archs: Vec<ArchTimes> = (0..n)
+                    .map(|i| {
+                        let p: f64 = 10f64.powf(rng.random_range(8.0..11.0));
+                        let l: u64 = rng.random_range(4..=96);
+                        let t1 = (0.7 + 0.02 * l as f64 + 6e-10 * p)
+                            * (1.0 + 0.1 * rng.random_range(-1.0..1.0));
+                        arch(i, p, l, t1)
+                    })
+                    .collect();
+                if outlier {
+                    // one model far beyond the rest: leverage ≈ 1, refitted
+                    archs.push(arch(n, 3e13, 400, 0.7 + 8.0 + 6e-10 * 3e13));
+                }
+                let refs: Vec<&ArchTimes> = archs.iter().collect();
+                worst = worst.max(discrepancy(&refs));
+            }
+        }
+        eprintln!("random tables: worst relative discrepancy {worst:.2e}");
+        assert!(worst < 1e-11, "{worst:e}");
+    }
+
+    #[test]
+    fn a_rank_deficient_left_out_fit_is_none_on_both_paths() {
+        // layers = P/1e8 on all but one architecture: without that one, the
+        // depth-aware design (1, layers, P) has rank 2
+        let mut archs: Vec<ArchTimes> = (1..=80u64)
+            .map(|m| arch(m as usize, 1e8 * m as f64, m, 0.5 + 1e-9 * m as f64 * 1e8))
+            .collect();
+        archs.push(arch(0, 5e9, 7, 6.0));
+        let refs: Vec<&ArchTimes> = archs.iter().collect();
+        assert!(fit_depth(&refs).is_some(), "the full design has full rank");
+        assert!(loao_refit(&refs, fit_depth, predict_depth).is_none());
+        assert!(loao_leverage(&refs, depth_design, fit_depth, predict_depth).is_none());
+        assert!(loao(&refs, depth_design, fit_depth, predict_depth).is_none());
+    }
 }

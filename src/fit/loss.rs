@@ -1,6 +1,6 @@
 //! Robust nonlinear fit of the loss law L(N, D) = E + A/N^α + B/D^β
 //! (Hoffmann et al. 2022, approach 3; replication: Besiroglu et al. 2024,
-//! arXiv:2404.10102, SPEC §3).
+//! arXiv:2404.10102, docs/method.md, "The loss law").
 //!
 //! Parameterisation (internal only): θ = [a, b, e, α, β] with A = eᵃ,
 //! B = eᵇ, E = eᵉ. The prediction of ln L is a log-sum-exp,

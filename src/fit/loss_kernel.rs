@@ -24,7 +24,7 @@
 //! exactly the operations the [`f64`] instance performs. The per-row terms
 //! are added in row order, as a plain loop would (four partial sums would
 //! be more accurate but raised the count of grid starts at the best by
-//! 1.8%, 2085 → 2123, by moving starts between basins; see `README.md`);
+//! 1.8%, 2085 → 2123, by moving starts between basins; see `docs/performance.md`);
 //! [`sums_scalar`] evaluates one row at a time through the `f64` instance.
 //!
 //! **Run-time dispatch without machine-dependent results.** [`sums`] picks
@@ -34,7 +34,7 @@
 //! speed only: the tests check each level this CPU runs against the scalar
 //! twin bit for bit — every lane operation on pairs of special values, and
 //! the sums on random and extreme inputs with every tail length — and
-//! `tests/fit_loss.rs` checks whole fits byte for byte under each
+//! `tests/it/fit_loss.rs` checks whole fits byte for byte under each
 //! `SDSL_SIMD`. On the development machine (AVX-512) the 4500-start grid
 //! takes about 3.6 s of CPU on the baseline, 2.3 s with AVX2 and 1.5 s with
 //! AVX-512.
@@ -44,7 +44,7 @@
 //! an absolute error at most 2⁻⁵² (ln s is added to a term of order 1);
 //! checked in the tests over 10⁶ points each. The sums agree with a
 //! row-by-row twin written with `std::f64::{exp, ln}` to 1e-12 (relative;
-//! tests below), and `tests/fit_loss.rs` still reproduces Besiroglu et
+//! tests below), and `tests/it/fit_loss.rs` still reproduces Besiroglu et
 //! al.'s fit. The learned-scale objective uses `std`'s functions (see
 //! [`sums`]).
 

@@ -21,7 +21,7 @@
 //!   (|r| > 0.98) the fit warns of collinearity.
 //!
 //! Accuracy is checked against NIST StRD certified values (Norris, Longley)
-//! in `tests/ols_nist.rs`.
+//! in `tests/it/ols_nist.rs`.
 
 use crate::error::SdslError;
 use nalgebra::{DMatrix, DVector};

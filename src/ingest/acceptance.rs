@@ -3,7 +3,9 @@
 
 #[cfg(feature = "io")]
 use super::table::Table;
-use crate::error::SdslError;
+#[cfg(feature = "io")]
+use crate::error::clip;
+use crate::error::{SdslError, capped_list, num};
 #[cfg(feature = "io")]
 use crate::ingest::columns as col;
 use serde::Serialize;
@@ -115,7 +117,8 @@ impl AcceptTable {
             return Err(SdslError::Data {
                 path: self.path.clone(),
                 message: format!(
-                    "no temperature column to select temperature {t} from; drop the temperature selection or add the column"
+                    "no temperature column to select temperature {} from; drop the temperature selection or add the column",
+                    num(t)
                 ),
             });
         }
@@ -133,8 +136,9 @@ impl AcceptTable {
             return Err(SdslError::Data {
                 path: self.path.clone(),
                 message: format!(
-                    "no row at temperature {t}; the table has temperatures {}",
-                    self.temperatures().join(", ")
+                    "no row at temperature {}; the table has temperatures {}",
+                    num(t),
+                    capped_list(self.temperatures(), 10)
                 ),
             });
         }
@@ -205,7 +209,7 @@ pub fn accept_table_from(t: &Table) -> Result<AcceptTable, SdslError> {
                 "alpha",
                 format!(
                     "{} must lie strictly between 0 and 1 (an acceptance rate)",
-                    alpha[i]
+                    num(alpha[i])
                 ),
             ));
         }
@@ -214,7 +218,10 @@ pub fn accept_table_from(t: &Table) -> Result<AcceptTable, SdslError> {
                 return Err(err(
                     i,
                     col,
-                    format!("{v} must be a perplexity ≥ 1 (raw perplexity, not its log)"),
+                    format!(
+                        "{} must be a perplexity ≥ 1 (raw perplexity, not its log)",
+                        num(v)
+                    ),
                 ));
             }
         }
@@ -270,10 +277,10 @@ pub fn accept_table_from(t: &Table) -> Result<AcceptTable, SdslError> {
                     r.row,
                     prev.row + 1,
                     r.row + 1,
-                    r.draft,
-                    r.target,
-                    prev.alpha,
-                    r.alpha
+                    clip(&r.draft),
+                    clip(&r.target),
+                    num(prev.alpha),
+                    num(r.alpha)
                 ),
             });
         }
@@ -393,7 +400,10 @@ pub fn measurements_from(t: &Table, spec: &MeasureSpec) -> Result<Measurements, 
                 Some((None, v)) => {
                     return Err(SdslError::Data {
                         path: t.label().to_string(),
-                        message: format!("value column {v} needs a kind (logs, tau or tar)"),
+                        message: format!(
+                            "value column {} needs a kind (logs, tau or tar)",
+                            clip(&v)
+                        ),
                     });
                 }
                 None => {
@@ -423,7 +433,7 @@ pub fn measurements_from(t: &Table, spec: &MeasureSpec) -> Result<Measurements, 
             return Err(err(
                 i,
                 &gamma_col,
-                format!("{g} must be a whole number ≥ 1"),
+                format!("{} must be a whole number ≥ 1", num(g)),
             ));
         }
         let v = value[i];
@@ -433,7 +443,11 @@ pub fn measurements_from(t: &Table, spec: &MeasureSpec) -> Result<Measurements, 
                     return Err(err(
                         i,
                         &value_col,
-                        format!("accepted = {v} must be a whole number in 0..=gamma ({g})"),
+                        format!(
+                            "accepted = {} must be a whole number in 0..=gamma ({})",
+                            num(v),
+                            num(g)
+                        ),
                     ));
                 }
             }
@@ -442,7 +456,11 @@ pub fn measurements_from(t: &Table, spec: &MeasureSpec) -> Result<Measurements, 
                     return Err(err(
                         i,
                         &value_col,
-                        format!("tau = {v} must lie in (1, gamma + 1) = (1, {})", g + 1.0),
+                        format!(
+                            "tau = {} must lie in (1, gamma + 1) = (1, {})",
+                            num(v),
+                            num(g + 1.0)
+                        ),
                     ));
                 }
             }
@@ -451,7 +469,7 @@ pub fn measurements_from(t: &Table, spec: &MeasureSpec) -> Result<Measurements, 
                     return Err(err(
                         i,
                         &value_col,
-                        format!("TAR = {v} must lie strictly between 0 and 1"),
+                        format!("TAR = {} must lie strictly between 0 and 1", num(v)),
                     ));
                 }
             }

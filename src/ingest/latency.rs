@@ -1,5 +1,5 @@
 //! Latency tables: measured times of one forward pass per (architecture,
-//! mode, q, ctx, batch), the input of the latency cost model (SPEC §5).
+//! mode, q, ctx, batch), the input of the latency cost model (docs/latency.md).
 //!
 //! Columns (CSV or Parquet), one row per (arch, mode, q, ctx, batch):
 //! - required: `arch` (name), `params_total` (parameters, embeddings and LM
@@ -79,7 +79,8 @@ impl FromStr for Mode {
             "graph" => Ok(Mode::Graph),
             "eager" => Ok(Mode::Eager),
             _ => Err(SdslError::InvalidArgument(format!(
-                "unknown mode '{s}': use 'graph' (CUDA graphs) or 'eager' (one launch per op)"
+                "unknown mode '{}': use 'graph' (CUDA graphs) or 'eager' (one launch per op)",
+                crate::error::clip(s)
             ))),
         }
     }
@@ -168,6 +169,28 @@ impl LatencyTable {
         })
     }
 
+    /// Refuses an absurd q: a row whose q exceeds 1 + 4·max(16, `max_gamma`)
+    /// ([`crate::law::throughput::absurd_q_limit`]; `max_gamma` is the
+    /// user's `--max-gamma`, default 16). No engine verifies that many
+    /// tokens in one pass, and an integer γ search would walk every γ up to
+    /// q − 1. The error names the first such row.
+    pub fn check_q(&self, max_gamma: u64) -> Result<(), SdslError> {
+        let limit = crate::law::throughput::absurd_q_limit(max_gamma);
+        match self.rows.iter().find(|r| u64::from(r.q) > limit) {
+            None => Ok(()),
+            Some(r) => Err(data_error(
+                &self.path,
+                format!(
+                    "row {} (line {}), column '{}': q = {} exceeds 1 + 4·max(16, max-gamma) = {limit} (max-gamma {max_gamma}); no engine verifies that many tokens in one pass: remove the row, or raise --max-gamma if drafts that long are meant",
+                    r.row,
+                    r.row + 1,
+                    col::Q,
+                    r.q
+                ),
+            )),
+        }
+    }
+
     /// The (mode, ctx, batch) selections the table holds, sorted.
     pub fn selections(&self) -> BTreeSet<(Mode, u64, u64)> {
         self.rows.iter().map(|r| (r.mode, r.ctx, r.batch)).collect()
@@ -201,7 +224,7 @@ pub fn validate_rows(path: &str, rows: &[LatencyRow]) -> Result<(), SdslError> {
                     r.row,
                     r.row + 1,
                     col::MS_MEDIAN,
-                    r.ms_median
+                    crate::error::num(r.ms_median)
                 ),
             ));
         }
@@ -213,7 +236,7 @@ pub fn validate_rows(path: &str, rows: &[LatencyRow]) -> Result<(), SdslError> {
                     r.row,
                     r.row + 1,
                     col::ARCH,
-                    r.arch,
+                    crate::error::clip(&r.arch),
                     r.mode,
                     r.q,
                     r.ctx,
@@ -231,9 +254,9 @@ pub fn validate_rows(path: &str, rows: &[LatencyRow]) -> Result<(), SdslError> {
                         r.row,
                         r.row + 1,
                         col::PARAMS_TOTAL,
-                        r.arch,
-                        r.params_total,
-                        p,
+                        crate::error::clip(&r.arch),
+                        crate::error::num(r.params_total),
+                        crate::error::num(p),
                         first
                     ),
                 ));
@@ -258,14 +281,14 @@ pub fn validate_rows(path: &str, rows: &[LatencyRow]) -> Result<(), SdslError> {
         if !qs.contains(&1) {
             let mut qs = qs.clone();
             qs.sort_unstable();
-            let list: Vec<String> = qs.iter().map(u32::to_string).collect();
             return Err(data_error(
                 path,
                 format!(
-                    "row {row} (line {}), column '{}': arch '{arch}', mode {mode}, ctx {ctx}, batch {batch} has rows for q = {} but no q = 1 row (the decode step every time ratio is taken against); add the q = 1 measurement or remove the group's rows",
+                    "row {row} (line {}), column '{}': arch '{}', mode {mode}, ctx {ctx}, batch {batch} has rows for q = {} but no q = 1 row (the decode step every time ratio is taken against); add the q = 1 measurement or remove the group's rows",
                     row + 1,
                     col::Q,
-                    list.join(", ")
+                    crate::error::clip(arch),
+                    crate::error::capped_list(&qs, 10)
                 ),
             ));
         }
@@ -286,8 +309,9 @@ pub fn parse_meta(path: &str, text: &str) -> Result<HardwareMeta, SdslError> {
             return Err(data_error(
                 path,
                 format!(
-                    "line {}: '{line}' is not a 'key,value' line; write one key and its value per line, separated by a comma",
-                    i + 1
+                    "line {}: '{}' is not a 'key,value' line; write one key and its value per line, separated by a comma",
+                    i + 1,
+                    crate::error::clip(line)
                 ),
             ));
         };
@@ -302,7 +326,10 @@ pub fn parse_meta(path: &str, text: &str) -> Result<HardwareMeta, SdslError> {
                 .ok_or_else(|| {
                     data_error(
                         path,
-                        format!("key 'memory_bytes': '{v}' is not a number of bytes > 0"),
+                        format!(
+                            "key 'memory_bytes': '{}' is not a number of bytes > 0",
+                            crate::error::clip(v)
+                        ),
                     )
                 })?,
         ),
@@ -329,9 +356,10 @@ mod read {
             Err(data_error(
                 t.label(),
                 format!(
-                    "row {} (line {}), column '{name}': {v} is not a whole number ≥ 1; {what}",
+                    "row {} (line {}), column '{name}': {} is not a whole number ≥ 1; {what}",
                     i + 1,
-                    i + 2
+                    i + 2,
+                    crate::error::num(v)
                 ),
             ))
         }
@@ -429,7 +457,7 @@ mod read {
                         i + 1,
                         i + 2,
                         col::MODE,
-                        mode[i]
+                        crate::error::clip(&mode[i])
                     ),
                 )
             })?;

@@ -5,15 +5,11 @@ pub mod columns;
 pub mod latency;
 pub mod laws;
 pub mod loss_table;
-#[cfg(feature = "io")]
-pub mod manifest;
 pub mod registry;
 #[cfg(feature = "io")]
 pub mod table;
 #[cfg(feature = "io")]
 pub mod validation;
-#[cfg(feature = "io")]
-pub mod validation_manifest;
 
 pub use hash::sha256_hex;
 

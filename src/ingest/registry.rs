@@ -5,7 +5,7 @@
 
 #[cfg(feature = "io")]
 use super::table::Table;
-use crate::error::SdslError;
+use crate::error::{SdslError, ambiguous_name, capped_list, clip, find_name, num};
 use serde::Serialize;
 #[cfg(feature = "io")]
 use std::path::Path;
@@ -14,6 +14,8 @@ use std::path::Path;
 pub const BUNDLED: &str = include_str!("../../datasets/models.csv");
 /// The bundled registry's path, as named in messages.
 pub const BUNDLED_PATH: &str = "datasets/models.csv";
+/// At most this many known names are listed when a look-up fails.
+const KNOWN_LISTED: usize = 10;
 
 /// Whether a model serves as a draft or a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -109,9 +111,10 @@ impl Registry {
                     return Err(SdslError::Data {
                         path: t.label().to_string(),
                         message: format!(
-                            "row {} (line {}), column 'role': '{other}' must be 'draft' or 'target'",
+                            "row {} (line {}), column 'role': '{}' must be 'draft' or 'target'",
                             i + 1,
-                            i + 2
+                            i + 2,
+                            clip(other)
                         ),
                     });
                 }
@@ -123,7 +126,7 @@ impl Registry {
                         "row {} (line {}), column 'name': '{}' repeats row {}; model names must be unique",
                         i + 1,
                         i + 2,
-                        names[i],
+                        clip(&names[i]),
                         j + 1
                     ),
                 });
@@ -150,19 +153,53 @@ impl Registry {
         self.models.iter().filter(|m| m.role == Role::Target)
     }
 
-    /// A target by name (case-insensitive); the error lists the known ones.
+    /// A target by name: the exact name first, else the one target whose
+    /// name matches case-insensitively; a name that matches several targets
+    /// only up to case is an error listing them. The error for an unknown
+    /// name lists the known ones.
     pub fn target(&self, name: &str) -> Result<&Model, SdslError> {
-        self.targets()
-            .find(|m| m.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| SdslError::UnknownName {
-                kind: "target",
-                name: name.to_string(),
-                known: self
-                    .targets()
-                    .map(|m| m.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+        self.lookup("target", Some(Role::Target), name)
+    }
+
+    /// A model of either role by name, under the rule of [`Self::target`].
+    pub fn model(&self, name: &str) -> Result<&Model, SdslError> {
+        self.lookup("model", None, name)
+    }
+
+    /// The 1-based row of a model in the registry file (models are unique
+    /// by exact name and kept in file order).
+    pub fn row_of(&self, m: &Model) -> Option<usize> {
+        self.models
+            .iter()
+            .position(|x| x.name == m.name)
+            .map(|i| i + 1)
+    }
+
+    fn lookup(
+        &self,
+        kind: &'static str,
+        role: Option<Role>,
+        name: &str,
+    ) -> Result<&Model, SdslError> {
+        let models = || {
+            self.models
+                .iter()
+                .filter(move |m| role.is_none_or(|r| m.role == r))
+        };
+        match find_name(models(), name, |m| m.name.as_str()) {
+            Ok(Some(m)) => Ok(m),
+            Ok(None) => Err(SdslError::UnknownName {
+                kind,
+                name: clip(name),
+                known: capped_list(models().map(|m| m.name.as_str()), KNOWN_LISTED),
+            }),
+            Err(several) => Err(ambiguous_name(
+                kind,
+                name,
+                &several.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+                &format!("the registry {}", self.path),
+            )),
+        }
     }
 
     /// Names of families that have at least one draft, in file order.
@@ -176,16 +213,28 @@ impl Registry {
         out
     }
 
-    /// A draft family by name (case-insensitive). Its drafts must share one
+    /// A draft family by name, under the rule of [`Self::target`] (exact,
+    /// else a unique case-insensitive match). Its drafts must share one
     /// pre-training token count.
     pub fn draft_family(&self, name: &str) -> Result<DraftFamily, SdslError> {
         let known = self.draft_family_names();
-        let Some(fam) = known.iter().find(|f| f.eq_ignore_ascii_case(name)) else {
-            return Err(SdslError::UnknownName {
-                kind: "draft family",
-                name: name.to_string(),
-                known: known.join(", "),
-            });
+        let fam = match find_name(&known, name, String::as_str) {
+            Ok(Some(fam)) => fam,
+            Ok(None) => {
+                return Err(SdslError::UnknownName {
+                    kind: "draft family",
+                    name: clip(name),
+                    known: capped_list(&known, KNOWN_LISTED),
+                });
+            }
+            Err(several) => {
+                return Err(ambiguous_name(
+                    "draft family",
+                    name,
+                    &several.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+                    &format!("the registry {}", self.path),
+                ));
+            }
         };
         let drafts: Vec<Model> = self
             .models
@@ -198,8 +247,12 @@ impl Registry {
             return Err(SdslError::Data {
                 path: self.path.clone(),
                 message: format!(
-                    "draft family '{fam}' mixes pre-training token counts ({} has {:e}, {} has {:e}); give the draft tokens explicitly or fix the registry",
-                    drafts[0].name, tokens, odd.name, odd.tokens
+                    "draft family '{}' mixes pre-training token counts ({} has {}, {} has {}); give the draft tokens explicitly or fix the registry",
+                    clip(fam),
+                    clip(&drafts[0].name),
+                    num(tokens),
+                    clip(&odd.name),
+                    num(odd.tokens)
                 ),
             });
         }

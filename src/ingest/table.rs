@@ -6,8 +6,9 @@
 //! line 1 of the file, so data row r is line r + 1).
 
 use crate::error::SdslError;
-use polars::datatypes::ArrowDataType;
-use polars::prelude::*;
+use polars_core::datatypes::ArrowDataType;
+use polars_core::prelude::*;
+use polars_io::prelude::*;
 use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
@@ -405,7 +406,7 @@ impl Table {
             let cast = col.cast(&DataType::Float64).map_err(|_| {
                 self.error(format!(
                     "column '{name}' has type {} which is not numeric",
-                    col.dtype()
+                    excerpt(&col.dtype().to_string())
                 ))
             })?;
             let ca = cast.f64().map_err(|e| self.error(e.to_string()))?;
@@ -480,7 +481,7 @@ impl Table {
                 "row {} (line {}), column '{name}': {} must be a finite number > 0",
                 i + 1,
                 i + 2,
-                values[i]
+                crate::error::num(values[i])
             ))),
         }
     }
@@ -549,7 +550,7 @@ mod parquet_tests {
 
     #[test]
     fn polars_written_tables_read_their_numeric_columns_and_refuse_the_rest() {
-        let mut df = polars::df!(
+        let mut df = polars_core::df!(
             "N" => [1i32, 2, 3],
             "D" => [10u64, 20, 30],
             "loss" => [2.5f64, 2.25, 2.125],

@@ -81,7 +81,14 @@ fn opt_f64(t: &Table, col: &str) -> Result<Vec<Option<f64>>, SdslError> {
                 .ok()
                 .filter(|v| v.is_finite())
                 .map(Some)
-                .ok_or_else(|| cell_err(t, i + 1, col, &format!("'{s}' is not a number"))),
+                .ok_or_else(|| {
+                    cell_err(
+                        t,
+                        i + 1,
+                        col,
+                        &format!("'{}' is not a number", crate::error::clip(&s)),
+                    )
+                }),
         })
         .collect()
 }
@@ -101,7 +108,10 @@ fn unit(t: &Table, col: &str) -> Result<Vec<f64>, SdslError> {
             t,
             i + 1,
             col,
-            &format!("{} is not an acceptance rate in (0, 1)", v[i]),
+            &format!(
+                "{} is not an acceptance rate in (0, 1)",
+                crate::error::num(v[i])
+            ),
         ));
     }
     Ok(v)
@@ -120,7 +130,7 @@ fn whole(t: &Table, col: &str) -> Result<Vec<u64>, SdslError> {
                     t,
                     i + 1,
                     col,
-                    &format!("{g} is not a whole number ≥ 1"),
+                    &format!("{} is not a whole number ≥ 1", crate::error::num(*g)),
                 ))
             }
         })
@@ -213,8 +223,9 @@ pub fn read_leviathan_target(path: &Path) -> Result<Sourced<f64>, SdslError> {
         return Err(SdslError::Data {
             path: t.label().to_string(),
             message: format!(
-                "column 'target_params': the T5-XXL rows give {} different sizes ({v:?}); one is needed",
-                v.len()
+                "column 'target_params': the T5-XXL rows give {} different sizes ({}); one is needed",
+                v.len(),
+                crate::error::capped_list(v.iter().map(|p| crate::error::num(*p)), 10)
             ),
         });
     }

@@ -4,7 +4,7 @@
 //!   α = A·x + B·y + C,
 //!
 //! x the draft's and y the target's perplexity (raw, not logs), measured on
-//! the same text. Published global fit (SPEC §2): A = −0.0067, B = 0.01297,
+//! the same text. Published global fit (docs/method.md, "The acceptance law"): A = −0.0067, B = 0.01297,
 //! C = 0.642 (R² = 0.602). The law is affine and unbounded: callers must check
 //! that α stays inside (0, 1) where they use it.
 

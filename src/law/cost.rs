@@ -6,7 +6,7 @@
 //! - `affine`: per-token time t(P) = t0 + k·P, so c = t(N)/t(M). Small drafts
 //!   on real hardware are overhead- or memory-bound, which t0 captures.
 //! - `fixed`: a measured c, the same for every draft size.
-//! - `latency` (SPEC §5): a fitted latency profile of real hardware: c from
+//! - `latency` (docs/latency.md): a fitted latency profile of real hardware: c from
 //!   its affine law t(P) = t0 + k·P, and a verification ratio
 //!   v(q) = t_M(q)/t_M(1) that is no longer 1 (see [`LatencyCost`]).
 
@@ -42,14 +42,14 @@ pub enum Verification {
     Affine {
         /// Extra cost per verified draft token, in decode steps.
         rho: f64,
-        /// The largest measured γ (q_max − 1).
+        /// The largest γ searched: min(q_max − 1, the model's `max_gamma`).
         gamma_max: u64,
     },
     /// A measured, non-affine v(q); γ ≤ `gamma_max`.
     Measured {
         /// v(q) at the target's size.
         curve: VerifyCurve,
-        /// The largest measured γ (q_max − 1).
+        /// The largest γ searched: min(q_max − 1, the model's `max_gamma`).
         gamma_max: u64,
     },
 }
@@ -60,7 +60,7 @@ pub const MAX_VERIFY_KNOTS: usize = 16;
 
 /// A latency cost model in a `Copy` form: the affine decode-time law and the
 /// per-q lines of the verification ratio, as fitted by
-/// `sdsl::fit::latency` (SPEC §5).
+/// `sdsl::fit::latency` (docs/latency.md).
 ///
 /// - t(P) = t0 + k·P (ms), so c = t(N)/t(M);
 /// - v(q) at a target of P parameters: for each measured q > 1 (a "knot"),
@@ -79,6 +79,10 @@ pub struct LatencyCost {
     pub knots_used: usize,
     /// Smallest and largest parameter count the v lines were fitted on.
     pub params_range: [f64; 2],
+    /// The cap on γ in the integer searches over this model's measured v
+    /// (`--max-gamma`; default [`crate::law::throughput::DEFAULT_MAX_GAMMA`]):
+    /// γ ≤ min(q_max − 1, max_gamma).
+    pub max_gamma: u64,
 }
 
 /// v(q) at one target size: the knots evaluated.
@@ -181,13 +185,22 @@ impl CostModel {
         match self {
             CostModel::Latency(l) => {
                 let curve = l.verify_curve(target_params);
-                let gamma_max = (curve.q_max() as u64).saturating_sub(1);
+                let gamma_max = (curve.q_max() as u64).saturating_sub(1).min(l.max_gamma);
                 match curve.affine_rho() {
                     Some(rho) => Verification::Affine { rho, gamma_max },
                     None => Verification::Measured { curve, gamma_max },
                 }
             }
             _ => Verification::Free,
+        }
+    }
+
+    /// The γ cap of a latency model's integer searches (None for the
+    /// others, whose γ\* is continuous).
+    pub fn max_gamma(&self) -> Option<u64> {
+        match self {
+            CostModel::Latency(l) => Some(l.max_gamma),
+            _ => None,
         }
     }
 

@@ -6,7 +6,7 @@
 //! Evaluation delegates to the `lambert_w` crate (2.1.9, Fukushima's
 //! piecewise minimax approximations refined to full precision), which was
 //! checked against mpmath to ≤ 7e-16 relative, including next to the branch
-//! point −1/e (see `tests/lambert_w.rs`, whose reference values were made with
+//! point −1/e (see `tests/it/lambert_w.rs`, whose reference values were made with
 //! mpmath at 50 digits).
 //!
 //! The speculative-decoding optimum needs W₋₁(x) for x = −α^(1/c−1)/e, which

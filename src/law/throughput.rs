@@ -131,7 +131,7 @@ pub fn optimum(alpha: f64, c: f64) -> Optimum {
     }
 }
 
-/// Speed-up with measured costs (SPEC §5): one iteration is γ draft decode
+/// Speed-up with measured costs (docs/latency.md): one iteration is γ draft decode
 /// steps plus one target pass over γ + 1 tokens, so
 /// S(α, γ) = E(α, γ)·t_M(1) / (γ·t_N(1) + t_M(γ+1)) = E(α, γ) / (γ·c + v),
 /// with c = t_N(1)/t_M(1) and `v_verify` = v(γ+1) = t_M(γ+1)/t_M(1).
@@ -143,10 +143,29 @@ pub fn speedup_measured(alpha: f64, gamma: f64, c: f64, v_verify: f64) -> f64 {
 /// γ*, S* and the best integer γ when verification is affine in the tokens
 /// verified, v(q) = 1 + ρ·(q − 1), ρ ≥ 0: then γ·c + v(γ+1) = γ·(c + ρ) + 1,
 /// so S is Leviathan's Thm 3.8 with c replaced by c + ρ and every closed form
-/// of [`optimum`] holds with c + ρ (SPEC §5). ρ = 0 (free verification,
+/// of [`optimum`] holds with c + ρ (docs/latency.md). ρ = 0 (free verification,
 /// SDSL's model) gives exactly [`optimum`]`(α, c)`.
 pub fn optimum_affine_verify(alpha: f64, c: f64, rho: f64) -> Optimum {
     optimum(alpha, c + rho)
+}
+
+/// The default cap on γ in searches over a measured verification cost
+/// (`--max-gamma`): 16, the H200 tables' longest measured verification
+/// (q = 17).
+pub const DEFAULT_MAX_GAMMA: u64 = 16;
+
+/// The largest q a latency table or profile may hold under a γ cap:
+/// 1 + 4·max(`max_gamma`, [`DEFAULT_MAX_GAMMA`]) (saturating), 65 by
+/// default. A larger q is refused as absurd (issue #27): no
+/// engine drafts that far, and the integer γ search would walk every γ up
+/// to q − 1. Lowering the cap below the default never makes a table absurd
+/// (a cap of 2 still reads the H200 table's q = 17); raising it admits
+/// longer verifications.
+pub fn absurd_q_limit(max_gamma: u64) -> u64 {
+    max_gamma
+        .max(DEFAULT_MAX_GAMMA)
+        .saturating_mul(4)
+        .saturating_add(1)
 }
 
 /// The best integer lookahead under a measured verification ratio.
@@ -166,7 +185,7 @@ pub struct IntegerOptimum {
 /// γ = 0 gives S = 1). A measured v need not be affine or convex, so S need
 /// not be unimodal in γ: every γ is evaluated (γ_max is small, the measured
 /// q range minus one). Ties keep the smaller γ. Use it for a measured,
-/// non-affine v (SPEC §5); `at_edge` flags an optimum at γ_max.
+/// non-affine v (docs/latency.md); `at_edge` flags an optimum at γ_max.
 pub fn optimal_integer_measured(
     alpha: f64,
     c: f64,
@@ -201,7 +220,7 @@ mod tests {
         assert!((expected_tokens(0.6, 3.0) - 2.18).abs() < 0.005);
     }
 
-    /// SPEC §1 check value (independent brute force over a fine γ grid).
+    /// docs/method.md, "Speculative decoding and its speed-up" check value (independent brute force over a fine γ grid).
     #[test]
     fn spec_check_value_alpha_07_c_001() {
         let o = optimum(0.7, 0.01);

@@ -1,16 +1,16 @@
 //! N* on real hardware: the manifest's `[hardware] cost_models` (latency
 //! cost models, `latency:NAME|FILE…`) applied to every target × draft
 //! family of the N* table, with the real drafts of each family ranked on the
-//! table's measured times for the targets it measured (SPEC §5). The FLOP
+//! table's measured times for the targets it measured (docs/latency.md). The FLOP
 //! model's N* stays the main table; this section sits beside it.
 
+use super::config::BatchSweep;
 use super::{Ledger, NstarStage, RefitConfig};
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::fit_nstar_law_in_memory;
 use crate::error::SdslError;
 use crate::fit::latency::LatencyProfile;
-use crate::ingest::manifest::BatchSweep;
-use crate::ingest::registry::{DraftFamily, Model};
+use crate::ingest::registry::{DraftFamily, Model, Registry};
 use crate::law::{AlphaLaw, CostModel, LossLaw};
 use crate::report::model::{
     BatchRow, BatchSweepSection, DraftRanking, FigureData, FileRef, HardwareCell, HardwareLaw,
@@ -25,6 +25,7 @@ pub const NOTE: &str = "decoding on one GPU (batch 1 unless a batch is given): p
 pub fn hardware_stage(
     cfg: &RefitConfig,
     nstar: &NstarStage,
+    registry: &Registry,
     loss: &LossLaw,
     alpha: &AlphaLaw,
     ledger: &mut Ledger,
@@ -80,6 +81,15 @@ pub fn hardware_stage(
         for w in &profile.warnings {
             ledger.warnings.push(format!("{}: {w}", spec.value));
         }
+        // a registry `arch` the table lacks: a typo is refused, any other is
+        // priced by the affine law and said so
+        let priced = nstar
+            .targets
+            .iter()
+            .chain(nstar.families.iter().flat_map(|f| &f.drafts));
+        if let Some(w) = super::latency::check_registry_archs(&profile, registry, priced)? {
+            ledger.warnings.push(format!("{}: {w}", spec.value));
+        }
         if !ledger
             .inputs
             .iter()
@@ -107,7 +117,7 @@ pub fn hardware_stage(
     let batch_sweep = cfg
         .batch_sweep
         .as_ref()
-        .map(|b| batch_sweep(cfg, b, nstar, loss, alpha, ledger))
+        .map(|b| batch_sweep(cfg, b, nstar, registry, loss, alpha, ledger))
         .transpose()?;
     Ok(Some(HardwareSection {
         note: NOTE.to_string(),
@@ -257,6 +267,7 @@ fn batch_sweep(
     cfg: &RefitConfig,
     b: &BatchSweep,
     nstar: &NstarStage,
+    registry: &Registry,
     loss: &LossLaw,
     alpha: &AlphaLaw,
     ledger: &mut Ledger,
@@ -266,24 +277,27 @@ fn batch_sweep(
         .value
         .iter()
         .map(|name| {
-            nstar
-                .targets
-                .iter()
-                .find(|t| t.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    cfg.at(
-                        &b.targets,
-                        format!(
-                            "'{name}' is not among the N* targets ({}); name one of them",
-                            nstar
-                                .targets
-                                .iter()
-                                .map(|t| t.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    )
-                })
+            // exact name first, else a unique case-insensitive match
+            match crate::error::find_name(&nstar.targets, name, |t| t.name.as_str()) {
+                Ok(Some(t)) => Ok(t),
+                Ok(None) => Err(cfg.at(
+                    &b.targets,
+                    format!(
+                        "'{}' is not among the N* targets ({}); name one of them",
+                        crate::error::clip(name),
+                        crate::error::capped_list(nstar.targets.iter().map(|t| &t.name), 10)
+                    ),
+                )),
+                Err(several) => Err(cfg.at(
+                    &b.targets,
+                    crate::error::ambiguous_name(
+                        "target",
+                        name,
+                        &several.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+                        "the N* targets",
+                    ),
+                )),
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut rows = Vec::new();
@@ -291,6 +305,19 @@ fn batch_sweep(
         let spec = format!("{}:batch={batch}", b.cost_model.value);
         let (cost, profile) =
             super::latency::latency_cost_model(&spec).map_err(|e| cfg.at(&b.cost_model, e))?;
+        let models = targets.iter().copied().chain(
+            targets
+                .iter()
+                .filter_map(|t| nstar.families.iter().find(|f| f.name == t.family))
+                .chain(nstar.families.first())
+                .flat_map(|f| &f.drafts),
+        );
+        if let Some(w) = super::latency::check_registry_archs(&profile, registry, models)? {
+            let w = format!("{}: {w}", b.cost_model.value);
+            if !ledger.warnings.contains(&w) {
+                ledger.warnings.push(w);
+            }
+        }
         for t in &targets {
             let Some(f) = nstar
                 .families

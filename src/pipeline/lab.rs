@@ -13,6 +13,7 @@
 //! the non-embedding parameters, and verifying γ + 1 tokens costs one target
 //! pass; tokens per FLOP = S/(2M), so c = N_draft/N_target.
 
+use super::config::LabInput;
 use super::{Ledger, Progress, RefitConfig};
 use crate::derive::nstar::{N_MIN, NStarSetup};
 use crate::error::SdslError;
@@ -25,7 +26,6 @@ use crate::ingest::acceptance::{
 };
 use crate::ingest::columns as col;
 use crate::ingest::loss_table::{LossTableSpec, loss_table_from};
-use crate::ingest::manifest::LabInput;
 use crate::ingest::table::Table;
 use crate::law::throughput;
 use crate::law::{AlphaLaw, CostModel};

@@ -22,10 +22,10 @@
 //!   G − 1 degrees of freedom (few clusters: CR2 rather than CR1).
 
 use super::RefitConfig;
+use super::config::LabInput;
 use crate::error::SdslError;
 use crate::fit::estimate::mle_from_counts;
 use crate::fit::interval::{Interval, IntervalMethod};
-use crate::ingest::manifest::LabInput;
 use crate::ingest::table::Table;
 use crate::law::throughput::{expected_tokens, optimum};
 use crate::report::lab_iid_model::{GammaTest, LabIidSection, PositionRun, RobustCoefficient};

@@ -1,5 +1,5 @@
-//! The latency cost model from its one-string syntax (CLARIFICATIONS,
-//! "Latency cost model"): `latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B]`.
+//! The latency cost model from its one-string syntax (docs/latency.md):
+//! `latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B]`.
 //!
 //! - NAME: a shipped table, `h200-graph` or `h200-eager` (the H200 tables of
 //!   `datasets/hardware/`, compiled in; ctx 512, batch 1 unless given; a
@@ -17,6 +17,7 @@ use crate::fit::latency::{LatencyFitSpec, LatencyProfile, LatencySelection, PROF
 use crate::ingest::latency::{Mode, latency_table_from, parse_meta, read_latency_table};
 use crate::ingest::table::Table;
 use crate::law::CostModel;
+use crate::law::throughput::DEFAULT_MAX_GAMMA;
 use std::path::Path;
 
 const H200_CSV: &str = "datasets/hardware/h200_decode_latency.csv";
@@ -34,8 +35,137 @@ pub fn is_latency_spec(s: &str) -> bool {
     s.starts_with("latency:")
 }
 
-/// Resolves `latency:…` into a cost model and the profile behind it.
+/// How an architecture name (a registry `arch`, a manifest stand-in)
+/// prices against a latency profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchName {
+    /// The table measured it at the profile's selection.
+    Measured,
+    /// The table has it but left it out of the fit (a lab-scale shape):
+    /// priced by the affine law.
+    Excluded,
+    /// Not in the table and unlike its names: priced by the affine law.
+    Unknown,
+    /// Not in the table but within edit distance 2 (case-insensitive) of
+    /// these table architectures, closest first: a typo.
+    Typo(Vec<String>),
+}
+
+/// Resolves an architecture name against the table behind `profile`
+/// ([`ArchName`]). Names are matched exactly (as [`LatencyProfile::measured`]
+/// does); a near miss is reported as a typo.
+pub fn arch_name(profile: &LatencyProfile, arch: &str) -> ArchName {
+    if profile.measured(arch).is_some() {
+        return ArchName::Measured;
+    }
+    if profile.excluded.iter().any(|a| a == arch) {
+        return ArchName::Excluded;
+    }
+    let known = profile
+        .architectures
+        .iter()
+        .map(|a| a.arch.as_str())
+        .chain(profile.excluded.iter().map(String::as_str));
+    let near = crate::error::near_names(arch, known, 2);
+    if near.is_empty() {
+        ArchName::Unknown
+    } else {
+        ArchName::Typo(near.into_iter().map(str::to_string).collect())
+    }
+}
+
+/// "did you mean 'A'?" (or "'A' or 'B'" for names equally close) for a typo.
+pub fn did_you_mean(profile: &LatencyProfile, arch: &str, near: &[String]) -> String {
+    let lower = arch.to_ascii_lowercase();
+    let dist = |n: &str| crate::error::levenshtein(&lower, &n.to_ascii_lowercase());
+    let best = near.first().map_or(0, |n| dist(n));
+    let closest: Vec<String> = near
+        .iter()
+        .filter(|n| dist(n) == best)
+        .map(|n| format!("'{n}'"))
+        .collect();
+    format!(
+        "'{}' is not an architecture of the latency table {} ({} mode, ctx {}, batch {}); did you mean {}?",
+        crate::error::clip(arch),
+        profile.source.path,
+        profile.selection.mode,
+        profile.selection.ctx,
+        profile.selection.batch,
+        crate::error::capped_join(&closest, 10, " or ")
+    )
+}
+
+/// Checks the `arch` of registry models against the table behind
+/// `profile`. Only an `arch` cell that differs from the model's own name is
+/// checked: an empty cell (the name itself) claims nothing about the table,
+/// and such a model is priced by the affine law when the table lacks it
+/// (docs/latency.md). An `arch` within edit distance 2 of a table architecture is
+/// an error naming the registry row; an `arch` unlike any is priced by the
+/// affine law, and the returned warning (one for all such models) says so.
+pub fn check_registry_archs<'a>(
+    profile: &LatencyProfile,
+    registry: &crate::ingest::registry::Registry,
+    models: impl IntoIterator<Item = &'a crate::ingest::registry::Model>,
+) -> Result<Option<String>, SdslError> {
+    let mut by_law: Vec<String> = Vec::new();
+    for m in models {
+        if m.arch == m.name {
+            continue;
+        }
+        match arch_name(profile, &m.arch) {
+            ArchName::Measured => {}
+            ArchName::Excluded | ArchName::Unknown => {
+                let item = format!("{} ('{}')", m.name, m.arch);
+                if !by_law.contains(&item) {
+                    by_law.push(item);
+                }
+            }
+            ArchName::Typo(near) => {
+                let row = registry.row_of(m).unwrap_or(0);
+                return Err(SdslError::Data {
+                    path: registry.path.clone(),
+                    message: format!(
+                        "row {row} (line {}), column 'arch': {} Fix the cell, or leave it empty to price {} by the affine law",
+                        row + 1,
+                        did_you_mean(profile, &m.arch, &near),
+                        crate::error::clip(&m.name)
+                    ),
+                });
+            }
+        }
+    }
+    Ok((!by_law.is_empty()).then(|| {
+        format!(
+            "{} registry model{} of {} name{} an arch for which the latency table {} has no fitted times ({} mode, ctx {}, batch {}), so {} time{} come{} from the affine law: {}",
+            by_law.len(),
+            if by_law.len() == 1 { "" } else { "s" },
+            registry.path,
+            if by_law.len() == 1 { "s" } else { "" },
+            profile.source.path,
+            profile.selection.mode,
+            profile.selection.ctx,
+            profile.selection.batch,
+            if by_law.len() == 1 { "its" } else { "their" },
+            if by_law.len() == 1 { "" } else { "s" },
+            if by_law.len() == 1 { "s" } else { "" },
+            crate::error::capped_list(&by_law, 10)
+        )
+    }))
+}
+
+/// Resolves `latency:…` into a cost model and the profile behind it, with
+/// γ capped at [`DEFAULT_MAX_GAMMA`] in the integer searches.
 pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), SdslError> {
+    latency_cost_model_capped(spec, DEFAULT_MAX_GAMMA)
+}
+
+/// [`latency_cost_model`] under the user's γ cap (`--max-gamma`): the
+/// integer γ searches stop at min(q_max − 1, `max_gamma`), and a table or
+/// profile whose q exceeds 1 + 4·max(16, `max_gamma`) is refused as absurd.
+pub fn latency_cost_model_capped(
+    spec: &str,
+    max_gamma: u64,
+) -> Result<(CostModel, LatencyProfile), SdslError> {
     let bad = |why: String| {
         SdslError::InvalidArgument(format!(
             "cost model '{spec}': {why}; expected 'latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B]' with NAME one of {}",
@@ -51,10 +181,18 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
         return Err(bad("no table, profile or shipped name".into()));
     }
     let (mut mode, mut ctx, mut batch) = (None, None, None);
+    let mut given: Vec<&str> = Vec::new();
     for opt in parts {
         let (k, v) = opt
             .split_once('=')
             .ok_or_else(|| bad(format!("option '{opt}' is not key=value")))?;
+        // `ctx=512:ctx=128` contradicts itself: refused, not the last taken
+        if given.contains(&k) {
+            return Err(bad(format!(
+                "option '{k}' is given twice; give each option at most once"
+            )));
+        }
+        given.push(k);
         let whole = |v: &str| {
             v.parse::<u64>()
                 .ok()
@@ -79,7 +217,7 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
             SdslError::InvalidArgument(why) => bad(why),
             e => e,
         })?;
-        fit_selection(&table, sel)?
+        fit_selection(&table, sel, max_gamma)?
     } else {
         let path = Path::new(source);
         if !path.is_file() {
@@ -96,7 +234,7 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
                     "a profile file was fitted for one selection; mode, ctx and batch options apply to tables only".into(),
                 ));
             }
-            read_profile(path)?
+            read_profile_capped(path, max_gamma)?
         } else {
             let d = LatencySelection::default();
             let sel = LatencySelection {
@@ -104,10 +242,12 @@ pub fn latency_cost_model(spec: &str) -> Result<(CostModel, LatencyProfile), Sds
                 ctx: ctx.unwrap_or(d.ctx),
                 batch: batch.unwrap_or(d.batch),
             };
-            fit_selection(&read_latency_table(path, None)?, sel)?
+            fit_selection(&read_latency_table(path, None)?, sel, max_gamma)?
         }
     };
-    Ok((CostModel::Latency(profile.latency_cost()?), profile))
+    let mut cost = profile.latency_cost()?;
+    cost.max_gamma = max_gamma;
+    Ok((CostModel::Latency(cost), profile))
 }
 
 /// The shipped H200 table for a selection (compiled in, with its hardware
@@ -143,6 +283,7 @@ pub fn shipped_mode(name: &str) -> Option<Mode> {
 fn fit_selection(
     table: &crate::ingest::latency::LatencyTable,
     sel: LatencySelection,
+    max_gamma: u64,
 ) -> Result<LatencyProfile, SdslError> {
     LatencyFitSpec {
         selection: sel,
@@ -150,27 +291,120 @@ fn fit_selection(
         seed: 0,
     }
     .validated()?
-    .fit(table)
+    .fit_capped(table, max_gamma)
 }
 
-/// Reads a profile written by `sdsl fit latency --out`.
+/// Reads a profile written by `sdsl fit latency --out` and validates it
+/// ([`LatencyProfile::validate`], and whether its affine law can price
+/// drafts, [`LatencyProfile::latency_cost`]). Every error is
+/// [`SdslError::Data`] naming the file and the field (a JSON path such as
+/// `architectures[3].times_ms`; for malformed JSON, the field around the
+/// line and column serde stopped at).
 pub fn read_profile(path: &Path) -> Result<LatencyProfile, SdslError> {
+    read_profile_capped(path, DEFAULT_MAX_GAMMA)
+}
+
+/// [`read_profile`] under the user's γ cap (`--max-gamma`): a profile whose
+/// q exceeds 1 + 4·max(16, `max_gamma`) is refused as absurd.
+pub fn read_profile_capped(path: &Path, max_gamma: u64) -> Result<LatencyProfile, SdslError> {
+    /// The JSON path (`architectures[3].times_ms`) of the value being read
+    /// at byte `offset` of `text`; empty at the top level.
+    fn json_path_at(text: &[u8], offset: usize) -> String {
+        enum Frame {
+            /// An object: its current key, and whether its value is being read.
+            Object(Option<String>, bool),
+            /// An array: the index of the element being read.
+            Array(usize),
+        }
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut string: Option<Vec<u8>> = None;
+        let mut escaped = false;
+        for &c in &text[..offset.min(text.len())] {
+            if let Some(buf) = string.as_mut() {
+                if escaped {
+                    escaped = false;
+                } else if c == b'\\' {
+                    escaped = true;
+                } else if c == b'"' {
+                    let s = String::from_utf8_lossy(buf).into_owned();
+                    string = None;
+                    if let Some(Frame::Object(key, false)) = stack.last_mut() {
+                        *key = Some(s);
+                    }
+                    continue;
+                }
+                buf.push(c);
+                continue;
+            }
+            match (c, stack.last_mut()) {
+                (b'"', _) => string = Some(Vec::new()),
+                (b'{', _) => stack.push(Frame::Object(None, false)),
+                (b'[', _) => stack.push(Frame::Array(0)),
+                (b'}' | b']', _) => {
+                    stack.pop();
+                }
+                (b':', Some(Frame::Object(_, in_value))) => *in_value = true,
+                (b',', Some(Frame::Object(_, in_value))) => *in_value = false,
+                (b',', Some(Frame::Array(i))) => *i += 1,
+                _ => {}
+            }
+        }
+        let mut out = String::new();
+        for f in &stack {
+            match f {
+                Frame::Object(Some(k), true) => {
+                    let ident = k
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if ident {
+                        if !out.is_empty() {
+                            out.push('.');
+                        }
+                        out += k;
+                    } else {
+                        out += &format!("[{k:?}]");
+                    }
+                }
+                Frame::Object(..) => break,
+                Frame::Array(i) => out += &format!("[{i}]"),
+            }
+        }
+        out
+    }
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| SdslError::Io {
+    // bytes, not a String: serde then places invalid UTF-8 at a line and column
+    let text = std::fs::read(path).map_err(|source| SdslError::Io {
         path: label.clone(),
         source,
     })?;
-    let p: LatencyProfile = serde_json::from_str(&text).map_err(|e| SdslError::Data {
-        path: label.clone(),
-        message: format!(
-            "not a latency profile ({e}); a profile is the JSON record of a latency fit (kind '{PROFILE_KIND}')"
-        ),
+    let p: LatencyProfile = serde_json::from_slice(&text).map_err(|e| {
+        // serde's line and column (1-based, in bytes) → the field being read
+        let offset = text
+            .split_inclusive(|&b| b == b'\n')
+            .take(e.line().saturating_sub(1))
+            .map(<[u8]>::len)
+            .sum::<usize>()
+            + e.column();
+        let at = json_path_at(&text, offset);
+        let field = if at.is_empty() {
+            String::new()
+        } else {
+            format!("field '{at}': ")
+        };
+        SdslError::Data {
+            path: label.clone(),
+            message: format!(
+                "not a latency profile: {field}{e}; a profile is the JSON record of a latency fit (kind '{PROFILE_KIND}'): refit it with `sdsl fit latency TABLE --out {label}`"
+            ),
+        }
     })?;
-    if p.kind != PROFILE_KIND {
-        return Err(SdslError::Data {
-            path: label,
-            message: format!("kind '{}' is not '{PROFILE_KIND}'", p.kind),
-        });
-    }
+    p.validate(&label, max_gamma)?;
+    // the affine law's signs, checked where the cost model is built, named here
+    p.latency_cost().map_err(|e| SdslError::Data {
+        path: label.clone(),
+        message: format!("field 'affine.law': {e}"),
+    })?;
     Ok(p)
 }

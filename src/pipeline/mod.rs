@@ -19,6 +19,7 @@
 //! nothing; the command line draws bars). The same configuration and seed
 //! give the same report on any number of rayon threads.
 
+pub mod config;
 pub mod hardware;
 pub mod lab;
 pub mod lab_iid;
@@ -44,7 +45,6 @@ use crate::ingest::acceptance::{
 };
 use crate::ingest::laws;
 use crate::ingest::loss_table::{LossTable, read_loss_table};
-use crate::ingest::manifest::Located;
 use crate::ingest::registry::{DraftFamily, Model, Registry};
 use crate::ingest::table::sha256_hex;
 use crate::law::{AlphaLaw, LossLaw};
@@ -52,9 +52,10 @@ use crate::report::model::{
     AlphaLine, AlphaSection, EstimateSection, FigureData, FileRef, InputRef, NstarCell,
     NstarLawSection, NstarSection, Report, SCHEMA_VERSION, SpeedupCurve,
 };
+use config::Located;
 use std::path::Path;
 
-pub use crate::ingest::manifest::{Manifest as RefitConfig, read_manifest};
+pub use config::{RefitConfig, read_manifest};
 
 /// Progress of a long refit. Every method has a no-op default; the
 /// methods may be called from several threads at once.
@@ -65,7 +66,7 @@ pub trait Progress: Sync {
     fn tick(&self) {}
     /// The current task is done.
     fn end(&self) {}
-    /// A stage of the refit (named as in the README's timings) is done.
+    /// A stage of the refit (named as in `docs/performance.md`) is done.
     fn stage(&self, _name: &'static str) {}
 }
 
@@ -750,8 +751,14 @@ pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Re
     let m0_int = interval(lin.coefficients[1].estimate, &res.m0);
     progress.stage("N* draws");
     let figures = main_figures(cfg, &loss, &alpha, &nstar, &res);
-    let hardware =
-        hardware::hardware_stage(cfg, &nstar, &loss.fit.law, &alpha.section.law, &mut ledger)?;
+    let hardware = hardware::hardware_stage(
+        cfg,
+        &nstar,
+        &registry,
+        &loss.fit.law,
+        &alpha.section.law,
+        &mut ledger,
+    )?;
     progress.stage("hardware");
     let lab = match &cfg.lab {
         Some(l) => Some(lab::lab_stage(cfg, l, seed, progress, &mut ledger)?),

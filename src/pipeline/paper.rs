@@ -12,7 +12,7 @@
 //!   learned scale) and Hoffmann et al.'s constants;
 //! - compute-optimal allocation derived from each: a_opt = β/(α+β),
 //!   b_opt = α/(α+β), G = (αA/(βB))^(1/(α+β)), with N_opt = G·(C/6)^a_opt and
-//!   D_opt = (C/6)^b_opt / G (Hoffmann et al. 2022, Eq. 4; SPEC §3);
+//!   D_opt = (C/6)^b_opt / G (Hoffmann et al. 2022, Eq. 4; docs/method.md, "The loss law");
 //! - N* of OPT-13B against the value implied by SDSL Appendix F's OPT-125M
 //!   row (|N − N*|/M, so N* = N − value·M for a draft larger than N*).
 

@@ -6,7 +6,7 @@
 //! - α law: slope A × 0.8 and × 1.2; intercept C ± one residual SD of the
 //!   published fit, √MSE (the law file's `mse`, 0.00128 → 0.036);
 //! - cost model: c = k·N/M for k = 1.5, 2, 3 (published c's are 1.5–3× the
-//!   FLOP ratio, SPEC §6), and the H200 latency models (graph, eager);
+//!   FLOP ratio, docs/validation.md), and the H200 latency models (graph, eager);
 //! - γ: the best integer γ instead of the continuous γ*.
 //!
 //! The base is the N* table's: the refit loss law, the manifest's α law,

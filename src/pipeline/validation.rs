@@ -1,9 +1,9 @@
 //! The validation stage: every independent measurement of the manifest's
 //! `[validation]` section next to each applicable model's prediction
-//! (CLARIFICATIONS, "Validation"; SPEC §6). Nothing here is fitted to these
+//! (docs/validation.md). Nothing here is fitted to these
 //! measurements: they say where the laws hold and where they fail.
 //!
-//! Models (names fixed by CLARIFICATIONS):
+//! Models (names as in docs/validation.md):
 //! - `thm38-printed-c`: Leviathan et al.'s Theorem 3.8,
 //!   S = (1 − α^(γ+1))/((1 − α)(γc + 1)), at the source's own α, γ, c;
 //! - `sdsl-flops`: the same formula with the measured α and SDSL's c = N/M
@@ -11,7 +11,7 @@
 //!   target pass);
 //! - `sdsl-law`: α from the laws (loss law → perplexities → α law), c = N/M;
 //! - `latency-h200-graph`, `latency-h200-eager`: the measured α with the H200
-//!   latency model (SPEC §5): S = E(α, γ)/(γ·c + v(γ + 1)), c and v from the
+//!   latency model (docs/latency.md): S = E(α, γ)/(γ·c + v(γ + 1)), c and v from the
 //!   toolkit's fitted affine law t = t0 + k·P and verification lines, or the
 //!   measured times of a real pair where the table has them.
 //!
@@ -19,13 +19,13 @@
 //! quantity, model).
 
 use super::Ledger;
+use super::config::Located;
+use super::config::validation::ValidationInput;
 use crate::error::SdslError;
 use crate::fit::interval::{Interval, IntervalMethod};
 use crate::fit::latency::LatencyProfile;
-use crate::ingest::manifest::Located;
 use crate::ingest::registry::Registry;
 use crate::ingest::validation::{self as iv, Sourced};
-use crate::ingest::validation_manifest::ValidationInput;
 use crate::law::throughput::{expected_tokens, optimum, speedup, speedup_measured};
 use crate::law::{AlphaLaw, LossLaw};
 use crate::pipeline::RefitConfig;
@@ -704,6 +704,20 @@ pub fn run(
     let (_, eager) = latency_cost_model("latency:h200-eager")?;
     let (_, nemo) =
         latency_cost_model(&v.nemo_cost_model.value).map_err(|e| cfg.at(&v.nemo_cost_model, e))?;
+    // names the latency tables lack: a typo is refused, any other name is
+    // priced by the affine law and said so
+    for (label, p) in [
+        ("latency:h200-graph", &graph),
+        ("latency:h200-eager", &eager),
+    ] {
+        if let Some(w) = super::latency::check_registry_archs(p, registry, &registry.models)? {
+            let w = format!("{label}: {w}");
+            if !ledger.warnings.contains(&w) {
+                ledger.warnings.push(w);
+            }
+        }
+    }
+    let by_law = stand_ins_by_law(cfg, v, &nemo)?;
     let cx = ValidationContext {
         loss,
         alpha,
@@ -712,5 +726,64 @@ pub fn run(
         eager: &eager,
         nemo: &nemo,
     };
-    validation_stage(cfg, v, &cx, ledger)
+    let mut section = validation_stage(cfg, v, &cx, ledger)?;
+    if !by_law.is_empty() {
+        let w = format!(
+            "NeMo sweep: the stand-in{} {} {} not {} of the latency table {} ({} mode, ctx {}, batch {}): {} time{} come{} from the affine law",
+            if by_law.len() == 1 { "" } else { "s" },
+            crate::error::capped_list(&by_law, 10),
+            if by_law.len() == 1 { "is" } else { "are" },
+            if by_law.len() == 1 {
+                "an architecture"
+            } else {
+                "architectures"
+            },
+            nemo.source.path,
+            nemo.selection.mode,
+            nemo.selection.ctx,
+            nemo.selection.batch,
+            if by_law.len() == 1 { "its" } else { "their" },
+            if by_law.len() == 1 { "" } else { "s" },
+            if by_law.len() == 1 { "s" } else { "" },
+        );
+        ledger.warnings.push(w.clone());
+        section.notes.push(w);
+    }
+    Ok(section)
+}
+
+/// Checks the manifest's NeMo stand-ins (`[validation] nemo_stand_ins`)
+/// against the table of the NeMo latency model: a name within edit distance
+/// 2 of a table architecture (case-insensitive) is refused as a typo; the
+/// names the table lacks otherwise are returned (quoted), to be priced by
+/// the affine law.
+fn stand_ins_by_law(
+    cfg: &RefitConfig,
+    v: &ValidationInput,
+    nemo: &LatencyProfile,
+) -> Result<Vec<String>, SdslError> {
+    use super::latency::{ArchName, arch_name, did_you_mean};
+    let mut by_law = Vec::new();
+    for (model, stand_in) in &v.nemo_stand_ins.value {
+        match arch_name(nemo, stand_in) {
+            ArchName::Measured => {}
+            ArchName::Excluded | ArchName::Unknown => {
+                let item = format!("'{}'", crate::error::clip(stand_in));
+                if !by_law.contains(&item) {
+                    by_law.push(item);
+                }
+            }
+            ArchName::Typo(near) => {
+                return Err(cfg.at(
+                    &v.nemo_stand_ins,
+                    format!(
+                        "the stand-in for {}: {} Fix the name, or name an architecture the table measured",
+                        crate::error::clip(model),
+                        did_you_mean(nemo, stand_in, &near)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(by_law)
 }

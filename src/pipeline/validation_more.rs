@@ -2,11 +2,11 @@
 //! Qwen3 sweep, SDSL's Appendix F ranking, the OPT perplexity scale check
 //! and the lab's sampler runs (see [`super::validation`] for the models).
 
+use super::config::validation::ValidationInput;
 use super::validation::{ValidationContext, row};
 use crate::error::SdslError;
 use crate::fit::estimate::alpha_from_taus;
 use crate::ingest::validation::{self as iv, Sourced};
-use crate::ingest::validation_manifest::ValidationInput;
 use crate::law::throughput::{expected_tokens, optimum, speedup, speedup_measured};
 use crate::report::validation_model::{
     LATENCY_EAGER, LATENCY_GRAPH, SDSL_FLOPS, SDSL_LAW, ValidationCheck, ValidationRow,

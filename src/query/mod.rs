@@ -25,7 +25,7 @@ pub mod predict;
 pub mod speedup;
 
 #[cfg(feature = "io")]
-pub use laws::{Laws, cost_model};
+pub use laws::{Laws, cost_model, cost_model_capped};
 
 #[cfg(feature = "io")]
 mod laws {
@@ -54,8 +54,19 @@ mod laws {
     /// `latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B]` (then also the
     /// latency profile behind it, whose `warnings` the caller shows).
     pub fn cost_model(spec: &str) -> Result<(CostModel, Option<LatencyProfile>), SdslError> {
+        cost_model_capped(spec, crate::law::throughput::DEFAULT_MAX_GAMMA)
+    }
+
+    /// [`cost_model`] with the γ cap of a latency model's integer searches
+    /// (`--max-gamma`; see
+    /// [`crate::pipeline::latency::latency_cost_model_capped`]); the other
+    /// models have no cap.
+    pub fn cost_model_capped(
+        spec: &str,
+        max_gamma: u64,
+    ) -> Result<(CostModel, Option<LatencyProfile>), SdslError> {
         if crate::pipeline::latency::is_latency_spec(spec) {
-            let (c, p) = crate::pipeline::latency::latency_cost_model(spec)?;
+            let (c, p) = crate::pipeline::latency::latency_cost_model_capped(spec, max_gamma)?;
             Ok((c, Some(p)))
         } else {
             Ok((spec.parse::<CostModel>()?, None))

@@ -45,6 +45,11 @@ pub struct TableOut {
     pub draft_families: Vec<String>,
     /// One row per target × draft family.
     pub rows: Vec<TableRow>,
+    /// What the user should know (e.g. registry targets whose `arch` the
+    /// latency table did not measure, sized by the KV law); the command
+    /// prints these as warnings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// N\* for every target of `reg` × every draft family (drafts trained on
@@ -53,6 +58,14 @@ pub struct TableOut {
 pub fn nstar_table(laws: &Laws, reg: &Registry) -> Result<TableOut, SdslError> {
     let latency = laws.latency.as_ref();
     let families = reg.draft_families()?;
+    // a target `arch` the latency table lacks: refused when it looks like a
+    // typo of a table architecture, else priced by the law and said so
+    let warnings = match latency {
+        Some(p) => crate::pipeline::latency::check_registry_archs(p, reg, reg.targets())?
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
     let mut rows = Vec::new();
     for t in reg.targets() {
         for f in &families {
@@ -82,5 +95,6 @@ pub fn nstar_table(laws: &Laws, reg: &Registry) -> Result<TableOut, SdslError> {
         cost_model: laws.cost_label.clone(),
         draft_families: families.iter().map(|f| f.name.clone()).collect(),
         rows,
+        warnings,
     })
 }

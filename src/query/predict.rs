@@ -112,6 +112,11 @@ pub struct PredictOut {
     /// The family draft with the highest S*.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub best_family_draft: Option<String>,
+    /// What the user should know (e.g. a registry `arch` the latency table
+    /// did not measure, priced by the affine law); the command prints these
+    /// as warnings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What a latency cost model adds to `predict` at N\* and its best integer γ.
@@ -195,6 +200,7 @@ pub struct Prediction<'a> {
     target: Option<Model>,
     family: Option<DraftFamily>,
     setup: NStarSetup<'a>,
+    warnings: Vec<String>,
 }
 
 impl PredictQuery {
@@ -227,6 +233,16 @@ impl PredictQuery {
             Some(name) => Some(reg()?.draft_family(name)?),
             None => None,
         };
+        // a registry `arch` the latency table lacks: refused when it looks
+        // like a typo of a table architecture, else priced by the affine law
+        // and said so
+        let mut warnings = Vec::new();
+        if let (Some(p), Some(reg)) = (&laws.latency, registry) {
+            let models = target.iter().chain(family.iter().flat_map(|f| &f.drafts));
+            warnings.extend(crate::pipeline::latency::check_registry_archs(
+                p, reg, models,
+            )?);
+        }
         let target_params = match (&target, self.target_params) {
             (Some(t), _) => t.params,
             (None, Some(m)) => m,
@@ -263,6 +279,7 @@ impl PredictQuery {
             target,
             family,
             setup,
+            warnings,
         })
     }
 }
@@ -272,6 +289,12 @@ impl Prediction<'_> {
     /// [`Self::context`]).
     pub fn solve(&self) -> Result<NStar, SdslError> {
         self.setup.solve()
+    }
+
+    /// What the user should know about the question (e.g. a registry
+    /// `arch` the latency table did not measure); also in the record.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// What a failed [`Self::solve`] was about: the target and token counts.
@@ -293,6 +316,7 @@ impl Prediction<'_> {
             target,
             family,
             setup,
+            warnings,
         } = self;
         let target_params = setup.target_params;
         let family_drafts: Vec<FamilyDraft> = family
@@ -305,11 +329,16 @@ impl Prediction<'_> {
                         let mut fd = FamilyDraft::new(d, &setup.evaluate(d.params));
                         if let Some(p) = &laws.latency {
                             let tname = target.as_ref().map_or("", |t| t.arch.as_str());
-                            fd.measured = Some(p.price_pair(
-                                fd.alpha,
-                                (&d.arch, d.params),
-                                (tname, target_params),
-                            ));
+                            fd.measured = Some(
+                                p.price_pair_capped(
+                                    fd.alpha,
+                                    (&d.arch, d.params),
+                                    (tname, target_params),
+                                    laws.cost
+                                        .max_gamma()
+                                        .unwrap_or(crate::law::throughput::DEFAULT_MAX_GAMMA),
+                                ),
+                            );
                         }
                         fd
                     })
@@ -351,6 +380,7 @@ impl Prediction<'_> {
             result,
             family_drafts,
             best_family_draft,
+            warnings,
         }
     }
 }

@@ -65,8 +65,17 @@ pub struct SpeedupLatency {
     pub ms_per_token: f64,
     /// Tokens per second at the best integer γ.
     pub tokens_per_s: f64,
-    /// The best γ is the largest the table measured (q_max − 1).
+    /// The best γ is the largest searched: min(q_max − 1, the γ cap).
     pub gamma_at_edge: bool,
+    /// bf16 weights of draft and target and both KV caches at the profile's
+    /// (batch, ctx) fit the device's memory; null when the memory is unknown.
+    pub fits_memory: Option<bool>,
+    /// What the memory check counted, bytes.
+    pub memory: Option<crate::fit::latency::MemoryNeed>,
+    /// What the user should know about this pricing: a model outside the
+    /// table's size range (extrapolated), a pair that exceeds the device
+    /// memory (the command prints these as warnings).
+    pub warnings: Vec<String>,
 }
 
 /// The speed-up record for acceptance rate `alpha` ∈ (0, 1), cost ratio
@@ -120,7 +129,7 @@ pub struct PricedModel {
     pub params: f64,
 }
 
-/// The speed-up record under a latency cost model (`latency:…`, SPEC §5):
+/// The speed-up record under a latency cost model (`latency:…`, docs/latency.md):
 /// c = t_draft(1)/t_target(1) and v(q) = t_target(q)/t_target(1) from the
 /// profile (measured times where the table has the architectures, else the
 /// fitted law and v lines); S = E(α, γ)/(γ·c + v(γ+1)) over integer γ from
@@ -133,8 +142,9 @@ pub fn speedup_latency(
     spec: &str,
     draft: &PricedModel,
     target: &PricedModel,
+    max_gamma: u64,
 ) -> Result<SpeedupOut, SdslError> {
-    use crate::pipeline::latency::{is_latency_spec, latency_cost_model};
+    use crate::pipeline::latency::{is_latency_spec, latency_cost_model_capped};
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(SdslError::InvalidArgument(format!(
             "alpha = {alpha}: must lie strictly between 0 and 1"
@@ -145,17 +155,80 @@ pub fn speedup_latency(
             "cost model '{spec}': a pair is priced by a latency model (latency:h200-graph, …); for the FLOP or affine model give a cost ratio"
         )));
     }
-    let (_, profile) = latency_cost_model(spec)?;
+    let (_, profile) = latency_cost_model_capped(spec, max_gamma)?;
     let costs = profile.pair_costs((&draft.arch, draft.params), (&target.arch, target.params));
     let c = costs.cost_ratio;
-    let gamma_max = u64::from(profile.q_max.saturating_sub(1));
+    let gamma_max = u64::from(profile.q_max.saturating_sub(1)).min(max_gamma);
     if let Some(g) = gamma
         && !(g.fract() == 0.0 && g >= 1.0 && g as u64 <= gamma_max)
     {
         return Err(SdslError::InvalidArgument(format!(
-            "gamma = {g}: under a measured verification cost γ is a whole number from 1 to {gamma_max} (the table measured q up to {})",
+            "gamma = {g}: under a measured verification cost γ is a whole number from 1 to {gamma_max} (the table measured q up to {}, --max-gamma {max_gamma})",
             profile.q_max
         )));
+    }
+    // the checks `predict` makes: sizes the table did not span are priced by
+    // extrapolating the affine law (and v at the clamped size), and a pair
+    // that exceeds the device memory is not a single-device measurement
+    let mut warnings = Vec::new();
+    // a registry `arch` other than the model's own name that the table
+    // lacks: refused when it looks like a typo of a table architecture,
+    // else priced by the affine law and said so
+    for (role, m) in [("draft", draft), ("target", target)] {
+        use crate::pipeline::latency::{ArchName, arch_name, did_you_mean};
+        if m.arch.is_empty() || m.arch == m.name {
+            continue;
+        }
+        match arch_name(&profile, &m.arch) {
+            ArchName::Measured => {}
+            ArchName::Excluded | ArchName::Unknown => warnings.push(format!(
+                "the {role} {}: arch '{}' is not an architecture the latency table {} measured, so its time comes from the affine law",
+                crate::error::clip(&m.name),
+                crate::error::clip(&m.arch),
+                profile.source.path
+            )),
+            ArchName::Typo(near) => {
+                return Err(SdslError::InvalidArgument(format!(
+                    "the {role} {}: arch {} Fix the registry's arch cell, or leave it empty to price the model by the affine law",
+                    crate::error::clip(&m.name),
+                    did_you_mean(&profile, &m.arch, &near)
+                )));
+            }
+        }
+    }
+    let [lo, hi] = profile.params_range;
+    for (role, m, measured) in [
+        ("draft", draft, costs.draft_measured),
+        ("target", target, costs.target.is_some()),
+    ] {
+        let inside = m.params >= lo && m.params <= hi;
+        if !(measured || inside) {
+            warnings.push(format!(
+                "the {role} {} has {} parameters, outside the table's fitted range {}–{}: its time extrapolates the affine law{}",
+                m.name,
+                crate::report::si(m.params),
+                crate::report::si(lo),
+                crate::report::si(hi),
+                if role == "target" {
+                    " and its v(q) is taken at the nearest fitted size"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    let memory = profile.memory_need((&target.arch, target.params), (&draft.arch, draft.params));
+    if let Some(m) = memory
+        && !m.fits
+    {
+        warnings.push(format!(
+            "draft and target need {:.1} GB (bf16 weights {:.1} GB + KV cache {:.1} GB) but {} has {:.1} GB: the pair does not fit one device, and multi-device latency is not in the table",
+            m.need_bytes / 1e9,
+            m.weights_bytes / 1e9,
+            m.kv_bytes / 1e9,
+            profile.hardware,
+            m.memory_bytes / 1e9
+        ));
     }
     let best =
         throughput::optimal_integer_measured(alpha, c, gamma_max, |q| costs.verify_ratio(q as f64));
@@ -185,6 +258,9 @@ pub fn speedup_latency(
             ms_per_token: ms,
             tokens_per_s: 1000.0 / ms,
             gamma_at_edge: best.at_edge,
+            fits_memory: memory.map(|m| m.fits),
+            memory,
+            warnings,
         }),
     })
 }

@@ -68,10 +68,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SdslError> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("out");
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

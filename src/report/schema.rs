@@ -1,6 +1,6 @@
 //! The JSON Schema of `report.json`, generated from the record types
 //! (schemars, draft 2020-12) and written by `sdsl refit` as
-//! `reports/report.schema.json`; `tests/schema.rs` validates the committed
+//! `reports/report.schema.json`; `tests/it/schema.rs` validates the committed
 //! report against it. Non-finite numbers are written as `null` (strict
 //! JSON), so every `number` in the schema also admits `null`.
 

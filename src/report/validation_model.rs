@@ -1,13 +1,13 @@
 //! The records of the validation section (`report.json` key `validation`,
-//! README "Where the laws hold and fail"): every independent measurement
+//! `docs/validation.md`): every independent measurement
 //! next to each applicable model's prediction, and per (source, quantity,
-//! model) summaries (CLARIFICATIONS, "Validation").
+//! model) summaries (docs/validation.md).
 
 use crate::fit::interval::Interval;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Model names (CLARIFICATIONS): the paper's own α, γ, c.
+/// Model names (docs/validation.md): the paper's own α, γ, c.
 pub const THM38_PRINTED_C: &str = "thm38-printed-c";
 /// Measured α, c = N/M, free verification.
 pub const SDSL_FLOPS: &str = "sdsl-flops";

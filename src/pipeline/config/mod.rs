@@ -1,6 +1,12 @@
 //! The refit manifest (`datasets/refit.toml`): inputs and settings of
 //! `sdsl refit`. Every error names the manifest file and the line of the
 //! offending key, and says how to fix it.
+//!
+//! [`located`] holds [`Located`] (a value with its manifest line) and the
+//! helpers that make one; [`validation`] the `[validation]` section.
+
+pub mod located;
+pub mod validation;
 
 use crate::derive::nstar_law::LawGrid;
 use crate::error::SdslError;
@@ -8,9 +14,13 @@ use crate::fit::loss::{Objective, StartGrid};
 use crate::ingest::acceptance::MeasureKind;
 use crate::ingest::loss_table::LossTableSpec;
 use crate::law::CostModel;
+use located::{Cx, line_of};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
+use validation::{RawValidation, ValidationInput};
+
+pub use located::Located;
 
 /// A string or a list of strings ("all" or names).
 #[derive(Debug, Clone, Deserialize)]
@@ -34,7 +44,7 @@ struct RawManifest {
     nstar: Option<RawNstar>,
     lab: Option<RawLab>,
     hardware: Option<RawHardware>,
-    validation: Option<super::validation_manifest::RawValidation>,
+    validation: Option<RawValidation>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,17 +127,6 @@ struct RawGrid {
     d_count: usize,
 }
 
-/// A path with the manifest line that named it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Located<T> {
-    /// The value.
-    pub value: T,
-    /// 1-based manifest line.
-    pub line: usize,
-    /// The key, e.g. `loss.path`.
-    pub key: String,
-}
-
 /// A raw-measurement file and its column choices.
 #[derive(Debug, Clone)]
 pub struct EstimateInput {
@@ -163,7 +162,7 @@ pub struct LabInput {
 
 /// The validated manifest.
 #[derive(Debug, Clone)]
-pub struct Manifest {
+pub struct RefitConfig {
     /// The manifest file.
     pub path: PathBuf,
     /// Its text (hashed into the report).
@@ -208,7 +207,7 @@ pub struct Manifest {
     /// `[hardware.batch_sweep]`: N*, γ and S against batch size.
     pub batch_sweep: Option<BatchSweep>,
     /// `[validation]`: independent measurements to check the laws against.
-    pub validation: Option<super::validation_manifest::ValidationInput>,
+    pub validation: Option<ValidationInput>,
 }
 
 /// `[hardware.batch_sweep]`: N* against batch size for a few targets.
@@ -222,13 +221,10 @@ pub struct BatchSweep {
     pub batches: Located<Vec<u64>>,
 }
 
-impl Manifest {
+impl RefitConfig {
     /// An error at a manifest line.
     pub fn error(&self, line: usize, key: &str, message: impl std::fmt::Display) -> SdslError {
-        SdslError::Data {
-            path: format!("{} line {line} ({key})", self.path.display()),
-            message: message.to_string(),
-        }
+        located::error_at(&self.path, line, key, message.to_string())
     }
 
     /// The manifest and every file it names (registry, loss table,
@@ -266,17 +262,9 @@ impl Manifest {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
-}
-
 /// Reads and validates a manifest; relative paths are resolved against its
 /// directory and must exist.
-pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
+pub fn read_manifest(path: &Path) -> Result<RefitConfig, SdslError> {
     let text = std::fs::read_to_string(path).map_err(|source| SdslError::Io {
         path: path.display().to_string(),
         source,
@@ -319,16 +307,9 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, SdslError> {
     let validation = raw
         .validation
         .as_ref()
-        .map(|v| {
-            super::validation_manifest::validation_input(
-                v,
-                &|s, k| cx.file(s, k),
-                &|s, k| cx.loc(s, k),
-                &|l, k, m| cx.err(l, k, m),
-            )
-        })
+        .map(|v| validation::validation_input(v, &cx))
         .transpose()?;
-    Ok(Manifest {
+    Ok(RefitConfig {
         path: path.to_path_buf(),
         text,
         seed: raw.seed.map(|s| *s.get_ref()).unwrap_or(0),
@@ -391,26 +372,18 @@ fn loss_settings(
                     ));
                 }
             };
-            Located { value, line, key }
+            Located::new(value, line, key)
         }
-        None => Located {
-            value: Objective::Huber { delta },
-            line: 0,
-            key: "loss.objective".into(),
-        },
+        None => Located::unset(Objective::Huber { delta }, "loss.objective"),
     };
     let grid = match &l.grid {
         Some(g) => {
             let (line, key) = cx.loc(g.span(), "loss.grid");
             let value =
                 StartGrid::named(g.get_ref()).map_err(|e| cx.err(line, &key, e.to_string()))?;
-            Located { value, line, key }
+            Located::new(value, line, key)
         }
-        None => Located {
-            value: StartGrid::hoffmann(),
-            line: 0,
-            key: "loss.grid".into(),
-        },
+        None => Located::unset(StartGrid::hoffmann(), "loss.grid"),
     };
     Ok((objective, grid))
 }
@@ -439,17 +412,9 @@ fn alpha_settings(cx: &Cx, alpha: Option<&RawAlpha>) -> Result<AlphaSettings, Sd
             let law = match &a.law {
                 Some(s) => {
                     let (line, key) = cx.loc(s.span(), "alpha.law");
-                    Located {
-                        value: s.get_ref().clone(),
-                        line,
-                        key,
-                    }
+                    Located::new(s.get_ref().clone(), line, key)
                 }
-                None => Located {
-                    value: crate::ingest::laws::DEFAULT_ALPHA.into(),
-                    line: 0,
-                    key: "alpha.law".into(),
-                },
+                None => Located::unset(crate::ingest::laws::DEFAULT_ALPHA.into(), "alpha.law"),
             };
             let tables = a
                 .tables
@@ -462,11 +427,7 @@ fn alpha_settings(cx: &Cx, alpha: Option<&RawAlpha>) -> Result<AlphaSettings, Sd
             (law, tables, bootstrap)
         }
         None => (
-            Located {
-                value: crate::ingest::laws::DEFAULT_ALPHA.into(),
-                line: 0,
-                key: "alpha.law".into(),
-            },
+            Located::unset(crate::ingest::laws::DEFAULT_ALPHA.into(), "alpha.law"),
             vec![],
             0,
         ),
@@ -528,13 +489,9 @@ fn nstar_settings(cx: &Cx, ns: Option<&RawNstar>) -> Result<NstarSettings, SdslE
                 .get_ref()
                 .parse::<CostModel>()
                 .map_err(|e| cx.err(line, &key, e.to_string()))?;
-            Located { value, line, key }
+            Located::new(value, line, key)
         }
-        None => Located {
-            value: CostModel::Params,
-            line: 0,
-            key: "nstar.cost_model".into(),
-        },
+        None => Located::unset(CostModel::Params, "nstar.cost_model"),
     };
     let targets = cx.selection(ns.and_then(|n| n.targets.as_ref()), "nstar.targets")?;
     let draft_families = cx.selection(
@@ -544,17 +501,9 @@ fn nstar_settings(cx: &Cx, ns: Option<&RawNstar>) -> Result<NstarSettings, SdslE
     let draws = match ns.and_then(|n| n.draws.as_ref()) {
         Some(d) => {
             let (line, key) = cx.loc(d.span(), "nstar.draws");
-            Located {
-                value: *d.get_ref(),
-                line,
-                key,
-            }
+            Located::new(*d.get_ref(), line, key)
         }
-        None => Located {
-            value: 1000,
-            line: 0,
-            key: "nstar.draws".into(),
-        },
+        None => Located::unset(1000, "nstar.draws"),
     };
     let law_grid = match ns.and_then(|n| n.law_grid.as_ref()) {
         Some(g) => {
@@ -581,13 +530,9 @@ fn nstar_settings(cx: &Cx, ns: Option<&RawNstar>) -> Result<NstarSettings, SdslE
             }
             .validated()
             .map_err(|e| cx.err(line, &key, e.to_string()))?;
-            Located { value, line, key }
+            Located::new(value, line, key)
         }
-        None => Located {
-            value: LawGrid::default(),
-            line: 0,
-            key: "nstar.law_grid".into(),
-        },
+        None => Located::unset(LawGrid::default(), "nstar.law_grid"),
     };
     Ok(NstarSettings {
         cost_model,
@@ -616,17 +561,9 @@ fn lab_input(cx: &Cx, raw_lab: Option<&RawLab>) -> Result<Option<LabInput>, Sdsl
                             ),
                         ));
                     }
-                    Located {
-                        value: *t.get_ref(),
-                        line,
-                        key,
-                    }
+                    Located::new(*t.get_ref(), line, key)
                 }
-                None => Located {
-                    value: 1.0,
-                    line: 0,
-                    key: "lab.temperature".into(),
-                },
+                None => Located::unset(1.0, "lab.temperature"),
             };
             let loss_bootstrap = cx.replicates(l.loss_bootstrap.as_ref(), "lab.loss_bootstrap")?;
             Some(LabInput {
@@ -643,14 +580,6 @@ fn lab_input(cx: &Cx, raw_lab: Option<&RawLab>) -> Result<Option<LabInput>, Sdsl
         }
     };
     Ok(lab)
-}
-
-/// Where manifest values come from: its text (for line numbers), folder
-/// (for relative paths) and path (for messages).
-struct Cx<'a> {
-    text: &'a str,
-    dir: PathBuf,
-    path: &'a Path,
 }
 
 /// The `[hardware]` section: latency cost models and the batch sweep.
@@ -673,11 +602,7 @@ fn hardware_input(
                 ),
             ));
         }
-        Ok(Located {
-            value: c.get_ref().clone(),
-            line,
-            key,
-        })
+        Ok(Located::new(c.get_ref().clone(), line, key))
     };
     let models = h
         .cost_models
@@ -720,16 +645,8 @@ fn hardware_input(
             }
             Ok(BatchSweep {
                 cost_model,
-                targets: Located {
-                    value: b.targets.get_ref().clone(),
-                    line: tl,
-                    key: tk,
-                },
-                batches: Located {
-                    value: batches.iter().map(|&x| x as u64).collect(),
-                    line: bl,
-                    key: bk,
-                },
+                targets: Located::new(b.targets.get_ref().clone(), tl, tk),
+                batches: Located::new(batches.iter().map(|&x| x as u64).collect(), bl, bk),
             })
         })
         .transpose()?;
@@ -737,71 +654,6 @@ fn hardware_input(
 }
 
 impl Cx<'_> {
-    /// The 1-based line of a span and the key, for messages.
-    fn loc(&self, span: std::ops::Range<usize>, key: &str) -> (usize, String) {
-        (line_of(self.text, span.start), key.to_string())
-    }
-
-    /// An error at a manifest line.
-    fn err(&self, line: usize, key: &str, msg: String) -> SdslError {
-        SdslError::Data {
-            path: format!("{} line {line} ({key})", self.path.display()),
-            message: msg,
-        }
-    }
-
-    /// A path relative to the manifest that must name an existing file.
-    fn file(&self, s: &Spanned<String>, key: &str) -> Result<Located<PathBuf>, SdslError> {
-        let (line, key) = self.loc(s.span(), key);
-        let p = self.dir.join(s.get_ref());
-        if !p.is_file() {
-            return Err(self.err(
-                line,
-                &key,
-                format!(
-                    "file '{}' not found (resolved to {}); paths are relative to the manifest",
-                    s.get_ref(),
-                    p.display()
-                ),
-            ));
-        }
-        Ok(Located {
-            value: p,
-            line,
-            key,
-        })
-    }
-
-    /// A replicate count: 0 (none) or 2..=100000, 0 when absent.
-    fn replicates(
-        &self,
-        b: Option<&Spanned<usize>>,
-        key: &str,
-    ) -> Result<Located<usize>, SdslError> {
-        match b {
-            Some(b) => {
-                let (line, key) = self.loc(b.span(), key);
-                if *b.get_ref() == 1 || *b.get_ref() > 100_000 {
-                    return Err(self.err(
-                        line,
-                        &key,
-                        format!("{} replicates: use 0 (none) or 2..=100000", b.get_ref()),
-                    ));
-                }
-                Ok(Located {
-                    value: *b.get_ref(),
-                    line,
-                    key,
-                })
-            }
-            None => Ok(Located {
-                value: 0,
-                line: 0,
-                key: key.into(),
-            }),
-        }
-    }
-
     /// "all" (None) or a list of names.
     fn selection(
         &self,
@@ -809,19 +661,11 @@ impl Cx<'_> {
         key: &str,
     ) -> Result<Located<Option<Vec<String>>>, SdslError> {
         match s {
-            None => Ok(Located {
-                value: None,
-                line: 0,
-                key: key.into(),
-            }),
+            None => Ok(Located::unset(None, key)),
             Some(sp) => {
                 let (line, key) = self.loc(sp.span(), key);
                 match sp.get_ref() {
-                    Selection::All(a) if a == "all" => Ok(Located {
-                        value: None,
-                        line,
-                        key,
-                    }),
+                    Selection::All(a) if a == "all" => Ok(Located::new(None, line, key)),
                     Selection::All(a) => Err(self.err(
                         line,
                         &key,
@@ -832,11 +676,7 @@ impl Cx<'_> {
                         &key,
                         "an empty list leaves the refit nothing to compute; give \"all\" or at least one name".into(),
                     )),
-                    Selection::Names(v) => Ok(Located {
-                        value: Some(v.clone()),
-                        line,
-                        key,
-                    }),
+                    Selection::Names(v) => Ok(Located::new(Some(v.clone()), line, key)),
                 }
             }
         }

@@ -1,9 +1,9 @@
 //! The `[validation]` section of the refit manifest: the independent
 //! measurements (`datasets/validation/`, the NeMo sweep) that `sdsl refit`
-//! and `sdsl validate` check the laws against (CLARIFICATIONS, "Validation").
+//! and `sdsl validate` check the laws against (docs/validation.md).
 
+use super::located::{Cx, Located};
 use crate::error::SdslError;
-use crate::ingest::manifest::Located;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -76,30 +76,19 @@ impl ValidationInput {
     }
 }
 
-type FileFn<'a> = &'a dyn Fn(&Spanned<String>, &str) -> Result<Located<PathBuf>, SdslError>;
-type LocFn<'a> = &'a dyn Fn(std::ops::Range<usize>, &str) -> (usize, String);
-type ErrFn<'a> = &'a dyn Fn(usize, &str, String) -> SdslError;
-
 /// Validates `[validation]`: files exist (relative to the manifest), the
 /// cost model is a latency model, sizes and tokens are finite and > 0.
-pub fn validation_input(
-    v: &RawValidation,
-    file: FileFn,
-    loc: LocFn,
-    error: ErrFn,
-) -> Result<ValidationInput, SdslError> {
-    fn at<T>(loc: LocFn, span: std::ops::Range<usize>, key: &str, value: T) -> Located<T> {
-        let (line, key) = loc(span, key);
-        Located { value, line, key }
-    }
-    let err = |l: (usize, String), message: String| error(l.0, &l.1, message);
+pub(super) fn validation_input(v: &RawValidation, cx: &Cx) -> Result<ValidationInput, SdslError> {
+    let file = |s: &Spanned<String>, key: &str| cx.file(s, key);
+    let loc = |span: std::ops::Range<usize>, key: &str| cx.loc(span, key);
+    let err = |l: (usize, String), message: String| cx.err(l.0, &l.1, message);
     let cm = &v.nemo_cost_model;
     if !cm.get_ref().starts_with("latency:") {
         return Err(err(
             loc(cm.span(), "validation.nemo_cost_model"),
             format!(
                 "'{}': give a latency cost model, e.g. latency:h200-graph:batch=8",
-                cm.get_ref()
+                crate::error::clip(cm.get_ref())
             ),
         ));
     }
@@ -111,14 +100,18 @@ pub fn validation_input(
     if let Some((name, p)) = bad_size {
         return Err(err(
             loc(v.nemo_params.span(), "validation.nemo_params"),
-            format!("{name} = {p}: parameters must be finite and > 0"),
+            format!(
+                "{} = {}: parameters must be finite and > 0",
+                crate::error::clip(name),
+                crate::error::num(*p)
+            ),
         ));
     }
     let t = *v.nemo_tokens.get_ref();
     if !(t.is_finite() && t > 0.0) {
         return Err(err(
             loc(v.nemo_tokens.span(), "validation.nemo_tokens"),
-            format!("{t}: tokens must be finite and > 0"),
+            format!("{}: tokens must be finite and > 0", crate::error::num(t)),
         ));
     }
     Ok(ValidationInput {
@@ -131,24 +124,9 @@ pub fn validation_input(
         hf_blog: file(&v.hf_blog, "validation.hf_blog")?,
         opt_ppl: file(&v.opt_ppl, "validation.opt_ppl")?,
         nemo: file(&v.nemo, "validation.nemo")?,
-        nemo_cost_model: at(
-            loc,
-            cm.span(),
-            "validation.nemo_cost_model",
-            cm.get_ref().clone(),
-        ),
-        nemo_stand_ins: at(
-            loc,
-            v.nemo_stand_ins.span(),
-            "validation.nemo_stand_ins",
-            v.nemo_stand_ins.get_ref().clone(),
-        ),
-        nemo_params: at(
-            loc,
-            v.nemo_params.span(),
-            "validation.nemo_params",
-            v.nemo_params.get_ref().clone(),
-        ),
-        nemo_tokens: at(loc, v.nemo_tokens.span(), "validation.nemo_tokens", t),
+        nemo_cost_model: cx.at(cm, "validation.nemo_cost_model"),
+        nemo_stand_ins: cx.at(&v.nemo_stand_ins, "validation.nemo_stand_ins"),
+        nemo_params: cx.at(&v.nemo_params, "validation.nemo_params"),
+        nemo_tokens: cx.at(&v.nemo_tokens, "validation.nemo_tokens"),
     })
 }
