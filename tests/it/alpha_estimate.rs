@@ -1,6 +1,6 @@
 //! `sdsl alpha estimate`: coverage of the likelihood-ratio interval on
 //! simulated logs, exact τ/TAR inversion, the vLLM window sweep as is.
-mod common;
+use crate::common;
 use common::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

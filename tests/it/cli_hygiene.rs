@@ -1,7 +1,7 @@
 //! The command line as a new user meets it: a closed pipe ends quietly, a
 //! missing file names its cause once, `--json` errors are one JSON object on
 //! stderr, and shell completions are printed.
-mod common;
+use crate::common;
 use common::*;
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -188,8 +188,17 @@ fn an_out_symlink_is_followed_not_replaced() {
         "--out",
         link.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
     assert_eq!(v["kind"], "latency_profile");
@@ -286,7 +295,9 @@ fn a_law_file_with_a_byte_order_mark_is_accepted() {
     ]);
     std::fs::write(
         &law,
-        std::fs::read_to_string(&law).unwrap().trim_start_matches('\u{feff}'),
+        std::fs::read_to_string(&law)
+            .unwrap()
+            .trim_start_matches('\u{feff}'),
     )
     .unwrap();
     let without = sdsl_json(&[

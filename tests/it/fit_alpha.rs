@@ -2,7 +2,7 @@
 //! acceptance_synthetic.csv, made by gen_acceptance_synthetic.py from the
 //! published SDSL coefficients A = −0.0067, B = 0.01297, C = 0.642 plus
 //! Gaussian noise of SD 0.004), bootstrap properties and bad input.
-mod common;
+use crate::common;
 use common::*;
 
 const TABLE: &str = "tests/data/acceptance_synthetic.csv";

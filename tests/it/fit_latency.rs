@@ -1,6 +1,6 @@
 //! `sdsl fit latency`: the command line over the latency fit.
 
-mod common;
+use crate::common;
 use common::{num, sdsl, sdsl_fails, sdsl_json};
 
 const H200: &str = "datasets/hardware/h200_decode_latency.csv";
@@ -138,4 +138,38 @@ fn a_bad_table_is_refused_by_name_and_nothing_is_written() {
     assert!(!out.exists());
     let err = sdsl_fails(&["fit", "latency", H200, "--mode", "jit"]);
     assert!(err.contains("jit"), "{err}");
+}
+
+/// Issue #27, bug 2: `--out` naming the table itself, or its `.meta`
+/// hardware description, is refused before anything is computed, and both
+/// files are left as they were.
+#[test]
+fn out_never_overwrites_the_table_or_its_meta() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("h200.csv");
+    let meta = dir.path().join("h200.meta");
+    std::fs::copy(H200, &table).unwrap();
+    std::fs::copy("datasets/hardware/h200_decode_latency.meta", &meta).unwrap();
+    let before = (
+        std::fs::read(&table).unwrap(),
+        std::fs::read(&meta).unwrap(),
+    );
+    let t = table.to_str().unwrap();
+    for out in [t, meta.to_str().unwrap()] {
+        let err = sdsl_fails(&["fit", "latency", t, "--bootstrap", "0", "--out", out]);
+        assert!(err.contains("would be overwritten"), "{err}");
+    }
+    // an explicit --meta elsewhere is protected too
+    let other = dir.path().join("device.meta");
+    std::fs::copy(&meta, &other).unwrap();
+    let o = other.to_str().unwrap();
+    let err = sdsl_fails(&["fit", "latency", t, "--meta", o, "--out", o]);
+    assert!(err.contains("would be overwritten"), "{err}");
+    assert_eq!(
+        (
+            std::fs::read(&table).unwrap(),
+            std::fs::read(&meta).unwrap()
+        ),
+        before
+    );
 }

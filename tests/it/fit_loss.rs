@@ -2,7 +2,7 @@
 //! Chinchilla data (datasets/chinchilla/, 240 rows after dropping the 5
 //! highest-loss rows), recovers noiseless synthetic laws, checks gradients,
 //! and refuses bad input without writing anything.
-mod common;
+use crate::common;
 use common::*;
 use proptest::prelude::*;
 use sdsl::fit::loss::{
@@ -16,7 +16,7 @@ fn rel(a: f64, b: f64) -> f64 {
     ((a - b) / b).abs()
 }
 
-/// Targets from SPEC §3 (Besiroglu et al. 2024, Hoffmann's objective, full
+/// Targets from docs/method.md, "The loss law" (Besiroglu et al. 2024, Hoffmann's objective, full
 /// 4500-start grid): f* = 0.00101827402, A ≈ 477.8, B ≈ 2143.4,
 /// E = 1.81722, α = 0.34731, β = 0.36717.
 #[test]
@@ -50,12 +50,12 @@ fn huber_grid_fit_reproduces_besiroglu_on_the_240_kept_rows() {
     assert_eq!(num(&v["starts"], "total"), 4500.0);
     assert!(num(&v["starts"], "at_best") >= 1.0);
     assert!(num(&v["starts"], "converged") >= num(&v["starts"], "at_best"));
-    // a_opt = β/(α+β) = 0.5126 for Besiroglu's point estimate (SPEC §3);
+    // a_opt = β/(α+β) = 0.5126 for Besiroglu's point estimate (docs/method.md, "The loss law");
     // for this Huber optimum it is 0.36717/(0.34731+0.36717) = 0.5139.
     assert!((num(&v["derived"], "a_opt") - 0.5139).abs() < 2e-4);
 }
 
-/// SPEC §3: Besiroglu et al.'s published point estimate, Huber likelihood
+/// docs/method.md, "The loss law": Besiroglu et al.'s published point estimate, Huber likelihood
 /// with learned scale, from Hoffmann's unrounded init: objective −879.77314,
 /// A = 482.006, B = 2085.434, E = 1.81686, α = 0.347813, β = 0.365854.
 #[test]
@@ -95,7 +95,7 @@ fn huber_mle_reproduces_the_published_point_estimate() {
     );
 }
 
-/// SPEC §3 and CLARIFICATIONS: Epoch's 4000-replicate bootstrap SEs are
+/// docs/method.md, "The loss law": Epoch's 4000-replicate bootstrap SEs are
 /// A 124.58, B 1293.2, E 0.0257, α 0.0154, β 0.0206. SE(B) varies ±11%
 /// between seeds, so B is tested within 15% and the others within 10%.
 /// The seed (2024) was fixed before the first run.
@@ -359,7 +359,8 @@ fn bad_input_is_refused_with_file_row_and_column() {
 #[test]
 fn custom_column_names_and_parquet_are_read() {
     // N, D, loss under other names, written as Parquet by polars itself
-    use polars::prelude::*;
+    use polars_core::prelude::*;
+    use polars_io::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.parquet");
     let law = sdsl::law::LossLaw::BESIROGLU_2024;

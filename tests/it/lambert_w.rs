@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use sdsl::law::lambert_w::{lambert_w0, lambert_wm1, lambert_wm1_from_log};
 
-const REFERENCE: &str = include_str!("data/lambert_w_mpmath.csv");
+const REFERENCE: &str = include_str!("../data/lambert_w_mpmath.csv");
 const ONE_OVER_E: f64 = 0.36787944117144233;
 
 fn reference() -> Vec<(f64, f64, Option<f64>)> {

@@ -1,5 +1,5 @@
 //! Latency tables (ingest) and the latency law, v(q) and their bootstrap
-//! (fit), SPEC §5.
+//! (fit), docs/latency.md.
 
 use sdsl::fit::latency::{
     ArchTimes, LatencyFitSpec, LatencyProfile, LatencySelection, fit_affine, select,
@@ -276,7 +276,7 @@ fn the_affine_law_is_the_relative_error_least_squares_solution_on_the_h200_table
     ] {
         assert!(rel_objective(&p, &y, t0 * (1.0 + dt), k * (1.0 + dk)) > f0);
     }
-    // SPEC §5 (approximate, not a test constant): t0 ≈ 0.74 ms, k ≈ 6.1e-10
+    // docs/latency.md (approximate, not a test constant): t0 ≈ 0.74 ms, k ≈ 6.1e-10
     assert!(law.t0_ms > 0.0 && law.k_ms_per_param > 0.0);
 }
 
@@ -375,7 +375,7 @@ fn loao_errors_are_refits_without_each_architecture() {
         .values()
         .fold(0.0f64, |m, e| m.max(e.abs()));
     assert_eq!(max, p.affine.loao.max_abs);
-    // SPEC §5 (approximate): depth-aware LOAO ≈ 3% against ≈ 18% for affine
+    // docs/latency.md (approximate): depth-aware LOAO ≈ 3% against ≈ 18% for affine
     let d = p.depth.as_ref().unwrap();
     assert!(d.loao.mean_abs < p.affine.loao.mean_abs);
     assert_eq!(p.most_accurate_form, "depth");
@@ -639,4 +639,258 @@ fn the_kv_cache_and_the_weights_decide_whether_a_pair_fits_the_device() {
         .unwrap();
     let opt30 = 2.0 * 2.0 * 48.0 * 56.0 * 128.0;
     assert!((m64.kv_bytes - 64.0 * tokens * (opt30 + opt125)).abs() < 1e-3 * m64.kv_bytes);
+}
+
+// ---------- profile files are validated (issue #27, bug 6) ----------
+
+/// The H200 graph/512 profile as JSON, changed by `edit`, written to a fresh
+/// folder (kept alive by the returned guard).
+fn profile_file(edit: impl FnOnce(&mut serde_json::Value)) -> (tempfile::TempDir, PathBuf) {
+    let mut v = serde_json::to_value(fit(&h200(), graph512(), 0)).unwrap();
+    edit(&mut v);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    (dir, path)
+}
+
+/// Resolves `latency:FILE` on another thread and, when it resolves, prices
+/// with it (v at 1e10 parameters, the pair of the smallest and the largest
+/// measured architecture, the memory check). Returns the error's text; fails
+/// when the file was accepted, when anything panicked, or when no answer came
+/// within 5 s (a hang detector, not a speed assertion).
+fn refusal(path: &Path) -> String {
+    use std::sync::mpsc::RecvTimeoutError;
+    let spec = format!("latency:{}", path.display());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let r = sdsl::pipeline::latency::latency_cost_model(&spec).map(|(cost, p)| {
+            let _ = cost.verification(1e10);
+            let small = p.architectures.first().unwrap();
+            let large = p.architectures.last().unwrap();
+            let priced = p.price_pair(
+                0.7,
+                (&small.arch, small.params_total),
+                (&large.arch, large.params_total),
+            );
+            let fits = p.fits_memory(("LLaMA3-70B", 7.055e10), ("OPT-125M", 1.25e8));
+            format!("{priced:?}, fits {fits:?}")
+        });
+        let _ = tx.send(r.map_err(|e| e.to_string()));
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        Ok(Ok(priced)) => panic!("{} was accepted: {priced}", path.display()),
+        Ok(Err(e)) => e,
+        Err(RecvTimeoutError::Timeout) => {
+            panic!("{}: no answer within 5 s (a hang)", path.display())
+        }
+        Err(RecvTimeoutError::Disconnected) => panic!("{}: panicked", path.display()),
+    }
+}
+
+fn assert_names(err: &str, path: &Path, field: &str) {
+    assert!(
+        err.contains(&path.display().to_string()),
+        "the error does not name the file: {err}"
+    );
+    assert!(
+        err.contains(field),
+        "the error does not name '{field}': {err}"
+    );
+}
+
+#[test]
+fn a_profile_with_a_reversed_params_range_is_refused() {
+    let (_dir, path) = profile_file(|v| {
+        let r = v["params_range"].as_array_mut().unwrap();
+        r.swap(0, 1);
+    });
+    assert_names(&refusal(&path), &path, "params_range");
+}
+
+#[test]
+fn a_profile_without_a_decode_time_is_refused() {
+    let (_dir, path) = profile_file(|v| {
+        let archs = v["architectures"].as_array_mut().unwrap();
+        let last = archs.len() - 1;
+        archs[last]["times_ms"]
+            .as_object_mut()
+            .unwrap()
+            .remove("1")
+            .unwrap();
+    });
+    let err = refusal(&path);
+    assert_names(&err, &path, "architectures[15].times_ms");
+}
+
+#[test]
+fn a_profile_with_an_absurd_q_max_is_refused() {
+    let (_dir, path) = profile_file(|v| v["q_max"] = serde_json::json!(4294967295u64));
+    assert_names(&refusal(&path), &path, "q_max");
+    // refused by the reader itself, not only by the cost model's γ cap
+    let err = sdsl::pipeline::latency::read_profile(&path)
+        .expect_err("read_profile accepted q_max = 4294967295")
+        .to_string();
+    assert_names(&err, &path, "q_max");
+}
+
+#[test]
+fn a_profile_with_a_huge_ctx_is_refused() {
+    // ctx + q_max (17) = 2^64: wrapped to 0 tokens, the check said "fits"
+    let huge = u64::MAX - 16;
+    let (_dir, path) = profile_file(|v| v["selection"]["ctx"] = serde_json::json!(huge));
+    assert_names(&refusal(&path), &path, "selection.ctx");
+}
+
+#[test]
+fn the_memory_check_does_not_wrap_at_a_huge_ctx() {
+    let huge = u64::MAX - 16;
+    let mut p = fit(&h200(), graph512(), 0);
+    p.selection.ctx = huge;
+    let m = p
+        .memory_need(("LLaMA3-70B", 7.055e10), ("OPT-125M", 1.25e8))
+        .unwrap();
+    assert!(!m.fits && m.kv_bytes > 1e19, "{m:?}");
+}
+
+// ---------- no size dependence (issue #27) ----------
+
+/// The fit of `archs` (graph, ctx 512, batch 1) with `replicates`.
+fn fit_archs(archs: &[ArchTimes], replicates: usize) -> LatencyProfile {
+    fit(&table_from(archs, false), graph512(), replicates)
+}
+
+fn assert_flat(p: &LatencyProfile, what: &str) {
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.starts_with("no size dependence:")),
+        "{what}: warnings {:?}",
+        p.warnings
+    );
+    let err = p
+        .latency_cost()
+        .expect_err("a flat profile must not price drafts")
+        .to_string();
+    for needle in [
+        "no size dependence",
+        "interval of k",
+        "contains 0",
+        "wider range of sizes",
+        "fixed:C",
+    ] {
+        assert!(err.contains(needle), "{what}: missing '{needle}' in: {err}");
+    }
+    // a profile file is refused alike (its bootstrap or its architectures)
+    let back: LatencyProfile = serde_json::from_str(&serde_json::to_string(p).unwrap()).unwrap();
+    assert!(
+        back.latency_cost()
+            .is_err_and(|e| e.to_string().contains("no size dependence")),
+        "{what}: read back from JSON"
+    );
+}
+
+#[test]
+fn a_constant_time_table_has_no_size_dependence_and_cannot_price_drafts() {
+    // every architecture takes 1.5 ms: k is rounding (≈ 1e-28), not a cost
+    let sizes = [(1e8, 12), (3e8, 24), (1e9, 16), (3e9, 32), (1e10, 40)];
+    let archs: Vec<ArchTimes> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &(p, l))| arch(&format!("m{i}"), p, l, 1.5, &[(2, 1.1)]))
+        .collect();
+    for replicates in [0, 200] {
+        assert_flat(
+            &fit_archs(&archs, replicates),
+            &format!("constant, {replicates} replicates"),
+        );
+    }
+    // flat with noise: 1.00 and 1.02 ms at every size, so the weighted
+    // least-squares slope is 0 up to rounding and its interval is wide
+    let archs: Vec<ArchTimes> = [1e8, 1e9, 1e10]
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &p)| {
+            [
+                arch(&format!("lo{i}"), p, 12, 1.0, &[(2, 1.1)]),
+                arch(&format!("hi{i}"), p, 12, 1.02, &[(2, 1.1)]),
+            ]
+        })
+        .collect();
+    for replicates in [0, 200] {
+        assert_flat(
+            &fit_archs(&archs, replicates),
+            &format!("noisy flat, {replicates} replicates"),
+        );
+    }
+}
+
+#[test]
+fn the_h200_selections_have_a_size_dependence_and_price_drafts() {
+    let t = h200();
+    for mode in [Mode::Graph, Mode::Eager] {
+        for ctx in [128, 512, 2048] {
+            let sel = LatencySelection {
+                mode,
+                ctx,
+                batch: 1,
+            };
+            for replicates in [0, 200] {
+                let p = fit(&t, sel, replicates);
+                assert!(
+                    !p.warnings.iter().any(|w| w.contains("no size dependence")),
+                    "{mode} ctx {ctx}, {replicates} replicates: {:?}",
+                    p.warnings
+                );
+                p.latency_cost()
+                    .unwrap_or_else(|e| panic!("{mode} ctx {ctx}, {replicates} replicates: {e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn loao_errors_of_many_architectures_are_refits_without_each_one() {
+    // more architectures than the explicit-refit path takes: the errors
+    // come from the leverage identity, and must equal refits from scratch
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(27);
+    for n in [65, 150, 400] {
+        let archs: Vec<ArchTimes> = (0..n)
+            .map(|i| {
+                let p: f64 = 10f64.powf(rng.random_range(8.0..11.0));
+                let l: u64 = rng.random_range(4..=96);
+                let t1 = (0.7 + 0.02 * l as f64 + 6e-10 * p)
+                    * (1.0 + 0.05 * rng.random_range(-1.0..1.0));
+                arch(&format!("a{i:03}"), p, l, t1, &[])
+            })
+            .collect();
+        let p = fit_archs(&archs, 0);
+        let refs: Vec<&ArchTimes> = archs.iter().collect();
+        for (i, a) in archs.iter().enumerate() {
+            let rest: Vec<&ArchTimes> = refs
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, b)| *b)
+                .collect();
+            let t = a.decode_ms();
+            let affine = fit_affine(&rest).unwrap();
+            let want = (affine.time_ms(a.params_total) - t) / t;
+            let got = p.affine.loao.per_arch[&a.arch];
+            assert!(
+                (got - want).abs() <= 1e-10 * want.abs().max(1e-3),
+                "n {n}, affine, {}: {got} vs {want}",
+                a.arch
+            );
+            let depth = sdsl::fit::latency::fit_depth(&rest).unwrap();
+            let want = (depth.time_ms(a.layers.unwrap() as f64, a.params_total) - t) / t;
+            let got = p.depth.as_ref().unwrap().loao.per_arch[&a.arch];
+            assert!(
+                (got - want).abs() <= 1e-10 * want.abs().max(1e-3),
+                "n {n}, depth, {}: {got} vs {want}",
+                a.arch
+            );
+        }
+    }
 }

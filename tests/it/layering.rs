@@ -40,3 +40,34 @@ fn library_modules_do_not_name_the_cli() {
         offenders.join("\n")
     );
 }
+
+/// The refit manifest reader (`src/pipeline/config/`) has no circle:
+/// `located.rs` names nothing in the crate but `error`, `validation.rs`
+/// names only `located.rs` of its siblings, and `mod.rs` uses both.
+#[test]
+fn the_manifest_reader_has_no_circle() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pipeline/config");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let located = read("located.rs");
+    for (i, line) in located.lines().enumerate() {
+        let names_crate = line.contains("crate::") && !line.contains("crate::error");
+        assert!(
+            !(names_crate || line.contains("super::")),
+            "src/pipeline/config/located.rs:{}: a leaf names {}",
+            i + 1,
+            line.trim()
+        );
+    }
+    let validation = read("validation.rs");
+    for (i, line) in validation.lines().enumerate() {
+        let sibling = line.contains("super::") && !line.contains("super::located");
+        assert!(
+            !(sibling || line.contains("pipeline::") || line.contains("config::")),
+            "src/pipeline/config/validation.rs:{}: names {}",
+            i + 1,
+            line.trim()
+        );
+    }
+    let root = read("mod.rs");
+    assert!(root.contains("mod located;") && root.contains("mod validation;"));
+}

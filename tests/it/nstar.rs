@@ -1,5 +1,5 @@
 //! `sdsl nstar table`, `sdsl nstar law`, and a brute-force twin of the N* search.
-mod common;
+use crate::common;
 use common::*;
 use sdsl::derive::nstar::NStarSetup;
 use sdsl::law::{AlphaLaw, CostModel, LossLaw};

@@ -84,10 +84,10 @@ fn check(text: &str, n_expected: usize, min_digits: f64) {
 
 #[test]
 fn ols_reproduces_nist_norris_to_9_digits() {
-    check(include_str!("data/nist/norris.txt"), 36, 9.0);
+    check(include_str!("../data/nist/norris.txt"), 36, 9.0);
 }
 
 #[test]
 fn ols_reproduces_nist_longley_to_9_digits() {
-    check(include_str!("data/nist/longley.txt"), 16, 9.0);
+    check(include_str!("../data/nist/longley.txt"), 16, 9.0);
 }

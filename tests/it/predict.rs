@@ -1,9 +1,9 @@
 //! `sdsl predict`.
-mod common;
+use crate::common;
 use common::*;
 use std::io::Write;
 
-/// SPEC §4 check value (independent computation): OPT-13B target,
+/// docs/method.md, "Finding N*" check value (independent computation): OPT-13B target,
 /// M = 12.85e9, Dt = Dd = 1.8e11, published SDSL α coefficients and the
 /// Besiroglu et al. constants → N* ≈ 117.3M, α ≈ 0.648, γ* ≈ 8.10, S* ≈ 2.59.
 #[test]
@@ -102,7 +102,9 @@ fn predict_lists_known_names_for_unknown_target_or_family() {
     assert!(
         err.contains("unknown target 'GPT-9'")
             && err.contains("OPT-13B")
-            && err.contains("Qwen2.5-72B"),
+            // the bundled registry's 13 targets: 10 listed (the cap on lists
+            // in messages), then the count of the rest
+            && err.contains("(and 3 more)"),
         "{err}"
     );
     let err = sdsl_fails(&["predict", "--target", "OPT-13B", "--draft-family", "Mamba"]);
@@ -242,4 +244,62 @@ fn predict_affine_cost_model_moves_n_star_up() {
     ]);
     assert!(num(&aff, "n_star") > num(&base, "n_star"));
     assert!(num(&aff, "speedup") < num(&base, "speedup"));
+}
+
+/// Issue #27, bug 7: registry names that differ only in case. An exact
+/// match wins; else a unique case-insensitive match; a name that matches
+/// several rows only up to case is refused with every candidate listed.
+#[test]
+fn registry_names_that_differ_only_in_case_resolve_exactly_or_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("models.csv");
+    std::fs::write(
+        &reg,
+        "name,family,role,params,tokens,source\n\
+         OPT-125M,OPT,draft,1.25e8,1.8e11,upper\n\
+         opt-350m,opt,draft,3.31e8,1.8e11,lower\n\
+         OPT-13B,OPT,target,1.285e10,1.8e11,upper\n\
+         opt-13b,opt,target,2.6e10,1.8e11,lower\n\
+         Big-70B,Big,target,7e10,1.8e11,unique\n",
+    )
+    .unwrap();
+    let r = reg.to_str().unwrap();
+    let predict = |extra: &[&str]| {
+        let mut a = vec!["predict", "--registry", r, "--json"];
+        a.extend_from_slice(extra);
+        sdsl_json(&a)
+    };
+    let v = predict(&["--target", "opt-13b"]);
+    assert_eq!(v["target"], "opt-13b", "{v}");
+    assert_eq!(num(&v, "target_params"), 2.6e10);
+    let v = predict(&["--target", "OPT-13B"]);
+    assert_eq!(v["target"], "OPT-13B", "{v}");
+    assert_eq!(num(&v, "target_params"), 1.285e10);
+    // a unique case-insensitive match still resolves
+    let v = predict(&["--target", "big-70b"]);
+    assert_eq!(v["target"], "Big-70B", "{v}");
+    // draft families follow the same rule
+    let v = predict(&["--target", "OPT-13B", "--draft-family", "opt"]);
+    assert_eq!(v["draft_family"], "opt", "{v}");
+    assert_eq!(v["family_drafts"][0]["name"], "opt-350m", "{v}");
+    let v = predict(&["--target", "OPT-13B", "--draft-family", "OPT"]);
+    assert_eq!(v["family_drafts"][0]["name"], "OPT-125M", "{v}");
+    for (flag, name) in [("--target", "Opt-13b"), ("--draft-family", "Opt")] {
+        let mut a = vec!["predict", "--registry", r, flag, name];
+        if flag == "--draft-family" {
+            a.extend(["--target", "OPT-13B"]);
+        }
+        let err = sdsl_fails(&a);
+        let (upper, lower) = if flag == "--target" {
+            ("OPT-13B", "opt-13b")
+        } else {
+            ("OPT", "opt")
+        };
+        assert!(
+            err.contains(&format!("'{name}'"))
+                && err.contains("ambiguous")
+                && err.contains(&format!("{upper}, {lower}")),
+            "{err}"
+        );
+    }
 }

@@ -1,6 +1,6 @@
-//! `sdsl predict --cost-model latency:…`: N* on measured hardware (SPEC §5).
+//! `sdsl predict --cost-model latency:…`: N* on measured hardware (docs/latency.md).
 
-mod common;
+use crate::common;
 use common::{num, sdsl_fails, sdsl_json};
 
 /// A latency table whose decode times are exactly t = T0 + K·P and whose
@@ -99,7 +99,7 @@ fn the_h200_moves_opt13b_nstar_up_and_its_speedup_down() {
     // eager decode steps are launch-bound: drafts are dearer still
     assert!(num(&e, "n_star") > num(&g, "n_star"));
     assert!(num(&e, "speedup_int") < num(&g, "speedup_int"));
-    // SPEC §5 (approximate, printed for the record): graph ≈ 198M / 1.68, eager ≈ 271M / 1.21
+    // docs/latency.md (approximate, printed for the record): graph ≈ 198M / 1.68, eager ≈ 271M / 1.21
     eprintln!(
         "OPT-13B: graph N* {:.1}M S {:.3} γ {}; eager N* {:.1}M S {:.3} γ {}",
         num(&g, "n_star") / 1e6,
@@ -180,7 +180,7 @@ fn real_drafts_are_ranked_on_measured_times_as_the_sdsl_paper_measured_them() {
         assert!((c - want).abs() < 1e-12 * want, "{mode}: c {c} vs {want}");
         assert_eq!(v["best_family_draft"], "OPT-125M", "{mode}");
         let s = |n: &str| get(n)["speedup"].as_f64().unwrap();
-        // OPT-125M on its measured time beats S(N*) from the affine law (SPEC §5)
+        // OPT-125M on its measured time beats S(N*) from the affine law (docs/latency.md)
         assert!(s("OPT-125M") > v["speedup_int"].as_f64().unwrap(), "{mode}");
         if mode == "eager" {
             // SDSL Appendix F's measured TPOT: 125M (10.1 ms) < 1.3B (14.0) < 350M (14.7)
@@ -332,7 +332,7 @@ fn speedup_under_a_latency_model_is_the_brute_force_maximum_over_measured_costs(
         assert_eq!(v["latency"]["draft_measured"], true);
         assert_eq!(v["latency"]["target_measured"], true);
     }
-    // SPEC §5: OPT-125M drafting for OPT-13B reaches S ≈ 1.30 in eager mode
+    // docs/latency.md: OPT-125M drafting for OPT-13B reaches S ≈ 1.30 in eager mode
     // (at α from the published laws, ≈ 0.65)
     let v = sdsl_json(&[
         "speedup",
@@ -423,5 +423,302 @@ fn batches_are_interpolated_in_graph_mode_and_refused_in_eager_mode() {
     assert!(
         err.contains("eager") && err.contains("graph mode only"),
         "{err}"
+    );
+}
+
+/// Issue #27: a registry `arch` that is not an architecture of the latency
+/// table is refused when it looks like a typo of one (edit distance ≤ 2,
+/// case-insensitive), and otherwise priced by the affine law with a warning.
+#[test]
+fn a_registry_arch_the_table_lacks_is_refused_as_a_typo_or_priced_by_the_law_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = |name: &str, arch: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "name,family,role,params,tokens,source,arch\n\
+                 OPT-125M,OPT,draft,1.25e8,1.8e11,card,\n\
+                 My-13B,Mine,target,1.285e10,1.8e11,card,{arch}\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let run = |reg: &std::path::Path, cmd: &[&str]| {
+        let mut a: Vec<&str> = cmd.to_vec();
+        a.extend([
+            "--registry",
+            reg.to_str().unwrap(),
+            "--cost-model",
+            "latency:h200-graph",
+            "--json",
+        ]);
+        common::sdsl(&a)
+    };
+    let predict = ["predict", "--target", "My-13B", "--draft-family", "OPT"];
+    let table = ["nstar", "table"];
+    for typo in ["opt-13b", "OPT-13", "OTP-13B"] {
+        let reg = registry(&format!("typo-{typo}.csv"), typo);
+        for cmd in [&predict[..], &table[..]] {
+            let out = run(&reg, cmd);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{cmd:?} with arch {typo}: {err}");
+            assert!(!err.contains("panicked"), "{err}");
+            for needle in [
+                "typo-",
+                "row 2",
+                "column 'arch'",
+                &format!("'{typo}'"),
+                "did you mean 'OPT-13B'",
+            ] {
+                assert!(
+                    err.contains(needle),
+                    "{cmd:?}: expected '{needle}' in {err}"
+                );
+            }
+        }
+    }
+    let reg = registry("unknown.csv", "Mamba-13B");
+    for cmd in [&predict[..], &table[..]] {
+        let out = run(&reg, cmd);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{cmd:?}: {err}");
+        assert!(
+            err.contains("warning")
+                && err.contains("My-13B")
+                && err.contains("'Mamba-13B'")
+                && err.contains("affine law"),
+            "{cmd:?}: {err}"
+        );
+    }
+    // an arch the table measured, and no arch at all, raise nothing
+    for (name, arch) in [("known.csv", "OPT-13B"), ("none.csv", "")] {
+        let reg = registry(name, arch);
+        let out = run(&reg, &predict);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && !err.contains("affine law"), "{err}");
+    }
+}
+
+/// Issue #27: a latency option given twice (`ctx=512:ctx=128`) contradicts
+/// itself; it is refused by name instead of taking the last.
+#[test]
+fn a_repeated_latency_option_is_refused_by_name() {
+    for (spec, key) in [
+        ("latency:h200-graph:ctx=512:ctx=128", "ctx"),
+        ("latency:h200-graph:ctx=512:ctx=512", "ctx"),
+        ("latency:h200-graph:mode=graph:batch=1:mode=eager", "mode"),
+        ("latency:h200-graph:batch=4:batch=8", "batch"),
+    ] {
+        let err = sdsl_fails(&["predict", "--target", "OPT-13B", "--cost-model", spec]);
+        assert!(
+            err.contains(&format!("option '{key}' is given twice")),
+            "{spec}: {err}"
+        );
+    }
+}
+
+/// The bundled H200 table with its longest verification (q = 17) renamed to
+/// `q`, written to `dir`.
+fn h200_with_longest_q(dir: &std::path::Path, q: u64) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/datasets/hardware/h200_decode_latency.csv"
+    ))
+    .unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let qi = header.split(',').position(|c| c == "q").unwrap();
+    let mut out = format!("{header}\n");
+    for line in lines {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        if cells[qi] == "17" {
+            cells[qi] = q.to_string();
+        }
+        out += &cells.join(",");
+        out.push('\n');
+    }
+    let path = dir.join(format!("h200_q{q}.csv"));
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// Runs `sdsl`, killing it after `limit` (a hang detector, not a speed
+/// assertion): None when it had to be killed.
+fn sdsl_within(args: &[&str], limit: std::time::Duration) -> Option<std::process::Output> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sdsl"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// Issue #27, bug 4: a latency table with an absurd q (10⁷ here) made the
+/// integer γ search walk every γ up to q − 1 (predict, speedup, nstar and
+/// refit hung). Now the row is refused by name before any search: q may be
+/// at most 1 + 4·max(16, max-gamma) (65 at the default cap of 16).
+#[test]
+fn an_absurd_q_is_refused_with_its_row_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = h200_with_longest_q(dir.path(), 10_000_000);
+    let spec = format!("latency:{}", table.display());
+    let limit = std::time::Duration::from_secs(60);
+    for args in [
+        vec!["predict", "--target", "OPT-13B", "--cost-model", &spec],
+        vec![
+            "speedup",
+            "--alpha",
+            "0.8",
+            "--cost-model",
+            &spec,
+            "--draft",
+            "OPT-125M",
+            "--target",
+            "OPT-13B",
+        ],
+        vec!["nstar", "table", "--cost-model", &spec],
+    ] {
+        let out = sdsl_within(&args, limit).unwrap_or_else(|| panic!("{args:?} hung"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("column 'q'"), "{err}");
+        assert!(err.contains("q = 10000000"), "{err}");
+        assert!(err.contains("row "), "{err}");
+        assert!(err.contains("--max-gamma"), "{err}");
+    }
+}
+
+/// The absurd-q limit is 1 + 4·max(16, max-gamma): q = 65 passes at the default cap,
+/// q = 66 does not, and `--max-gamma 17` (limit 69) admits it.
+#[test]
+fn the_absurd_q_limit_follows_max_gamma() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = format!("latency:{}", h200_with_longest_q(dir.path(), 65).display());
+    let over = format!("latency:{}", h200_with_longest_q(dir.path(), 66).display());
+    sdsl_json(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--cost-model",
+        &ok,
+        "--json",
+    ]);
+    let err = sdsl_fails(&["predict", "--target", "OPT-13B", "--cost-model", &over]);
+    assert!(err.contains("q = 66") && err.contains("= 65"), "{err}");
+    sdsl_json(&[
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--cost-model",
+        &over,
+        "--max-gamma",
+        "17",
+        "--json",
+    ]);
+}
+
+/// `--max-gamma` caps the integer γ search under a measured verification
+/// cost: at a cap of 2 no γ above 2 is chosen, for N\* and for every real
+/// draft, while the uncapped run picks a larger γ (so the cap bites).
+#[test]
+fn max_gamma_caps_the_measured_gamma_search() {
+    let base = [
+        "predict",
+        "--target",
+        "OPT-13B",
+        "--draft-family",
+        "OPT",
+        "--cost-model",
+        "latency:h200-graph",
+        "--json",
+    ];
+    let free = sdsl_json(&base);
+    assert!(num(&free, "gamma_star_int") > 2.0, "{free}");
+    let mut capped_args = base.to_vec();
+    capped_args.extend(["--max-gamma", "2"]);
+    let capped = sdsl_json(&capped_args);
+    assert!(num(&capped, "gamma_star_int") <= 2.0, "{capped}");
+    for d in capped["family_drafts"].as_array().unwrap() {
+        assert!(d["measured"]["gamma"].as_u64().unwrap() <= 2, "{d}");
+    }
+    // the FLOP model has no cap to set: refused, not ignored
+    let err = sdsl_fails(&["predict", "--target", "OPT-13B", "--max-gamma", "2"]);
+    assert!(err.contains("--max-gamma"), "{err}");
+    // speedup: γ ≤ the cap
+    let s = sdsl_json(&[
+        "speedup",
+        "--alpha",
+        "0.9",
+        "--cost-model",
+        "latency:h200-graph",
+        "--draft",
+        "OPT-125M",
+        "--target",
+        "OPT-13B",
+        "--max-gamma",
+        "3",
+        "--json",
+    ]);
+    assert!(num(&s, "gamma_star_int") <= 3.0, "{s}");
+}
+
+/// Issue #27: `speedup` under a latency model warns, as `predict` does, when
+/// a size lies outside the table's range or the pair exceeds the device.
+#[test]
+fn speedup_warns_about_sizes_beyond_the_table_and_memory() {
+    let out = common::sdsl(&[
+        "speedup",
+        "--alpha",
+        "0.8",
+        "--cost-model",
+        "latency:h200-graph",
+        "--draft-params",
+        "1e9",
+        "--target-params",
+        "1e12",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["latency"]["fits_memory"], false, "{v}");
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    let w = err["warnings"].to_string();
+    assert!(w.contains("outside the table's fitted range"), "{w}");
+    assert!(w.contains("does not fit one device"), "{w}");
+    // a measured pair inside the table raises neither
+    let ok = common::sdsl(&[
+        "speedup",
+        "--alpha",
+        "0.8",
+        "--cost-model",
+        "latency:h200-graph",
+        "--draft",
+        "OPT-125M",
+        "--target",
+        "OPT-13B",
+    ]);
+    assert!(ok.status.success());
+    assert!(
+        ok.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
     );
 }

@@ -2,7 +2,7 @@
 //! `reports/` byte for byte on one and two threads (so CI fails when code or
 //! data change without a refit), and a bad manifest stops with an error
 //! naming its line while leaving the output directory untouched.
-mod common;
+use crate::common;
 use common::*;
 use std::path::Path;
 
@@ -204,7 +204,7 @@ fn fit_alpha_refuses_mixed_temperatures_and_selects_one() {
 /// Issue #15 item 1: `--out` deleted whatever it named. Each refusal comes
 /// before any computation and leaves the path as it was. The refit computes
 /// for at least 2 s before it writes (2.1–2.7 s on the development machine
-/// with AVX-512, README "Speed of the refit"; longer without), and the
+/// with AVX-512, `docs/performance.md`; longer without), and the
 /// refusal takes milliseconds: 1.5 s tells them apart.
 fn refused_out(out: &Path, needles: &[&str]) {
     let start = std::time::Instant::now();

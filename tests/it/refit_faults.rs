@@ -2,7 +2,7 @@
 //! either the old report or the complete new one, and the next run removes
 //! what it left behind; two refits into one `--out` never mix their files
 //! (the second fails at once while the first holds the lock).
-mod common;
+use crate::common;
 use common::*;
 use std::path::Path;
 use std::process::{Command, Stdio};

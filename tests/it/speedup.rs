@@ -1,8 +1,8 @@
 //! `sdsl speedup`.
-mod common;
+use crate::common;
 use common::*;
 
-/// SPEC §1 check values (independent brute force over a fine γ grid):
+/// docs/method.md, "Speculative decoding and its speed-up" check values (independent brute force over a fine γ grid):
 /// α = 0.7, c = 0.01 → γ* = 9.3424, S* = 2.97231.
 #[test]
 fn speedup_reproduces_the_spec_check_values() {

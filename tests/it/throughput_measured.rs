@@ -1,4 +1,4 @@
-//! Throughput with measured costs (SPEC §5): S = E/(γ·c + v(γ+1)), the
+//! Throughput with measured costs (docs/latency.md): S = E/(γ·c + v(γ+1)), the
 //! affine-v closed forms with c + ρ, and the integer-γ search, each against
 //! an independent brute-force twin.
 
@@ -88,7 +88,7 @@ proptest! {
 }
 
 /// SDSL's model is the special case v ≡ 1: the new forms give today's
-/// numbers bit for bit (SPEC §1 check value α = 0.7, c = 0.01).
+/// numbers bit for bit (docs/method.md, "Speculative decoding and its speed-up" check value α = 0.7, c = 0.01).
 #[test]
 fn free_verification_reproduces_the_flop_model_exactly() {
     for (alpha, c) in [(0.7, 0.01), (0.648, 0.0097), (0.5, 0.2), (0.9, 0.05)] {

@@ -3,7 +3,7 @@
 //! formulas written out independently of the library), and the Leviathan
 //! `thm38-printed-c` column is held to the paper's printed column within
 //! ±0.07 (the issue's one test constant: the printed α and c are rounded).
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -472,5 +472,42 @@ fn validate_prints_the_report_section_without_json() {
     assert!(
         text.contains("| leviathan2023 | speedup | `thm38-printed-c` | 12 |"),
         "{text}"
+    );
+}
+
+/// Issue #27: a NeMo stand-in (`[validation] nemo_stand_ins`) that is not an
+/// architecture of the latency table is refused when it looks like a typo
+/// of one, and otherwise priced by the affine law and said so.
+#[test]
+fn a_stand_in_the_latency_table_lacks_is_refused_as_a_typo_or_said_to_be_priced_by_the_law() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets");
+    copy_dir(&root, dir.path());
+    let mf = dir.path().join("refit.toml");
+    let text = std::fs::read_to_string(&mf).unwrap();
+    let with = |stand_in: &str| {
+        let t = text.replace(
+            "\"Qwen3-32B\" = \"Qwen2.5-32B\" }",
+            &format!("\"Qwen3-32B\" = \"{stand_in}\" }}"),
+        );
+        assert_ne!(t, text, "the bundled manifest names Qwen2.5-32B");
+        std::fs::write(&mf, t).unwrap();
+    };
+    with("qwen2.5-32b");
+    let err = common::sdsl_fails(&["validate", "--manifest", mf.to_str().unwrap()]);
+    for needle in [
+        "refit.toml",
+        "validation.nemo_stand_ins",
+        "'qwen2.5-32b'",
+        "did you mean 'Qwen2.5-32B'",
+    ] {
+        assert!(err.contains(needle), "expected '{needle}' in {err}");
+    }
+    with("Mamba-32B");
+    let v = common::sdsl_json(&["validate", "--manifest", mf.to_str().unwrap(), "--json"]);
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("'Mamba-32B'") && notes.contains("affine law"),
+        "{notes}"
     );
 }

@@ -1,0 +1,31 @@
+//! The integration tests, in one binary (`cargo test --release --test it`):
+//! one module per subject. One binary links the polars-heavy library once
+//! instead of once per test file (issue #22).
+//!
+//! Run one subject with a filter, e.g. `cargo test --release --test it
+//! predict_latency::` or `cargo test --release --test it layering`.
+
+mod alpha_estimate;
+mod bad_tables;
+mod cli_hygiene;
+mod common;
+mod fit_alpha;
+mod fit_latency;
+mod fit_loss;
+mod lambert_w;
+mod latency;
+mod layering;
+mod malformed;
+mod nstar;
+mod ols_nist;
+mod pipeline;
+mod predict;
+mod predict_latency;
+mod readme;
+mod refit;
+mod refit_faults;
+mod schema;
+mod speedup;
+mod throughput;
+mod throughput_measured;
+mod validate;
