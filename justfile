@@ -17,7 +17,7 @@ test-py:
 
 # The library modules never name the command line; the library builds without default features.
 layering:
-    cargo test --release --test layering
+    cargo test --release --test it layering
     cargo build --release --lib --no-default-features
 
 # Format check and clippy with warnings as errors.
