@@ -51,10 +51,7 @@ fn ols(x: &DMatrix<f64>, y: &DVector<f64>) -> Option<Ols> {
 }
 
 fn t975(df: usize) -> f64 {
-    use statrs::distribution::{ContinuousCDF, StudentsT};
-    StudentsT::new(0.0, 1.0, df as f64)
-        .map(|d| d.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN)
+    crate::fit::t975(df as f64)
 }
 
 impl Ols {

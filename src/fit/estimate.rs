@@ -24,7 +24,6 @@ use crate::ingest::acceptance::{MeasureKind, Measurements};
 use crate::law::throughput::expected_tokens;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// χ²₁ 95% quantile (two-sided LR interval).
 pub const CHI2_1_95: f64 = 3.841_458_820_694_124;
@@ -135,9 +134,7 @@ pub fn alpha_from_taus(points: &[(f64, f64)]) -> Option<AlphaEstimate> {
         let m = per.len() as f64;
         let mean = per.iter().sum::<f64>() / m;
         let sd = (per.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt();
-        let t = StudentsT::new(0.0, 1.0, m - 1.0)
-            .map(|d| d.inverse_cdf(0.975))
-            .unwrap_or(f64::NAN);
+        let t = super::t975(m - 1.0);
         let half = t * sd / m.sqrt();
         // α is a probability: the t-interval is clipped to [0, 1]
         Some([(alpha - half).max(0.0), (alpha + half).min(1.0)])

@@ -818,8 +818,9 @@ impl ValidLatencyFitSpec {
         })?;
         if affine_law.t0_ms < 0.0 || affine_law.k_ms_per_param <= 0.0 {
             warnings.push(format!(
-                "the affine law has t0 = {:.4} ms and k = {:.4e} ms/param; a cost model needs t0 ≥ 0 and k > 0, so this selection cannot price drafts",
-                affine_law.t0_ms, affine_law.k_ms_per_param
+                "the affine law has t0 = {} ms and k = {} ms/param; a cost model needs t0 ≥ 0 and k > 0, so this selection cannot price drafts",
+                crate::error::num(affine_law.t0_ms),
+                crate::error::num(affine_law.k_ms_per_param)
             ));
         }
         let affine = FormFit {

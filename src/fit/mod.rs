@@ -59,3 +59,12 @@ pub(crate) fn golden_min(
     }
     0.5 * (lo + hi)
 }
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom, the
+/// multiplier of a two-sided 95% t interval (statrs' inverse CDF); NaN when
+/// `df` is not a valid number of degrees of freedom (≤ 0 or not finite).
+/// The one place the toolkit computes it.
+pub fn t975(df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.inverse_cdf(0.975))
+}

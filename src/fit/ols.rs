@@ -251,7 +251,11 @@ pub fn wls(
     } else {
         None
     };
-    let tq = tdist.as_ref().map_or(f64::NAN, |t| t.inverse_cdf(0.975));
+    let tq = if df > 0 {
+        super::t975(df as f64)
+    } else {
+        f64::NAN
+    };
     let coefficients = (0..p)
         .map(|j| {
             let var_scaled = rinv.row(j).norm_squared();

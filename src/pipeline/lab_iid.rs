@@ -26,18 +26,15 @@ use super::config::LabInput;
 use crate::error::SdslError;
 use crate::fit::estimate::mle_from_counts;
 use crate::fit::interval::{Interval, IntervalMethod};
+use crate::fit::t975;
 use crate::ingest::table::Table;
 use crate::law::throughput::{expected_tokens, optimum};
 use crate::report::lab_iid_model::{GammaTest, LabIidSection, PositionRun, RobustCoefficient};
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
-use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 fn chi2_sf(x: f64, df: f64) -> f64 {
     ChiSquared::new(df).map_or(f64::NAN, |d| 1.0 - d.cdf(x.max(0.0)))
-}
-
-fn t975(df: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.inverse_cdf(0.975))
 }
 
 /// Binomial log-likelihood s·ln p + (t − s)·ln(1 − p), with 0·ln 0 = 0.

@@ -633,9 +633,7 @@ fn summary_of(
     let mse_int = mse.filter(|_| n >= 2).map(|m| {
         let sd = (errs.iter().map(|e| (e - m).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
         let se = sd / (n as f64).sqrt();
-        let t = statrs::distribution::StudentsT::new(0.0, 1.0, n as f64 - 1.0)
-            .map(|d| statrs::distribution::ContinuousCDF::inverse_cdf(&d, 0.975))
-            .unwrap_or(f64::NAN);
+        let t = crate::fit::t975(n as f64 - 1.0);
         Interval::new(
             m,
             Some(se),
