@@ -1,6 +1,8 @@
-//! Dependencies run one way: `law`, `fit`, `derive`, `ingest`, `report` and
-//! `pipeline` never name the command-line layer (`crate::cli`), so the
-//! library works without it (and without the `cli` feature).
+//! Dependencies run one way, down the layers `error → law → ingest → fit →
+//! derive → report → pipeline → query → cli`: no module names a layer above
+//! its own (checked from the imports, and shown to fail on a deliberately
+//! wrong one), the library never names the command line, and the manifest
+//! reader has no circle.
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -70,4 +72,143 @@ fn the_manifest_reader_has_no_circle() {
     }
     let root = read("mod.rs");
     assert!(root.contains("mod located;") && root.contains("mod validation;"));
+}
+
+/// The library's layers, lowest first (issue #22): a module may name its own
+/// layer and the ones below it, never one above. `error` is the floor.
+const LAYERS: [&str; 9] = [
+    "error", "law", "ingest", "fit", "derive", "report", "pipeline", "query", "cli",
+];
+
+/// Every `crate::X` a Rust source text names, with its line: plain paths
+/// (`crate::fit::ols`) and the heads of grouped imports
+/// (`use crate::{fit::ols, law}` names `fit` and `law`). Comments are skipped.
+fn crate_references(text: &str) -> Vec<(usize, String)> {
+    let code: Vec<String> = text
+        .lines()
+        .map(|l| match l.find("//") {
+            Some(i) => l[..i].to_string(),
+            None => l.to_string(),
+        })
+        .collect();
+    let joined = code.join("\n");
+    let line_of = |byte: usize| joined[..byte].matches('\n').count() + 1;
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = joined[from..].find("crate::") {
+        let at = from + i;
+        let rest = &joined[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // the heads of a grouped import, at brace depth 0
+            let mut depth = 0;
+            let mut head = true;
+            for (k, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => head = true,
+                    c if head && (c.is_alphanumeric() || c == '_') => {
+                        out.push((line_of(at), ident(&group[k..])));
+                        head = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push((line_of(at), ident(rest)));
+        }
+        from = at + "crate::".len();
+    }
+    out
+}
+
+/// The violations of the layer order in the sources under `src`: every
+/// `crate::X` in a file of layer L where X is a layer above L.
+fn layer_violations(src: &Path) -> (usize, Vec<String>) {
+    let rank = |m: &str| LAYERS.iter().position(|l| *l == m);
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut bad = Vec::new();
+    let mut scanned = 0;
+    for f in files {
+        let rel = f.strip_prefix(src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        let Some(own) = rank(&top) else { continue }; // lib.rs, main.rs
+        scanned += 1;
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (line, name) in crate_references(&text) {
+            if let Some(r) = rank(&name)
+                && r > own
+            {
+                bad.push(format!(
+                    "src/{}:{line}: layer '{top}' names the higher layer '{name}'",
+                    rel.display()
+                ));
+            }
+        }
+    }
+    (scanned, bad)
+}
+
+/// No module names a layer above its own (`law → ingest → fit → derive →
+/// report → pipeline → query → cli`, with `error` below all), so an arrow
+/// back up fails here.
+#[test]
+fn no_module_names_a_layer_above_its_own() {
+    let (scanned, bad) = layer_violations(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    assert!(scanned > 60, "only {scanned} files scanned");
+    assert!(bad.is_empty(), "arrows back up:\n{}", bad.join("\n"));
+}
+
+/// The check above can fail: a copy of two real files with a deliberately
+/// wrong import (a law naming the pipeline, grouped and plain) is caught,
+/// and the same files without it are not.
+#[test]
+fn the_layer_check_catches_a_deliberately_wrong_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for (name, body) in [
+        (
+            "law/cost.rs",
+            std::fs::read_to_string(src.join("law/cost.rs")).unwrap(),
+        ),
+        (
+            "pipeline/latency.rs",
+            std::fs::read_to_string(src.join("pipeline/latency.rs")).unwrap(),
+        ),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    assert!(layer_violations(dir.path()).1.is_empty());
+    let cost = dir.path().join("law/cost.rs");
+    let text = std::fs::read_to_string(&cost).unwrap();
+    std::fs::write(
+        &cost,
+        format!("use crate::{{error::SdslError as E, pipeline::latency}};\n{text}"),
+    )
+    .unwrap();
+    let (_, bad) = layer_violations(dir.path());
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(bad[0].contains("law/cost.rs:1: layer 'law' names the higher layer 'pipeline'"));
+    std::fs::write(
+        &cost,
+        format!("{text}\nfn f() {{ let _ = crate::query::Laws::load; }}\n"),
+    )
+    .unwrap();
+    assert_eq!(layer_violations(dir.path()).1.len(), 1);
 }
