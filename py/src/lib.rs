@@ -158,16 +158,10 @@ fn loss_spec(
     tie: Option<&str>,
     grid: &str,
 ) -> Result<LossFitSpec, Failure> {
-    let objective = match objective {
-        "huber" => Objective::Huber { delta },
-        "huber-mle" | "huber_mle" => Objective::HuberMle { delta },
-        "lsq" => Objective::Lsq,
-        other => {
-            return Err(invalid(format!(
-                "objective = '{other}': expected 'huber', 'huber-mle' or 'lsq'"
-            )));
-        }
-    };
+    let objective = objective
+        .parse::<sdsl::fit::loss::ObjectiveKind>()
+        .map_err(|e| invalid(format!("objective: {e}")))?
+        .with_delta(delta);
     let mut constraints = Constraints::default();
     for f in fix {
         constraints
@@ -216,15 +210,9 @@ fn fit_loss(
     use sdsl::ingest::loss_table::{LossTableSpec, loss_table_from};
     run(py, threads, move || {
         let spec = loss_spec(&objective, delta, &fix, tie.as_deref(), &grid)?;
-        let start = match bootstrap_start.as_str() {
-            "hoffmann" => BootStart::Hoffmann,
-            "best" => BootStart::Best,
-            other => {
-                return Err(invalid(format!(
-                    "bootstrap_start = '{other}': expected 'hoffmann' or 'best'"
-                )));
-            }
-        };
+        let start = bootstrap_start
+            .parse::<BootStart>()
+            .map_err(|e| invalid(format!("bootstrap_start: {e}")))?;
         let table = loss_table_from(
             &table(&source, csv)?,
             &LossTableSpec {
@@ -380,17 +368,11 @@ fn estimate_alpha(
     use sdsl::fit::estimate::estimate_rows;
     use sdsl::ingest::acceptance::{MeasureKind, MeasureSpec, measurements_from};
     run(py, None, move || {
-        let kind = match kind.as_deref() {
-            None => None,
-            Some("logs") => Some(MeasureKind::Logs),
-            Some("tau") => Some(MeasureKind::Tau),
-            Some("tar") => Some(MeasureKind::Tar),
-            Some(other) => {
-                return Err(invalid(format!(
-                    "kind = '{other}': expected 'logs', 'tau' or 'tar'"
-                )));
-            }
-        };
+        let kind = kind
+            .as_deref()
+            .map(str::parse::<MeasureKind>)
+            .transpose()
+            .map_err(|e| invalid(e.to_string()))?;
         let spec = MeasureSpec {
             kind,
             gamma_col,

@@ -3,19 +3,18 @@
 
 use crate::fit::estimate::{EstimateRow, estimate_rows};
 use crate::ingest::acceptance::{MeasureKind, MeasureSpec, Measurements, read_measurements};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::PathBuf;
 
-/// Kinds on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
-    /// Per-iteration logs: draft, target, gamma, accepted.
-    Logs,
-    /// Mean tokens per iteration: gamma, tau.
-    Tau,
-    /// Token acceptance rate (accepted/drafted): gamma, tar.
-    Tar,
-}
+/// The measurement kinds `--kind` lists, with their help.
+const KINDS: [(&str, &str); 3] = [
+    ("logs", "Per-iteration logs: draft, target, gamma, accepted"),
+    ("tau", "Mean tokens per iteration: gamma, tau"),
+    (
+        "tar",
+        "Token acceptance rate (accepted/drafted): gamma, tar",
+    ),
+];
 
 /// Arguments of `sdsl alpha estimate`.
 #[derive(Debug, Args)]
@@ -32,8 +31,8 @@ pub struct EstimateArgs {
     /// The measurement file (CSV or Parquet).
     pub file: PathBuf,
     /// Kind of measurement (default: recognised from the columns).
-    #[arg(long, value_enum)]
-    pub kind: Option<KindArg>,
+    #[arg(long, value_parser = crate::cli::named::<MeasureKind>(&KINDS))]
+    pub kind: Option<MeasureKind>,
     /// Column holding gamma.
     #[arg(long = "gamma-col")]
     pub gamma_col: Option<String>,
@@ -93,11 +92,7 @@ pub fn render_csv(m: &Measurements, rows: &[EstimateRow]) -> Result<String, crat
 pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
     crate::cli::refuse_overwriting_input(a.out.as_deref(), &a.file)?;
     let spec = MeasureSpec {
-        kind: a.kind.map(|k| match k {
-            KindArg::Logs => MeasureKind::Logs,
-            KindArg::Tau => MeasureKind::Tau,
-            KindArg::Tar => MeasureKind::Tar,
-        }),
+        kind: a.kind,
         gamma_col: a.gamma_col.clone(),
         value_col: a.value_col.clone(),
         group_cols: a.group_cols.clone(),

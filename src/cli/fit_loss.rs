@@ -1,34 +1,38 @@
 //! `sdsl fit loss`: refit L(N, D) = E + A/N^α + B/D^β on an (N, D, loss) table.
 
 use crate::fit::bootstrap::{BootStart, Estimate, LossBootstrap, bootstrap_loss};
-use crate::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
+use crate::fit::loss::{
+    Constraints, LossData, LossFitSpec, ObjectiveKind, SolverSettings, StartGrid,
+};
 use crate::fit::loss_record::{FitLossOut, check_rows, fit_record};
 use crate::ingest::loss_table::{LossTableSpec, read_loss_table};
 use crate::law::LossLaw;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Objective names on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ObjectiveArg {
-    /// Sum of Huber_δ residuals on ln L (Hoffmann et al.).
-    Huber,
-    /// Huber likelihood with learned scale (Besiroglu et al.'s point estimate).
-    HuberMle,
-    /// Least squares on ln L.
-    Lsq,
-}
+/// The objectives `--objective` lists, with their help.
+const OBJECTIVES: [(&str, &str); 3] = [
+    (
+        "huber",
+        "Sum of Huber_δ residuals on ln L (Hoffmann et al.)",
+    ),
+    (
+        "huber-mle",
+        "Huber likelihood with learned scale (Besiroglu et al.'s point estimate)",
+    ),
+    ("lsq", "Least squares on ln L"),
+];
 
-/// Bootstrap start on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BootStartArg {
-    /// Hoffmann et al.'s initialisation (as Besiroglu et al.).
-    Hoffmann,
-    /// The full-data optimum.
-    Best,
-}
+/// The bootstrap starts `--bootstrap-start` lists, with their help.
+const BOOT_STARTS: [(&str, &str); 2] = [
+    (
+        "hoffmann",
+        "Hoffmann et al.'s initialisation (as Besiroglu et al.)",
+    ),
+    ("best", "The full-data optimum"),
+];
 
 /// Arguments of `sdsl fit loss`.
 #[derive(Debug, Args)]
@@ -42,8 +46,8 @@ pub struct FitLossArgs {
     /// The (N, D, loss) table (CSV or Parquet).
     pub file: PathBuf,
     /// Objective.
-    #[arg(long, value_enum, default_value = "huber")]
-    pub objective: ObjectiveArg,
+    #[arg(long, default_value = "huber", value_parser = crate::cli::named::<ObjectiveKind>(&OBJECTIVES))]
+    pub objective: ObjectiveKind,
     /// Huber threshold δ (Hoffmann et al.: 1e-3).
     #[arg(long, default_value_t = 1e-3)]
     pub delta: f64,
@@ -76,8 +80,8 @@ pub struct FitLossArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Start of every bootstrap refit.
-    #[arg(long = "bootstrap-start", value_enum, default_value = "hoffmann")]
-    pub bootstrap_start: BootStartArg,
+    #[arg(long = "bootstrap-start", default_value = "hoffmann", value_parser = crate::cli::named::<BootStart>(&BOOT_STARTS))]
+    pub bootstrap_start: BootStart,
     /// Write the fitted law to this JSON file (usable as --loss-law FILE).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -100,11 +104,7 @@ struct LawFileOut<'a> {
 
 /// Settings shared with `refit`: converts arguments into a validated spec.
 pub fn spec_from_args(a: &FitLossArgs) -> anyhow::Result<LossFitSpec> {
-    let objective = match a.objective {
-        ObjectiveArg::Huber => Objective::Huber { delta: a.delta },
-        ObjectiveArg::HuberMle => Objective::HuberMle { delta: a.delta },
-        ObjectiveArg::Lsq => Objective::Lsq,
-    };
+    let objective = a.objective.with_delta(a.delta);
     let mut constraints = Constraints::default();
     for f in &a.fix {
         constraints
@@ -148,10 +148,7 @@ pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
         bar.finish_and_clear();
         let boot = if a.bootstrap > 0 {
             let bar = global.progress(a.bootstrap as u64, "bootstrap");
-            let start = match a.bootstrap_start {
-                BootStartArg::Hoffmann => BootStart::Hoffmann,
-                BootStartArg::Best => BootStart::Best,
-            };
+            let start = a.bootstrap_start;
             let b = bootstrap_loss(&data, &spec, &fit, a.bootstrap, a.seed, start, &|| {
                 bar.inc(1)
             })?;

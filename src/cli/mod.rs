@@ -245,6 +245,24 @@ pub fn take_warnings() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A clap value parser for a name the library parses ([`std::str::FromStr`]
+/// on the library's type, the one home of those names): clap lists the
+/// names with their help and refuses others; the library converts.
+pub fn named<T>(
+    values: &[(&'static str, &'static str)],
+) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = crate::error::SdslError> + Clone + Send + Sync + 'static,
+{
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        values
+            .iter()
+            .map(|&(name, help)| PossibleValue::new(name).help(help)),
+    )
+    .try_map(|s| s.parse::<T>())
+}
+
 /// clap value parser: bootstrap replicates, 0..=[`MAX_REPLICATES`].
 pub fn replicates(s: &str) -> Result<usize, String> {
     bounded_count(s, MAX_REPLICATES, "replicates")

@@ -73,6 +73,27 @@ pub enum BootStart {
     Best,
 }
 
+impl BootStart {
+    /// The names, as written.
+    pub const NAMES: [&'static str; 2] = ["hoffmann", "best"];
+}
+
+/// `hoffmann` or `best`: what the manifest, `sdsl fit loss
+/// --bootstrap-start` and the Python package's `bootstrap_start=` parse.
+impl std::str::FromStr for BootStart {
+    type Err = crate::error::SdslError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "hoffmann" => Ok(BootStart::Hoffmann),
+            "best" => Ok(BootStart::Best),
+            other => Err(crate::error::SdslError::InvalidArgument(format!(
+                "'{}' is not a bootstrap start; use hoffmann or best",
+                crate::error::clip(other)
+            ))),
+        }
+    }
+}
+
 /// The loss-law parameters and derived quantities of one fit.
 pub const LOSS_QUANTITIES: [&str; 8] = ["A", "B", "E", "alpha", "beta", "a_opt", "b_opt", "G"];
 

@@ -198,6 +198,49 @@ pub enum Objective {
     Lsq,
 }
 
+/// An objective by name, without its δ: what the manifest's
+/// `loss.objective`, `sdsl fit loss --objective` and the Python package's
+/// `objective=` parse ([`std::str::FromStr`]; the one place these names
+/// are read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectiveKind {
+    /// `huber`: Σ Huber_δ(r).
+    Huber,
+    /// `huber-mle` (also `huber_mle`): Huber likelihood with learned scale.
+    HuberMle,
+    /// `lsq`: Σ r².
+    Lsq,
+}
+
+impl ObjectiveKind {
+    /// The names, as written.
+    pub const NAMES: [&'static str; 3] = ["huber", "huber-mle", "lsq"];
+
+    /// The objective with Huber threshold `delta` (unused by `lsq`).
+    pub fn with_delta(self, delta: f64) -> Objective {
+        match self {
+            ObjectiveKind::Huber => Objective::Huber { delta },
+            ObjectiveKind::HuberMle => Objective::HuberMle { delta },
+            ObjectiveKind::Lsq => Objective::Lsq,
+        }
+    }
+}
+
+impl std::str::FromStr for ObjectiveKind {
+    type Err = SdslError;
+    fn from_str(s: &str) -> Result<Self, SdslError> {
+        match s {
+            "huber" => Ok(ObjectiveKind::Huber),
+            "huber-mle" | "huber_mle" => Ok(ObjectiveKind::HuberMle),
+            "lsq" => Ok(ObjectiveKind::Lsq),
+            other => Err(SdslError::InvalidArgument(format!(
+                "'{}' is not an objective; use huber, huber-mle or lsq",
+                crate::error::clip(other)
+            ))),
+        }
+    }
+}
+
 impl Objective {
     /// The objective's name as on the command line.
     pub fn name(&self) -> &'static str {

@@ -308,6 +308,28 @@ pub enum MeasureKind {
     Tar,
 }
 
+impl MeasureKind {
+    /// The names, as written.
+    pub const NAMES: [&'static str; 3] = ["logs", "tau", "tar"];
+}
+
+/// `logs`, `tau` or `tar`: what the manifest's `[[estimates]] kind`, `sdsl
+/// alpha estimate --kind` and the Python package's `kind=` parse.
+impl std::str::FromStr for MeasureKind {
+    type Err = SdslError;
+    fn from_str(s: &str) -> Result<Self, SdslError> {
+        match s {
+            "logs" => Ok(MeasureKind::Logs),
+            "tau" => Ok(MeasureKind::Tau),
+            "tar" => Ok(MeasureKind::Tar),
+            other => Err(SdslError::InvalidArgument(format!(
+                "kind '{}': use logs, tau or tar",
+                crate::error::clip(other)
+            ))),
+        }
+    }
+}
+
 /// Column choices for raw measurements (None: recognise).
 #[derive(Debug, Clone, Default)]
 pub struct MeasureSpec {

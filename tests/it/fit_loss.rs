@@ -688,3 +688,44 @@ fn a_non_positive_exponent_warns_and_writes_no_law_file() {
     assert!(err.contains("not writing"), "{err}");
     assert!(!written, "a law file that predict would reject was written");
 }
+
+/// The objective, bootstrap-start and measurement-kind names are parsed in
+/// one place each (`FromStr` on the library's types), which the manifest,
+/// the command line and the Python package all call: every listed name
+/// round-trips to the name the records print, and an unknown one is refused
+/// with the list.
+#[test]
+fn objective_bootstrap_start_and_kind_names_have_one_parser_each() {
+    use sdsl::fit::bootstrap::BootStart;
+    use sdsl::fit::loss::ObjectiveKind;
+    use sdsl::ingest::acceptance::MeasureKind;
+    for n in ObjectiveKind::NAMES {
+        let o = n.parse::<ObjectiveKind>().unwrap().with_delta(1e-3);
+        assert_eq!(o.name(), n);
+    }
+    assert_eq!(
+        "huber_mle".parse::<ObjectiveKind>().unwrap(),
+        ObjectiveKind::HuberMle
+    );
+    let e = "hubr".parse::<ObjectiveKind>().unwrap_err().to_string();
+    assert!(
+        e.contains("'hubr'") && e.contains("huber, huber-mle or lsq"),
+        "{e}"
+    );
+    for n in BootStart::NAMES {
+        let b = n.parse::<BootStart>().unwrap();
+        assert_eq!(serde_json::to_value(b).unwrap(), n);
+    }
+    assert!("Best".parse::<BootStart>().is_err());
+    for n in MeasureKind::NAMES {
+        let k = n.parse::<MeasureKind>().unwrap();
+        assert_eq!(serde_json::to_value(k).unwrap(), n);
+    }
+    let e = "taux".parse::<MeasureKind>().unwrap_err().to_string();
+    assert!(e.contains("use logs, tau or tar"), "{e}");
+    // the command line lists the same names and refuses others (exit 2)
+    let out = sdsl(&["fit", "loss", CHINCHILLA, "--objective", "hubr"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("huber, huber-mle, lsq"), "{err}");
+}

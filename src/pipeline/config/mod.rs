@@ -10,7 +10,7 @@ pub mod validation;
 
 use crate::derive::nstar_law::LawGrid;
 use crate::error::SdslError;
-use crate::fit::loss::{Objective, StartGrid};
+use crate::fit::loss::{Objective, ObjectiveKind, StartGrid};
 use crate::ingest::acceptance::MeasureKind;
 use crate::ingest::loss_table::LossTableSpec;
 use crate::law::CostModel;
@@ -360,18 +360,11 @@ fn loss_settings(
     let objective = match &l.objective {
         Some(o) => {
             let (line, key) = cx.loc(o.span(), "loss.objective");
-            let value = match o.get_ref().as_str() {
-                "huber" => Objective::Huber { delta },
-                "huber-mle" => Objective::HuberMle { delta },
-                "lsq" => Objective::Lsq,
-                other => {
-                    return Err(cx.err(
-                        line,
-                        &key,
-                        format!("'{other}' is not an objective; use huber, huber-mle or lsq"),
-                    ));
-                }
-            };
+            let value = o
+                .get_ref()
+                .parse::<ObjectiveKind>()
+                .map_err(|e| cx.err(line, &key, e.to_string()))?
+                .with_delta(delta);
             Located::new(value, line, key)
         }
         None => Located::unset(Objective::Huber { delta }, "loss.objective"),
@@ -448,16 +441,10 @@ fn estimate_inputs(cx: &Cx, raw: &[RawEstimate]) -> Result<Vec<EstimateInput>, S
             let path = cx.file(&e.path, "estimates.path")?;
             let kind = match e.kind.as_deref() {
                 None => None,
-                Some("logs") => Some(MeasureKind::Logs),
-                Some("tau") => Some(MeasureKind::Tau),
-                Some("tar") => Some(MeasureKind::Tar),
-                Some(other) => {
-                    return Err(cx.err(
-                        path.line,
-                        &path.key,
-                        format!("kind '{other}': use logs, tau or tar"),
-                    ));
-                }
+                Some(k) => Some(
+                    k.parse::<MeasureKind>()
+                        .map_err(|e| cx.err(path.line, &path.key, e.to_string()))?,
+                ),
             };
             Ok(EstimateInput {
                 path,
