@@ -24,7 +24,9 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use sdsl::SdslError;
 use sdsl::fit::bootstrap::{BootStart, bootstrap_loss};
-use sdsl::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
+use sdsl::fit::loss::{
+    Constraints, LossData, LossFitSpec, ObjectiveKind, SolverSettings, StartGrid,
+};
 use sdsl::ingest::table::Table;
 use serde::Serialize;
 use std::path::Path;
@@ -159,7 +161,7 @@ fn loss_spec(
     grid: &str,
 ) -> Result<LossFitSpec, Failure> {
     let objective = objective
-        .parse::<sdsl::fit::loss::ObjectiveKind>()
+        .parse::<ObjectiveKind>()
         .map_err(|e| invalid(format!("objective: {e}")))?
         .with_delta(delta);
     let mut constraints = Constraints::default();

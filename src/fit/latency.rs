@@ -1,5 +1,5 @@
 //! The latency law t(P) and the verification ratio v(q), fitted to a
-//! measured latency table (SPEC §5; CLARIFICATIONS "Latency cost model").
+//! measured latency table (docs/latency.md).
 //!
 //! Selection: the rows of one (mode, ctx, batch), without the lab-scale
 //! `tiny` shapes (their times are pure launch overhead and would pull the
@@ -21,7 +21,7 @@
 //! done; above, the same errors come in O(n) from the full fit's leverages
 //! (eᵢ/(1 − hᵢᵢ), see `loao_leverage`). **N\* uses the affine form**, always:
 //! the depth-aware form predicts measured shapes better but needs a layer
-//! count, which a hypothetical draft of N parameters does not have (SPEC §5).
+//! count, which a hypothetical draft of N parameters does not have (docs/latency.md).
 //! The form with the smaller mean LOAO error is reported as the more
 //! accurate one (on a tie, the simpler form).
 //!
@@ -316,7 +316,7 @@ pub struct LatencyProfile {
 }
 
 /// The reason N\* uses the affine form, as printed and stored.
-pub const NSTAR_FORM_REASON: &str = "N* needs the time of a draft of any size N; the depth-aware form needs a layer count that a hypothetical draft does not have, so N* uses the affine law for draft and target alike (SPEC §5)";
+pub const NSTAR_FORM_REASON: &str = "N* needs the time of a draft of any size N; the depth-aware form needs a layer count that a hypothetical draft does not have, so N* uses the affine law for draft and target alike (docs/latency.md)";
 
 /// Relative-error WLS of t on the columns of `x` (weights 1/t²).
 fn rel_wls(x: &DMatrix<f64>, t: &[f64], names: &[&str]) -> Option<Vec<f64>> {
@@ -388,7 +388,7 @@ fn affine_k_ci95_wls(archs: &[&ArchTimes]) -> Option<[f64; 2]> {
 /// Why the affine law of `archs` shows **no size dependence**, if it does:
 /// the 95% interval of k (ms per parameter) contains 0, so decode time does
 /// not measurably grow with model size and the law cannot price a draft
-/// of another size (CLARIFICATIONS, "Latency cost model").
+/// of another size (docs/latency.md).
 ///
 /// The interval: the bootstrap's percentile interval of
 /// `affine.k_ms_per_param` when `bootstrap` has one, else the WLS t interval
@@ -667,8 +667,8 @@ fn select_exact(
     (archs, tiny)
 }
 
-/// Interpolates two measured batches' times linearly in ln b (CLARIFICATIONS,
-/// "Latency cost model"): t(b) = t(b0) + (t(b1) − t(b0))·(ln b − ln b0)/(ln b1 − ln b0),
+/// Interpolates two measured batches' times linearly in ln b
+/// (docs/latency.md): t(b) = t(b0) + (t(b1) − t(b0))·(ln b − ln b0)/(ln b1 − ln b0),
 /// per architecture and q measured at both.
 fn interpolate_batches(lo: &[ArchTimes], hi: &[ArchTimes], b: [u64; 3]) -> Vec<ArchTimes> {
     let w = ((b[1] as f64).ln() - (b[0] as f64).ln()) / ((b[2] as f64).ln() - (b[0] as f64).ln());
@@ -1164,8 +1164,8 @@ impl LatencyProfile {
             .or_else(|| self.kv_law.map(|[a, b]| (a + b * params.ln()).exp()))
     }
 
-    /// Memory a (target, draft) pair needs on one device (CLARIFICATIONS,
-    /// "Latency cost model"): bf16 weights 2·(P_target + P_draft) plus both
+    /// Memory a (target, draft) pair needs on one device (docs/latency.md):
+    /// bf16 weights 2·(P_target + P_draft) plus both
     /// KV caches at the selection's batch and ctx + q_max cached tokens
     /// (the longest verification pass). `(arch, params)` per model; pass an
     /// empty arch for a hypothetical size. None when the device memory is
@@ -1201,7 +1201,7 @@ impl LatencyProfile {
     }
 
     /// A real (draft, target) pair priced on **measured** times where the
-    /// table has them (SPEC §5: real drafts are ranked on their measured
+    /// table has them (docs/latency.md: real drafts are ranked on their measured
     /// times, because the affine law overestimates small-model time):
     /// c = t_draft(1)/t_target(1), each measured or else from the affine law;
     /// v(q) = t_target(q)/t_target(1) measured (linear in q between measured

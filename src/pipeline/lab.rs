@@ -29,7 +29,7 @@ use crate::ingest::loss_table::{LossTableSpec, loss_table_from};
 use crate::ingest::table::Table;
 use crate::law::throughput;
 use crate::law::{AlphaLaw, CostModel};
-pub use crate::report::lab_model::*;
+pub use crate::report::model::lab::*;
 use crate::report::model::{FigureData, InputRef, SpeedupCurve};
 
 fn input(role: &'static str, path: &str, sha: &str, rows: usize) -> InputRef {

@@ -29,7 +29,7 @@ use crate::fit::interval::{Interval, IntervalMethod};
 use crate::fit::t975;
 use crate::ingest::table::Table;
 use crate::law::throughput::{expected_tokens, optimum};
-use crate::report::lab_iid_model::{GammaTest, LabIidSection, PositionRun, RobustCoefficient};
+use crate::report::model::lab_iid::{GammaTest, LabIidSection, PositionRun, RobustCoefficient};
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 

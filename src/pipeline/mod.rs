@@ -27,7 +27,6 @@ pub mod latency;
 pub mod paper;
 pub mod sensitivity;
 pub mod validation;
-pub mod validation_more;
 
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::{NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};

@@ -22,8 +22,8 @@ use crate::fit::bootstrap::quantile_sorted;
 use crate::fit::interval::{Interval, IntervalMethod};
 use crate::ingest::laws;
 use crate::law::{AlphaLaw, LossLaw};
+use crate::report::model::paper::{PaperRow, PaperSection};
 use crate::report::model::{NstarCell, NstarLawSection};
-use crate::report::paper_model::{PaperRow, PaperSection};
 
 fn row(
     group: &str,

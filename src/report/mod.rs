@@ -4,20 +4,11 @@
 pub mod csv_out;
 #[cfg(feature = "plots")]
 pub mod figures;
-pub mod lab_iid_md;
-pub mod lab_iid_model;
-pub mod lab_model;
 pub mod markdown;
 pub mod model;
-pub mod paper_md;
-pub mod paper_model;
 #[cfg(feature = "schema")]
 pub mod schema;
-pub mod sensitivity_md;
-pub mod shape_md;
 pub mod tables;
-pub mod validation_md;
-pub mod validation_model;
 #[cfg(feature = "plots")]
 pub mod write;
 

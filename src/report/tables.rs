@@ -249,7 +249,7 @@ fn estimates(r: &Report) -> Result<String, SdslError> {
 }
 
 /// One row per (validation row, model): measured and predicted values.
-fn validation(v: &super::validation_model::ValidationSection) -> Result<String, SdslError> {
+fn validation(v: &super::model::validation::ValidationSection) -> Result<String, SdslError> {
     let mut t = CsvTable::new(&[
         "source",
         "quantity",

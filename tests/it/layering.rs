@@ -2,7 +2,7 @@
 //! derive → report → pipeline → query → cli`: no module names a layer above
 //! its own (checked from the imports, and shown to fail on a deliberately
 //! wrong one), the library never names the command line, and the manifest
-//! reader has no circle.
+//! reader and the section folders have no circle.
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -211,4 +211,119 @@ fn the_layer_check_catches_a_deliberately_wrong_import() {
     )
     .unwrap();
     assert_eq!(layer_violations(dir.path()).1.len(), 1);
+}
+
+/// The heads of the paths after each `prefix` in `text` (comments skipped):
+/// `super::nemo::f` gives `nemo`, `super::{row, lab::f}` gives `row` and `lab`.
+fn heads_after(text: &str, prefix: &str) -> Vec<(usize, String)> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    let mut group: Option<(usize, i32, bool)> = None; // (line, depth, at a head)
+    for (n, line) in text.lines().enumerate() {
+        let code = line.find("//").map_or(line, |i| &line[..i]);
+        let mut k = 0;
+        while k < code.len() {
+            let rest = &code[k..];
+            if let Some((at, depth, head)) = group.as_mut() {
+                let c = rest.chars().next().unwrap();
+                match c {
+                    '{' => *depth += 1,
+                    '}' if *depth == 0 => group = None,
+                    '}' => *depth -= 1,
+                    ',' if *depth == 0 => *head = true,
+                    c if *head && (c.is_alphanumeric() || c == '_') => {
+                        let id = ident(rest);
+                        out.push((*at, id.clone()));
+                        *head = false;
+                        k += id.len();
+                        continue;
+                    }
+                    _ => {}
+                }
+                k += c.len_utf8();
+                continue;
+            }
+            let boundary = !code[..k]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if boundary && rest.starts_with(prefix) {
+                let after = &rest[prefix.len()..];
+                if after.starts_with('{') {
+                    group = Some((n + 1, 0, true));
+                    k += prefix.len() + 1;
+                } else {
+                    out.push((n + 1, ident(after)));
+                    k += prefix.len();
+                }
+                continue;
+            }
+            k += rest.chars().next().unwrap().len_utf8();
+        }
+    }
+    out
+}
+
+/// The section folders have no circle (issue #22): `src/report/model/`,
+/// `src/report/markdown/` and `src/pipeline/validation/` hold a `mod.rs` and
+/// one file per section (or validation source); a section file never names a
+/// sibling section file (it may use `mod.rs`, which calls the sections), and
+/// the report record's `mod.rs` names only each section's top record.
+#[test]
+fn the_section_folders_have_no_circle() {
+    assert_eq!(
+        heads_after(
+            "use super::{row, lab::f};\nx = model::nemo::g(); // super::no",
+            "super::"
+        ),
+        vec![(1, "row".to_string()), (1, "lab".to_string())]
+    );
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    for folder in ["report/model", "report/markdown", "pipeline/validation"] {
+        let dir = src.join(folder);
+        let parent = folder.rsplit('/').next().unwrap();
+        let mut sections: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .filter(|s| s != "mod")
+            .collect();
+        sections.sort();
+        assert!(sections.len() >= 4, "src/{folder}: only {sections:?}");
+        let root = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
+        for s in &sections {
+            assert!(
+                root.contains(&format!("mod {s};")),
+                "src/{folder}/mod.rs lacks mod {s}"
+            );
+        }
+        for s in &sections {
+            let text = std::fs::read_to_string(dir.join(format!("{s}.rs"))).unwrap();
+            for prefix in ["super::".to_string(), format!("{parent}::")] {
+                for (line, head) in heads_after(&text, &prefix) {
+                    if head != *s && sections.contains(&head) {
+                        offenders.push(format!("src/{folder}/{s}.rs:{line}: names {prefix}{head}"));
+                    }
+                }
+            }
+        }
+        if folder == "report/model" {
+            for s in &sections {
+                for (line, item) in heads_after(&root, &format!("{s}::")) {
+                    if !item.ends_with("Section") {
+                        offenders.push(format!(
+                            "src/{folder}/mod.rs:{line}: names {s}::{item}, not the section's record"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "circles:\n{}", offenders.join("\n"));
 }

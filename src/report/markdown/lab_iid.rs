@@ -1,7 +1,7 @@
 //! The report's "Lab: is acceptance i.i.d.?" section (pure renderer of
-//! [`super::lab_iid_model::LabIidSection`]).
+//! [`crate::report::model::lab_iid::LabIidSection`]).
 
-use super::lab_iid_model::LabIidSection;
+use crate::report::model::lab_iid::LabIidSection;
 use std::fmt::Write;
 
 fn ci(i: &crate::fit::interval::Interval) -> String {

@@ -1,16 +1,35 @@
 //! `report.md`: the refit as a paper appendix. Pure: `render(&Report)`.
 
-use super::lab_model::LabSection;
+pub mod lab_iid;
+pub mod paper;
+pub mod sensitivity;
+pub mod shape;
+pub mod validation;
+
 use super::model::Report;
+use super::model::lab::LabSection;
 use std::fmt::Write;
 
 fn si(v: f64) -> String {
     super::si(v)
 }
 
-/// N* in the tables: three significant figures, as in the main N* table.
-fn sig3(v: f64) -> String {
-    super::sensitivity_md::sig3(v)
+/// A count with three significant figures and an SI suffix (117M, 1.23B),
+/// as in the main N* table.
+pub fn sig3(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let (d, s) = super::si_scale(v.abs());
+    let x = v / d;
+    let digits = if x.abs() >= 100.0 {
+        0
+    } else if x.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{x:.digits$}{s}")
 }
 
 fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
@@ -28,7 +47,7 @@ pub fn render(r: &Report) -> String {
 Schema version {}; the same content at full precision is in `report.json`.\n",
         r.manifest.path, r.manifest.sha256, r.seed, r.schema_version
     );
-    if let Some(p) = super::validation_md::top_paragraph(r) {
+    if let Some(p) = top_paragraph(r) {
         let _ = writeln!(w, "{p}\n");
     }
     let _ = writeln!(
@@ -54,19 +73,19 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
         render_lab(w, lab);
     }
     if let Some(l) = &r.lab_iid {
-        super::lab_iid_md::render(w, l);
+        lab_iid::render(w, l);
     }
     if let Some(v) = &r.validation {
-        super::validation_md::render(w, v);
+        validation::render(w, v);
     }
     if let Some(s) = &r.sensitivity {
-        super::sensitivity_md::render(w, s);
+        sensitivity::render(w, s);
     }
     if let Some(s) = &r.nstar_shape {
-        super::shape_md::render(w, s);
+        shape::render(w, s);
     }
     if let Some(p) = &r.paper {
-        super::paper_md::render(w, p);
+        paper::render(w, p);
     }
 
     let _ = writeln!(w, "\n## Warnings\n");
@@ -165,7 +184,7 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
     }
     let _ = writeln!(
         w,
-        "\nN* uses the affine law for draft and target alike: the depth-aware form predicts measured shapes better but needs a layer count that a hypothetical draft of size N does not have (SPEC §5)."
+        "\nN* uses the affine law for draft and target alike: the depth-aware form predicts measured shapes better but needs a layer count that a hypothetical draft of size N does not have (docs/latency.md)."
     );
     let _ = writeln!(
         w,
@@ -417,7 +436,7 @@ fn caption(name: &str, r: &Report) -> String {
                 .unwrap_or_default()
         ),
         "lab_speedup_vs_n" => "S*(N) of each lab target under the ladder's own laws (FLOP cost model: c = N/M), with N* marked where it is interior (triangles); dots are the measured drafts (S at the best integer γ from each pair's measured α), crosses the real sampler's best draft (its emitted tokens per FLOP × 2M), and the shaded band the range of measured draft sizes. Read: where the laws put the best draft against where the measurements put it; outside the band the curves are extrapolation.".to_string(),
-        "nstar_sensitivity" => super::sensitivity_md::caption(r.sensitivity.as_ref()),
+        "nstar_sensitivity" => sensitivity::caption(r.sensitivity.as_ref()),
         other => format!("`{other}`."),
     }
 }
@@ -694,9 +713,9 @@ Intervals: 95% percentile intervals over {} paired bootstrap draws of the laws; 
             line += &match c.outcome.n_star {
                 Some(v) => format!(
                     " {} [{}, {}] (α {:.3}, S* {:.3}) |",
-                    super::sensitivity_md::sig3(v),
-                    super::sensitivity_md::sig3(c.n_star_draws.interval.ci_or_nan()[0]),
-                    super::sensitivity_md::sig3(c.n_star_draws.interval.ci_or_nan()[1]),
+                    sig3(v),
+                    sig3(c.n_star_draws.interval.ci_or_nan()[0]),
+                    sig3(c.n_star_draws.interval.ci_or_nan()[1]),
                     c.outcome.alpha.unwrap_or(f64::NAN),
                     c.outcome.speedup.unwrap_or(f64::NAN)
                 ),
@@ -1078,4 +1097,30 @@ the ladder the law points to.",
         w,
         "\n![lab speed-up versus draft size](figures/lab_speedup_vs_n.png)"
     );
+}
+
+/// The short paragraph at the top of the report: the three largest failures
+/// of the validation (largest MAPE, one per source and quantity).
+fn top_paragraph(r: &Report) -> Option<String> {
+    let v = r.validation.as_ref()?;
+    let f = validation::largest_failures(v, 3);
+    if f.is_empty() {
+        return None;
+    }
+    let sens = r
+        .sensitivity
+        .as_ref()
+        .and_then(sensitivity::most_sensitive_phrase)
+        .map_or(String::new(), |p| {
+            format!(" Among the inputs of N*, {p} (section \"Sensitivity of N*\").")
+        });
+    let list: Vec<String> = f
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("({}) {}", i + 1, validation::failure_phrase(s)))
+        .collect();
+    Some(format!(
+        "**Where to distrust these numbers.** Against independent measurements (section \"Where the laws hold and fail\"), the three largest failures are {}.{sens}",
+        list.join("; ")
+    ))
 }

@@ -2,6 +2,11 @@
 //! `report.md`). Full f64 precision; numbers are formatted only in Markdown
 //! and figures. `SCHEMA_VERSION` changes whenever a field changes meaning.
 
+pub mod lab;
+pub mod lab_iid;
+pub mod paper;
+pub mod validation;
+
 use crate::derive::nstar::CellOutcome;
 use crate::derive::nstar_law::{GridPoint, LawGrid};
 use crate::derive::uncertainty::DrawInterval;
@@ -44,7 +49,7 @@ pub struct Report {
     /// The lab section (`[lab]` of the manifest): the sdsl-lab ladder's own
     /// laws and measurements; absent without a `[lab]` section.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lab: Option<super::lab_model::LabSection>,
+    pub lab: Option<lab::LabSection>,
     /// N* under measured GPU latencies (`[hardware]` of the manifest),
     /// next to the FLOP model's; absent without a `[hardware]` section.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,7 +57,7 @@ pub struct Report {
     /// The laws against independent measurements (`[validation]` of the
     /// manifest); absent without that section.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub validation: Option<super::validation_model::ValidationSection>,
+    pub validation: Option<validation::ValidationSection>,
     /// N* and S* when one input moves (loss law, α law, cost model, γ).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<crate::derive::sensitivity::SensitivitySection>,
@@ -62,11 +67,11 @@ pub struct Report {
     /// The lab's i.i.d. check (acceptance by block position and by γ, FLOPs
     /// recounted, cluster-robust α-law errors); absent without `[lab]`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lab_iid: Option<super::lab_iid_model::LabIidSection>,
+    pub lab_iid: Option<lab_iid::LabIidSection>,
     /// Published numbers next to the refit's (α law, N* line, loss law,
     /// compute-optimal allocation, OPT-13B's N*).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub paper: Option<super::paper_model::PaperSection>,
+    pub paper: Option<paper::PaperSection>,
     /// Every warning of every stage.
     pub warnings: Vec<String>,
     /// Data behind the figures (not serialised).

@@ -1,8 +1,8 @@
 //! The report's "The paper side by side" section (pure renderer of
-//! [`super::paper_model::PaperSection`]).
+//! [`crate::report::model::paper::PaperSection`]).
 
-use super::paper_model::PaperSection;
 use crate::fit::interval::IntervalMethod;
+use crate::report::model::paper::PaperSection;
 use std::fmt::Write;
 
 fn v(x: f64) -> String {

@@ -80,9 +80,9 @@ pub fn render(w: &mut String, s: &NstarShape) {
                 "| {:.0e} | {:.2e} | {} | {} | {} | {}{} |",
                 x.m,
                 x.d,
-                super::sensitivity_md::sig3(x.exact),
+                super::sig3(x.exact),
                 f.form,
-                super::sensitivity_md::sig3(x.predicted),
+                super::sig3(x.predicted),
                 pct(x.rel_error.point),
                 x.rel_error.ci95.map_or(String::new(), |c| format!(
                     " [{}, {}]",

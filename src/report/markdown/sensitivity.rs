@@ -1,25 +1,9 @@
 //! The report's "Sensitivity of N*" section (pure renderer of
 //! [`crate::derive::sensitivity::SensitivitySection`]).
 
+use super::sig3;
 use crate::derive::sensitivity::{InputEffect, SensitivitySection};
 use std::fmt::Write;
-
-/// A count with three significant figures and an SI suffix (117M, 1.23B).
-pub fn sig3(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    let (d, s) = super::si_scale(v.abs());
-    let x = v / d;
-    let digits = if x.abs() >= 100.0 {
-        0
-    } else if x.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{x:.digits$}{s}")
-}
 
 /// The input that moves N* most, as a phrase.
 pub fn most_sensitive_phrase(s: &SensitivitySection) -> Option<String> {

@@ -2,10 +2,10 @@
 //! ladder, its loss and acceptance laws, the estimator check and N* versus
 //! the best measured draft. Computed by [`crate::pipeline::lab`].
 
+use super::FigureData;
 use crate::fit::alpha_analysis::FitAlphaOut;
 use crate::fit::loss_record::FitLossOut;
 use crate::law::AlphaLaw;
-use crate::report::model::FigureData;
 use serde::Serialize;
 
 /// One checkpoint of the ladder.

@@ -17,21 +17,33 @@
 //!
 //! Errors are (predicted − measured)/measured; summaries are per (source,
 //! quantity, model).
+//!
+//! One file per source (below); the shared helpers (row construction,
+//! grouping, choices, checks, summaries) live here and the sources never
+//! call each other.
 
-use super::Ledger;
+pub mod appendix_f;
+mod chen;
+mod cost_ratios;
+mod h200_walltime;
+mod hf_blog;
+pub mod lab;
+mod leviathan;
+pub mod nemo;
+pub mod opt_wikitext2;
+
 use super::config::Located;
 use super::config::validation::ValidationInput;
+use super::{Ledger, RefitConfig};
 use crate::error::SdslError;
 use crate::fit::interval::{Interval, IntervalMethod};
 use crate::fit::latency::LatencyProfile;
 use crate::ingest::registry::Registry;
 use crate::ingest::validation::{self as iv, Sourced};
-use crate::law::throughput::{expected_tokens, optimum, speedup, speedup_measured};
 use crate::law::{AlphaLaw, LossLaw};
-use crate::pipeline::RefitConfig;
-use crate::report::validation_model::{
-    Agreement, LATENCY_GRAPH, SDSL_FLOPS, THM38_PRINTED_C, ValidationCheck, ValidationRow,
-    ValidationSection, ValidationSource, ValidationSummary,
+use crate::report::model::validation::{
+    Agreement, ValidationCheck, ValidationRow, ValidationSection, ValidationSource,
+    ValidationSummary,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -153,87 +165,6 @@ pub(super) fn group_by(
     groups
 }
 
-/// Leviathan et al. 2023 Tables 2 + 4 (T5-XXL target on a TPU-v4): Thm 3.8
-/// at the printed (α, γ, c) and at c = N/M; each model's best integer γ; the
-/// draft each model picks per (task, temperature) — the one with the largest
-/// S at its best γ — against the measured best. The printed column is
-/// reproduced as a check (±0.07, the printing's rounding of α and c).
-fn leviathan(
-    t: &Sourced<iv::LeviathanRow>,
-    target_params: f64,
-    out: &mut Vec<ValidationRow>,
-    checks: &mut Vec<ValidationCheck>,
-) {
-    let from = out.len();
-    let mut diffs = BTreeMap::new();
-    for r in &t.rows {
-        let setting = format!("{} T={}", r.task, r.temperature);
-        let c_flops = r.draft_params / target_params;
-        let mut v = row(
-            "leviathan2023",
-            "speedup",
-            setting.clone(),
-            &r.draft,
-            "T5-XXL",
-        );
-        v.gamma = Some(r.gamma);
-        v.measured = Some(r.measured);
-        v.published = Some(r.printed);
-        let g = r.gamma as f64;
-        let s_printed = speedup(r.alpha, g, r.c);
-        v.predicted.insert(THM38_PRINTED_C.into(), Some(s_printed));
-        v.predicted
-            .insert(SDSL_FLOPS.into(), Some(speedup(r.alpha, g, c_flops)));
-        for (m, c) in [(THM38_PRINTED_C, r.c), (SDSL_FLOPS, c_flops)] {
-            v.best_gamma
-                .insert(m.into(), optimum(r.alpha, c).gamma_star_int);
-        }
-        if r.best {
-            v.measured_best = Some(r.draft.clone());
-        }
-        diffs.insert(format!("{setting} {}", r.draft), s_printed - r.printed);
-        out.push(v);
-    }
-    // draft choice per setting: S at each model's best integer γ
-    let groups = group_by(out, from, |r| r.setting.clone());
-    for g in &groups {
-        for (m, c_of) in [
-            (
-                THM38_PRINTED_C,
-                &(|r: &iv::LeviathanRow| r.c) as &dyn Fn(&iv::LeviathanRow) -> f64,
-            ),
-            (SDSL_FLOPS, &|r: &iv::LeviathanRow| {
-                r.draft_params / target_params
-            }),
-        ] {
-            let s: Vec<f64> = g
-                .iter()
-                .map(|&i| {
-                    let r = &t.rows[i - from];
-                    optimum(r.alpha, c_of(r)).speedup_star_int
-                })
-                .collect();
-            if let Some(k) = argmax(&s) {
-                let pick = out[g[k]].draft.clone();
-                for &i in g {
-                    out[i].chosen.insert(m.into(), pick.clone());
-                }
-            }
-        }
-        let best = g.iter().find_map(|&i| out[i].measured_best.clone());
-        for &i in g {
-            out[i].measured_best = best.clone();
-        }
-    }
-    checks.push(check(
-        "leviathan2023",
-        "Thm 3.8 recomputed at the printed (α, γ, c) against the paper's printed column",
-        "absolute",
-        diffs,
-        Some(0.07),
-    ));
-}
-
 /// A check record from per-item errors.
 fn check(
     source: &str,
@@ -259,103 +190,6 @@ fn check(
     }
 }
 
-/// The H200 wall-clock runs at controlled α: S and ms per token predicted
-/// with c = N/M (`sdsl-flops`) and with the toolkit's fitted H200 graph law
-/// and v (`latency-h200-graph`; not the run's own times); the best γ per
-/// (pair, α) against the measured best. The formula on each run's own
-/// single-pass times and realised tokens per iteration,
-/// S = τ·t_M(1)/(γ·t_N(1) + t_M(γ+1)), is checked within 1%.
-fn walltime(
-    t: &Sourced<iv::WalltimeRow>,
-    graph: &LatencyProfile,
-    out: &mut Vec<ValidationRow>,
-    checks: &mut Vec<ValidationCheck>,
-) {
-    let from = out.len();
-    let mut own = BTreeMap::new();
-    let mut ms_rows = Vec::new();
-    for r in &t.rows {
-        let setting = format!("α={}", r.alpha);
-        let g = r.gamma as f64;
-        let mut v = row(
-            "h200-walltime",
-            "speedup",
-            setting.clone(),
-            &r.draft,
-            &r.target,
-        );
-        v.gamma = Some(r.gamma);
-        v.measured = Some(r.speedup);
-        v.predicted.insert(
-            SDSL_FLOPS.into(),
-            Some(speedup(r.alpha, g, r.draft_params / r.target_params)),
-        );
-        let c = graph.cost_ratio(r.draft_params, r.target_params);
-        let vq = graph.verify_ratio(r.target_params, g + 1.0).map(|e| e.v);
-        let s_lat = vq.map(|vq| speedup_measured(r.alpha, g, c, vq));
-        v.predicted.insert(LATENCY_GRAPH.into(), s_lat);
-        let mut m = row(
-            "h200-walltime",
-            "ms_per_token",
-            setting,
-            &r.draft,
-            &r.target,
-        );
-        m.gamma = Some(r.gamma);
-        m.measured = Some(r.spec_ms_per_token);
-        let tm = graph.time_ms(r.target_params);
-        m.predicted.insert(
-            LATENCY_GRAPH.into(),
-            vq.map(|vq| (g * c + vq) * tm / expected_tokens(r.alpha, g)),
-        );
-        ms_rows.push(m);
-        let s_own = r.realized_tokens_per_iter * r.t_target_ms / (g * r.t_draft_ms + r.t_verify_ms);
-        own.insert(
-            format!("{}→{} α={} γ={}", r.draft, r.target, r.alpha, r.gamma),
-            (s_own - r.speedup) / r.speedup,
-        );
-        out.push(v);
-    }
-    let groups = group_by(out, from, |r| {
-        format!("{} {} {}", r.draft, r.target, r.setting)
-    });
-    mark_choices(out, &groups, &[SDSL_FLOPS, LATENCY_GRAPH], |r| {
-        format!("γ={}", r.gamma.unwrap_or(0))
-    });
-    out.extend(ms_rows);
-    checks.push(check(
-        "h200-walltime",
-        "S = τ·t_M(1)/(γ·t_N(1) + t_M(γ+1)) on each run's own single-pass times and realised tokens per iteration τ, against the measured speed-up (a check of the implementation)",
-        "relative",
-        own,
-        Some(0.01),
-    ));
-}
-
-/// Published cost ratios c against SDSL's c = N/M (nominal sizes read from
-/// the model names).
-fn cost_ratios(t: &Sourced<iv::CostRatioRow>, out: &mut Vec<ValidationRow>) {
-    for r in &t.rows {
-        let mut v = row(
-            "published-c",
-            "cost_ratio",
-            format!("{} ({})", r.source, r.hardware),
-            &r.draft,
-            &r.target,
-        );
-        v.measured = Some(r.c);
-        let nm = match (iv::params_in_name(&r.draft), iv::params_in_name(&r.target)) {
-            (Some(n), Some(m)) => Some(n / m),
-            _ => None,
-        };
-        v.predicted.insert(SDSL_FLOPS.into(), nm);
-        if r.status != "VERBATIM" {
-            v.note = Some(format!("c {}", r.status.to_lowercase()));
-        }
-        out.push(v);
-    }
-}
-
 /// The α range of real LLM pairs in the bundled measurements (Leviathan's
 /// T5 rows and the NeMo α's used): the range the models are given where a
 /// source reports no α.
@@ -371,102 +205,6 @@ fn alpha_range(rows: &[ValidationRow], lev: &Sourced<iv::LeviathanRow>) -> [f64;
         .fold([f64::INFINITY, f64::NEG_INFINITY], |[a, b], x| {
             [a.min(x), b.max(x)]
         })
-}
-
-/// Chen et al. 2023 (Chinchilla 70B, 4B draft, K = 4): no α published, so
-/// each model gives the range of S at K over the α range of real pairs,
-/// with c = Chen's own (published) ratio and with c = N/M; the α each
-/// model needs to reach the measured speed-up goes in the note.
-fn chen(
-    t: &Sourced<iv::ChenRow>,
-    published_c: Option<f64>,
-    arange: [f64; 2],
-    out: &mut Vec<ValidationRow>,
-) {
-    let nm = 4e9 / 70e9;
-    for r in t.rows.iter().filter(|r| r.method == "SpS") {
-        let Some(k) = r.k else { continue };
-        let mut v = row(
-            "chen2023",
-            "speedup",
-            format!("{} {}", r.benchmark, r.sampling),
-            "4B (8-layer)",
-            "Chinchilla 70B",
-        );
-        v.gamma = Some(k as u64);
-        v.measured = Some(r.speedup);
-        let mut notes = Vec::new();
-        for (m, c) in [(THM38_PRINTED_C, published_c), (SDSL_FLOPS, Some(nm))] {
-            let Some(c) = c else { continue };
-            v.predicted_range.insert(
-                m.into(),
-                [speedup(arange[0], k, c), speedup(arange[1], k, c)],
-            );
-            let need = implied_alpha(r.speedup, k, c);
-            notes.push(format!(
-                "{m} needs α = {}",
-                need.map_or("— (unreachable)".into(), |a| format!("{a:.3}"))
-            ));
-        }
-        v.note = Some(notes.join("; "));
-        out.push(v);
-    }
-}
-
-/// α with S(α, γ, c) = s (bisection; S is increasing in α), None when s is
-/// outside (S(0), S(1⁻)).
-fn implied_alpha(s: f64, gamma: f64, c: f64) -> Option<f64> {
-    let f = |a: f64| speedup(a, gamma, c) - s;
-    let (mut lo, mut hi) = (1e-9, 1.0 - 1e-9);
-    if f(lo) > 0.0 || f(hi) < 0.0 {
-        return None;
-    }
-    for _ in 0..100 {
-        let mid = 0.5 * (lo + hi);
-        if f(mid) < 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Some(0.5 * (lo + hi))
-}
-
-/// Hugging Face assisted generation (no α): the measured speed-up against
-/// the range S*(α) at the best integer γ with c = N/M over the α range of
-/// real pairs (a heuristic γ schedule may land below it).
-fn hf(t: &Sourced<iv::HfRow>, arange: [f64; 2], out: &mut Vec<ValidationRow>) {
-    for r in &t.rows {
-        let nm = match (iv::params_in_name(&r.draft), iv::params_in_name(&r.target)) {
-            (Some(n), Some(m)) => Some(n / m),
-            _ => None,
-        };
-        for (kind, s) in [("heuristic", r.heuristic), ("dynamic", r.dynamic)] {
-            let Some(s) = s else { continue };
-            let kind = if r.source == "universal_AG" {
-                "universal assisted generation"
-            } else {
-                kind
-            };
-            let mut v = row(
-                "hf-blog",
-                "speedup",
-                format!("{} ({kind}, {})", r.task, r.hardware),
-                &r.draft,
-                &r.target,
-            );
-            v.measured = Some(s);
-            match nm {
-                Some(c) => {
-                    let lo = optimum(arange[0], c).speedup_star_int;
-                    let hi = optimum(arange[1], c).speedup_star_int;
-                    v.predicted_range.insert(SDSL_FLOPS.into(), [lo, hi]);
-                }
-                None => v.note = Some("no size in a model name: no prediction".into()),
-            }
-            out.push(v);
-        }
-    }
 }
 
 /// Reads one validation table, naming the manifest key on error.
@@ -550,23 +288,23 @@ pub fn validation_stage(
         "opt-wikitext2",
     )?;
     let nemo = load(cfg, &v.nemo, iv::read_nemo, ledger, src, "nemo-qwen3")?;
-    leviathan(&lev, lev_t.rows[0], &mut s.rows, &mut s.checks);
-    super::validation_more::nemo(&nemo, v, cx, &mut s.rows, &mut s.notes)?;
-    walltime(&wall, cx.graph, &mut s.rows, &mut s.checks);
-    cost_ratios(&cr, &mut s.rows);
+    leviathan::leviathan(&lev, lev_t.rows[0], &mut s.rows, &mut s.checks);
+    nemo::nemo(&nemo, v, cx, &mut s.rows, &mut s.notes)?;
+    h200_walltime::walltime(&wall, cx.graph, &mut s.rows, &mut s.checks);
+    cost_ratios::cost_ratios(&cr, &mut s.rows);
     let chen_c = cr
         .rows
         .iter()
         .find(|r| r.source.starts_with("Chen"))
         .map(|r| r.c);
     let arange = alpha_range(&s.rows, &lev);
-    chen(&ch, chen_c, arange, &mut s.rows);
-    hf(&hfb, arange, &mut s.rows);
-    super::validation_more::appendix_f(&af, cx, &mut s.rows, &mut s.notes)?;
-    s.checks.push(super::validation_more::opt_ppl(&opt, cx)?);
+    chen::chen(&ch, chen_c, arange, &mut s.rows);
+    hf_blog::hf(&hfb, arange, &mut s.rows);
+    appendix_f::appendix_f(&af, cx, &mut s.rows, &mut s.notes)?;
+    s.checks.push(opt_wikitext2::opt_ppl(&opt, cx)?);
     if let Some(lab) = &cfg.lab {
         let runs = load(cfg, &lab.speculative, iv::read_lab_runs, ledger, src, "lab")?;
-        super::validation_more::lab(&runs, &mut s.rows);
+        lab::lab(&runs, &mut s.rows);
     }
     s.notes.extend(notes(arange));
     s.summary = summarise(&s.rows);

@@ -1,8 +1,8 @@
 //! The report's "Where the laws hold and fail" section and the summary
 //! paragraph at the top of `report.md` (pure renderers of
-//! [`super::validation_model::ValidationSection`]).
+//! [`crate::report::model::validation::ValidationSection`]).
 
-use super::validation_model::{ValidationRow, ValidationSection, ValidationSummary};
+use crate::report::model::validation::{ValidationRow, ValidationSection, ValidationSummary};
 use std::fmt::Write;
 
 fn pct(v: Option<f64>) -> String {
@@ -83,7 +83,7 @@ pub fn render(w: &mut String, v: &ValidationSection) {
             .map_or(String::new(), |c| {
                 format!(" [{:+.1}%, {:+.1}%]", 100.0 * c[0], 100.0 * c[1])
             });
-        let ag = |a: Option<super::validation_model::Agreement>| {
+        let ag = |a: Option<crate::report::model::validation::Agreement>| {
             a.map_or("—".into(), |a| format!("{} of {}", a.agree, a.of))
         };
         let _ = writeln!(
@@ -215,30 +215,4 @@ fn rows_tables(w: &mut String, v: &ValidationSection) {
             w.push_str(&line);
         }
     }
-}
-
-/// The short paragraph at the top of the report: the three largest failures
-/// of the validation (largest MAPE, one per source and quantity).
-pub fn top_paragraph(r: &super::model::Report) -> Option<String> {
-    let v = r.validation.as_ref()?;
-    let f = largest_failures(v, 3);
-    if f.is_empty() {
-        return None;
-    }
-    let sens = r
-        .sensitivity
-        .as_ref()
-        .and_then(super::sensitivity_md::most_sensitive_phrase)
-        .map_or(String::new(), |p| {
-            format!(" Among the inputs of N*, {p} (section \"Sensitivity of N*\").")
-        });
-    let list: Vec<String> = f
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("({}) {}", i + 1, failure_phrase(s)))
-        .collect();
-    Some(format!(
-        "**Where to distrust these numbers.** Against independent measurements (section \"Where the laws hold and fail\"), the three largest failures are {}.{sens}",
-        list.join("; ")
-    ))
 }
