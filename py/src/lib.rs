@@ -537,7 +537,7 @@ fn refit(
 ) -> PyResult<String> {
     use sdsl::pipeline::{self, NoProgress};
     run(py, threads, move || {
-        let m = pipeline::read_manifest(Path::new(&manifest))?;
+        let m = pipeline::read_manifest(Path::new(&manifest))?.with_seed(seed);
         let lock = match &out {
             Some(dir) => {
                 let dir = Path::new(dir);
@@ -547,7 +547,7 @@ fn refit(
             }
             None => None,
         };
-        let report = pipeline::refit(&m, seed.unwrap_or(m.seed), &NoProgress)?;
+        let report = pipeline::refit(&m, &NoProgress)?;
         if let Some(dir) = &out {
             sdsl::report::write::write_reports_locked(&report, Path::new(dir))?;
         }

@@ -69,21 +69,18 @@ impl Progress for Bars<'_> {
 /// Runs `sdsl refit`.
 pub fn run(a: RefitArgs, global: &super::Global) -> anyhow::Result<()> {
     let start = Instant::now();
-    let m = read_manifest(&a.manifest)?;
+    let m = read_manifest(&a.manifest)?.with_seed(a.seed);
     // refuse an output that would delete data before the slow stages
     crate::report::write::check_out_dir(&a.out, &m.input_files())
         .map_err(|e| anyhow::anyhow!("--out: {e}"))?;
     // one writer per output directory: held through the computation and the write
     let _lock = crate::report::write::lock_out_dir(&a.out)?;
-    let seed = a.seed.unwrap_or(m.seed);
     let bars = Bars {
         global,
         bar: Mutex::new(None),
         stages: Mutex::new((Vec::new(), Instant::now())),
     };
-    let report = global
-        .pool()?
-        .install(|| pipeline::refit(&m, seed, &bars))?;
+    let report = global.pool()?.install(|| pipeline::refit(&m, &bars))?;
     for w in &report.warnings {
         crate::cli::warn(w.to_string());
     }

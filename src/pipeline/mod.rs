@@ -720,8 +720,10 @@ fn main_figures(
 }
 
 /// The whole refit: every stage in order, in memory. Nothing is written.
-/// `seed` seeds every bootstrap (the manifest's `seed` unless overridden).
-pub fn refit(cfg: &RefitConfig, seed: u64, progress: &dyn Progress) -> Result<Report, SdslError> {
+/// `cfg.seed` seeds every bootstrap (the manifest's `seed`, or the one
+/// [`RefitConfig::with_seed`] set).
+pub fn refit(cfg: &RefitConfig, progress: &dyn Progress) -> Result<Report, SdslError> {
+    let seed = cfg.seed;
     let mut ledger = Ledger::default();
     let registry = Registry::read(&cfg.registry.value).map_err(|e| cfg.at(&cfg.registry, e))?;
     ledger.input(

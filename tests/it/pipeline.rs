@@ -61,7 +61,7 @@ impl Progress for Count {
 fn pipeline_refit_builds_the_report_without_the_cli_and_matches_its_snapshots() {
     let cfg = read_manifest(Path::new(MANIFEST)).unwrap();
     let count = Count::default();
-    let report = pipeline::refit(&cfg, cfg.seed, &count).unwrap();
+    let report = pipeline::refit(&cfg, &count).unwrap();
     // every stage ran: the loss fit, the fitted α law, the estimates, the N*
     // cells with intervals, the lab
     assert_eq!(report.alpha.source, "fitted");
@@ -83,15 +83,15 @@ fn pipeline_refit_builds_the_report_without_the_cli_and_matches_its_snapshots() 
 
 #[test]
 fn the_same_config_and_seed_give_the_same_report_on_one_and_two_threads() {
-    let cfg = read_manifest(Path::new(MANIFEST)).unwrap();
+    let cfg = read_manifest(Path::new(MANIFEST))
+        .unwrap()
+        .with_seed(Some(11));
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
-        let r = pool
-            .install(|| pipeline::refit(&cfg, 11, &NoProgress))
-            .unwrap();
+        let r = pool.install(|| pipeline::refit(&cfg, &NoProgress)).unwrap();
         serde_json::to_string(&r).unwrap()
     };
     assert_eq!(run(1), run(2));
@@ -120,7 +120,7 @@ fn a_stage_error_names_the_manifest_line() {
     let p = dir.path().join("refit.toml");
     std::fs::write(&p, text).unwrap();
     let cfg = read_manifest(&p).unwrap();
-    let err = pipeline::refit(&cfg, 1, &NoProgress)
+    let err = pipeline::refit(&cfg.with_seed(Some(1)), &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(

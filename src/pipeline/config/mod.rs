@@ -222,6 +222,16 @@ pub struct BatchSweep {
 }
 
 impl RefitConfig {
+    /// The configuration with its bootstrap seed overridden when `seed` is
+    /// given (`sdsl refit --seed`, Python's `seed=`): the one place the seed
+    /// of a refit is resolved; every stage reads `self.seed`.
+    pub fn with_seed(mut self, seed: Option<u64>) -> RefitConfig {
+        if let Some(s) = seed {
+            self.seed = s;
+        }
+        self
+    }
+
     /// An error at a manifest line.
     pub fn error(&self, line: usize, key: &str, message: impl std::fmt::Display) -> SdslError {
         located::error_at(&self.path, line, key, message.to_string())
