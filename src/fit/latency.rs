@@ -1115,18 +1115,31 @@ impl LatencyProfile {
                 self.verify.len()
             )));
         }
+        Ok(self.cost_unchecked())
+    }
+
+    /// The profile's numbers in the `Copy` form, without
+    /// [`Self::latency_cost`]'s checks (at most [`MAX_VERIFY_KNOTS`] v lines
+    /// are kept); γ capped at [`crate::law::throughput::DEFAULT_MAX_GAMMA`].
+    fn cost_unchecked(&self) -> LatencyCost {
         let mut knots = [(0u32, 0.0, 0.0); MAX_VERIFY_KNOTS];
         for (k, l) in knots.iter_mut().zip(&self.verify) {
             *k = (l.q, l.a, l.b);
         }
-        Ok(LatencyCost {
-            t0_ms: a.t0_ms,
-            k_ms_per_param: a.k_ms_per_param,
+        LatencyCost {
+            t0_ms: self.affine.law.t0_ms,
+            k_ms_per_param: self.affine.law.k_ms_per_param,
             knots,
-            knots_used: self.verify.len(),
+            knots_used: self.verify.len().min(MAX_VERIFY_KNOTS),
             params_range: self.params_range,
             max_gamma: crate::law::throughput::DEFAULT_MAX_GAMMA,
-        })
+        }
+    }
+
+    /// The largest γ an integer search over this profile's measured v may
+    /// try: min(q_max − 1, `max_gamma`).
+    pub fn gamma_limit(&self, max_gamma: u64) -> u64 {
+        u64::from(self.q_max.saturating_sub(1)).min(max_gamma)
     }
 
     /// v(q) for a model of `params` parameters (see the module docs): the
@@ -1134,19 +1147,7 @@ impl LatencyProfile {
     /// linear in q between measured q, v(1) = 1. None when q < 1 or
     /// q > `q_max` (beyond the measurements).
     pub fn verify_ratio(&self, params: f64, q: f64) -> Option<VerifyEval> {
-        let mut knots = [(0u32, 0.0, 0.0); MAX_VERIFY_KNOTS];
-        for (k, l) in knots.iter_mut().zip(&self.verify) {
-            *k = (l.q, l.a, l.b);
-        }
-        let cost = LatencyCost {
-            t0_ms: self.affine.law.t0_ms,
-            k_ms_per_param: self.affine.law.k_ms_per_param,
-            knots,
-            knots_used: self.verify.len().min(MAX_VERIFY_KNOTS),
-            params_range: self.params_range,
-            max_gamma: crate::law::throughput::DEFAULT_MAX_GAMMA,
-        };
-        let curve = cost.verify_curve(params);
+        let curve = self.cost_unchecked().verify_curve(params);
         let v = curve.v(q)?;
         Some(VerifyEval {
             v,
@@ -1229,7 +1230,7 @@ impl LatencyProfile {
         max_gamma: u64,
     ) -> MeasuredPair {
         let costs = self.pair_costs(draft, target);
-        let gamma_max = u64::from(self.q_max.saturating_sub(1)).min(max_gamma);
+        let gamma_max = self.gamma_limit(max_gamma);
         let best = crate::law::throughput::optimal_integer_measured(
             alpha,
             costs.cost_ratio,

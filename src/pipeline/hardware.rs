@@ -313,10 +313,7 @@ fn batch_sweep(
                 .flat_map(|f| &f.drafts),
         );
         if let Some(w) = super::latency::check_registry_archs(&profile, registry, models)? {
-            let w = format!("{}: {w}", b.cost_model.value);
-            if !ledger.warnings.contains(&w) {
-                ledger.warnings.push(w);
-            }
+            ledger.warn_once(format!("{}: {w}", b.cost_model.value));
         }
         for t in &targets {
             let Some(f) = nstar

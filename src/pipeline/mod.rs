@@ -93,6 +93,14 @@ impl Ledger {
             rows_used,
         });
     }
+
+    /// Adds a warning unless the ledger holds the same text already (two
+    /// stages that check one thing say it once).
+    fn warn_once(&mut self, w: String) {
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
 }
 
 /// The data of a loss table for a fit, after the one rows-versus-parameters

@@ -158,7 +158,7 @@ pub fn speedup_latency(
     let (_, profile) = latency_cost_model_capped(spec, max_gamma)?;
     let costs = profile.pair_costs((&draft.arch, draft.params), (&target.arch, target.params));
     let c = costs.cost_ratio;
-    let gamma_max = u64::from(profile.q_max.saturating_sub(1)).min(max_gamma);
+    let gamma_max = profile.gamma_limit(max_gamma);
     if let Some(g) = gamma
         && !(g.fract() == 0.0 && g >= 1.0 && g as u64 <= gamma_max)
     {

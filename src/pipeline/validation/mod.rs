@@ -447,10 +447,7 @@ pub fn run(
         ("latency:h200-eager", &eager),
     ] {
         if let Some(w) = super::latency::check_registry_archs(p, registry, &registry.models)? {
-            let w = format!("{label}: {w}");
-            if !ledger.warnings.contains(&w) {
-                ledger.warnings.push(w);
-            }
+            ledger.warn_once(format!("{label}: {w}"));
         }
     }
     let by_law = stand_ins_by_law(cfg, v, &nemo)?;
