@@ -38,6 +38,11 @@ pub enum SdslError {
     /// A numerical method failed.
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// A computation refused a setting of the refit manifest, named by its
+    /// key (e.g. `nstar.law_grid`); `sdsl refit` turns the key into the
+    /// manifest's file and line.
+    #[error("{key}: {message}")]
+    Setting { key: String, message: String },
     /// I/O on a named path.
     #[error("{path}: {source}")]
     Io {
@@ -48,6 +53,14 @@ pub enum SdslError {
 }
 
 impl SdslError {
+    /// `message` about the manifest setting `key` (see [`SdslError::Setting`]).
+    pub fn setting(key: &str, message: impl std::fmt::Display) -> SdslError {
+        SdslError::Setting {
+            key: key.to_string(),
+            message: message.to_string(),
+        }
+    }
+
     /// A short machine-readable name of the variant (the `kind` of the
     /// `--json` error object).
     pub fn kind(&self) -> &'static str {
@@ -60,6 +73,7 @@ impl SdslError {
             SdslError::UnknownName { .. } => "unknown_name",
             SdslError::NoOptimum(_) => "no_optimum",
             SdslError::Numerical(_) => "numerical",
+            SdslError::Setting { .. } => "setting",
             SdslError::Io { .. } => "io",
         }
     }

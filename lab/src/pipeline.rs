@@ -10,6 +10,10 @@ use crate::sampler::{self, SampleOutcome, SampleSpec};
 use crate::train::{RungRecord, RungSpec, train_rung};
 use anyhow::{Context, Result, bail};
 use sdsl::ingest::columns as col;
+use sdsl::ingest::lab_plan::{
+    LabCheckpoint, LabCorpus, LabManifest, LabPlan, LabRungRecord, LabSamplingWall, LabSoftware,
+    LabWallSeconds,
+};
 use sdsl::report::csv_out::CsvTable;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -587,51 +591,31 @@ pub fn run(
     if let Ok(s) = std::fs::read_to_string(out.join("SOURCE.md")) {
         std::fs::write(tmp.join("SOURCE.md"), s)?;
     }
-    let manifest = serde_json::json!({
-        "schema_version": 1,
-        "plan": plan,
-        "corpus": {
-            "path": corpus_path,
-            "sha256": corpus.sha256,
-            "bytes": corpus.bytes,
-            "train_bytes": corpus.train.len(),
-            "heldout_bytes": corpus.heldout.len(),
-            "split": "contiguous: the first 90% trains, the last 10% is held out",
+    let manifest = manifest_record(
+        &plan,
+        (corpus_path, &corpus),
+        jobs,
+        &rungs,
+        LabWallSeconds {
+            train: train_wall,
+            train_per_job: train_walls,
+            measure: measure_wall,
+            measure_per_job: measure_walls,
+            acceptance_table: alpha.wall_seconds,
+            sampling_runs: runs
+                .iter()
+                .zip(&outcomes)
+                .map(|(r, o)| LabSamplingWall {
+                    draft: r.draft.name.clone(),
+                    target: r.target.name.clone(),
+                    gamma: r.spec.gamma,
+                    wall_seconds: o.wall_seconds,
+                })
+                .collect(),
+            total: t_all.elapsed().as_secs_f64(),
         },
-        "software": {
-            "sdsl-lab": env!("CARGO_PKG_VERSION"),
-            "candle": CANDLE_VERSION,
-            "rustc": option_env!("SDSL_LAB_RUSTC").unwrap_or("unknown"),
-            "threads_per_process": 1,
-            "processes": jobs,
-        },
-        "rungs": rungs.iter().map(|r| serde_json::json!({
-            "model": r.spec.model.name(),
-            "params_non_embedding": r.spec.model.non_embedding_params(),
-            "params_total": r.spec.model.total_params(),
-            "wall_seconds": r.wall_seconds,
-            "tokens_per_second": r.tokens_per_second,
-            "checkpoints": r.checkpoints.iter().map(|c| serde_json::json!({
-                "budget": c.budget, "steps": c.steps, "tokens": c.tokens, "epochs": c.epochs,
-                "heldout_loss": c.heldout_loss, "train_loss_tail": c.train_loss_tail,
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "wall_seconds": {
-            "train": train_wall,
-            "train_per_job": train_walls,
-            "measure": measure_wall,
-            "measure_per_job": measure_walls,
-            "acceptance_table": alpha.wall_seconds,
-            "sampling_runs": runs.iter().zip(&outcomes).map(|(r, o)| serde_json::json!({
-                "draft": r.draft.name, "target": r.target.name, "gamma": r.spec.gamma, "wall_seconds": o.wall_seconds,
-            })).collect::<Vec<_>>(),
-            "total": t_all.elapsed().as_secs_f64(),
-        },
-    });
-    std::fs::write(
-        tmp.join("manifest.json"),
-        serde_json::to_string_pretty(&manifest)? + "\n",
     )?;
+    std::fs::write(tmp.join("manifest.json"), manifest.to_json()?)?;
     if out.exists() {
         let old = parent.join(format!(".{name}.sdsl-lab-old"));
         let _ = std::fs::remove_dir_all(&old);
@@ -652,6 +636,66 @@ pub fn run(
         measure_wall
     );
     Ok(())
+}
+
+/// The plan in the shared record type (`sdsl::ingest::lab_plan`, which
+/// `sdsl refit` reads): a field renamed on one side fails here, not in a
+/// silent read.
+pub fn plan_record(plan: &Plan) -> Result<LabPlan> {
+    serde_json::from_value(serde_json::to_value(plan)?)
+        .context("the lab's Plan and sdsl's LabPlan have drifted apart")
+}
+
+/// `manifest.json`: the plan, the corpus, the software and the wall times.
+fn manifest_record(
+    plan: &Plan,
+    (corpus_path, corpus): (&Path, &Corpus),
+    jobs: usize,
+    rungs: &[RungRecord],
+    wall_seconds: LabWallSeconds,
+) -> Result<LabManifest> {
+    Ok(LabManifest {
+        schema_version: 1,
+        plan: plan_record(plan)?,
+        corpus: LabCorpus {
+            path: corpus_path.display().to_string(),
+            sha256: corpus.sha256.clone(),
+            bytes: corpus.bytes,
+            train_bytes: corpus.train.len(),
+            heldout_bytes: corpus.heldout.len(),
+            split: "contiguous: the first 90% trains, the last 10% is held out".into(),
+        },
+        software: LabSoftware {
+            sdsl_lab: env!("CARGO_PKG_VERSION").into(),
+            candle: CANDLE_VERSION.into(),
+            rustc: option_env!("SDSL_LAB_RUSTC").unwrap_or("unknown").into(),
+            threads_per_process: 1,
+            processes: jobs,
+        },
+        rungs: rungs
+            .iter()
+            .map(|r| LabRungRecord {
+                model: r.spec.model.name(),
+                params_non_embedding: r.spec.model.non_embedding_params() as u64,
+                params_total: r.spec.model.total_params() as u64,
+                wall_seconds: r.wall_seconds,
+                tokens_per_second: r.tokens_per_second,
+                checkpoints: r
+                    .checkpoints
+                    .iter()
+                    .map(|c| LabCheckpoint {
+                        budget: c.budget,
+                        steps: c.steps,
+                        tokens: c.tokens,
+                        epochs: c.epochs,
+                        heldout_loss: c.heldout_loss,
+                        train_loss_tail: c.train_loss_tail,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        wall_seconds,
+    })
 }
 
 struct Tables<'a> {
@@ -835,5 +879,38 @@ impl Tables<'_> {
             ])?;
         }
         Ok(t.finish()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan record `sdsl refit` reads is the lab's plan, field for field:
+    /// both plans convert, and the record serialises to the same JSON.
+    #[test]
+    fn the_shared_plan_record_mirrors_the_plan() {
+        for plan in [Plan::full(2026), Plan::smoke(7)] {
+            let rec = plan_record(&plan).unwrap();
+            assert_eq!(
+                serde_json::to_value(&rec).unwrap(),
+                serde_json::to_value(&plan).unwrap()
+            );
+            assert_eq!(rec.rungs[0].model.context, CONTEXT);
+        }
+    }
+
+    /// The bundled manifest was written by this plan (the refit takes the
+    /// model context from it).
+    #[test]
+    fn the_bundled_manifest_holds_the_full_plan() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/lab/manifest.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let m = LabManifest::from_json("manifest.json", &text).unwrap();
+        let mut plan = Plan::full(m.plan.seed);
+        for r in &mut plan.rungs {
+            r.train_bytes = m.corpus.train_bytes;
+        }
+        assert_eq!(m.plan, plan_record(&plan).unwrap());
     }
 }

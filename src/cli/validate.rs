@@ -1,7 +1,6 @@
 //! `sdsl validate`: the laws against independent measurements — the same
 //! validation section as `sdsl refit`, from the same manifest, printed.
 
-use crate::ingest::registry::Registry;
 use crate::pipeline::{self, Ledger, NoProgress, read_manifest};
 use clap::Args;
 use std::path::PathBuf;
@@ -29,28 +28,26 @@ pub struct ValidateArgs {
 /// Runs `sdsl validate`.
 pub fn run(a: ValidateArgs, global: &super::Global) -> anyhow::Result<()> {
     let mut m = read_manifest(&a.manifest)?;
-    let Some(v) = m.validation.clone() else {
+    if m.validation.is_none() {
         anyhow::bail!(
             "{}: no [validation] section; see datasets/refit.toml for one naming the bundled measurements",
             a.manifest.display()
         );
-    };
+    }
     // the point laws only: the bootstrap does not enter the validation
     m.loss_bootstrap.value = 0;
     m.alpha_bootstrap = 0;
+    let inputs = pipeline::load(&m)?;
     let mut ledger = Ledger::default();
-    let registry = Registry::read(&m.registry.value).map_err(|e| m.at(&m.registry, e))?;
     let section = global.pool()?.install(|| -> anyhow::Result<_> {
-        let loss = pipeline::loss_stage(&m, m.seed, &NoProgress, &mut ledger)?;
-        let alpha = pipeline::alpha_stage(&m, m.seed, &mut ledger)?;
-        Ok(pipeline::validation::run(
-            &m,
-            &v,
-            &loss.fit.law,
-            &alpha.section.law,
-            &registry,
-            &mut ledger,
-        )?)
+        let loss = pipeline::loss_stage(&inputs.loss, m.seed, &NoProgress, &mut ledger)?;
+        let alpha = pipeline::alpha_stage(&inputs.alpha, m.seed, &mut ledger)?;
+        let v = inputs
+            .validation
+            .as_ref()
+            .expect("load reads [validation] when the manifest has it");
+        pipeline::validation::run(v, &inputs, &loss.fit.law, &alpha.section.law, &mut ledger)
+            .map_err(|e| anyhow::Error::from(m.locate(e)))
     })?;
     if a.json {
         return super::print_json(&section);

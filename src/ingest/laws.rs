@@ -18,6 +18,22 @@ pub struct Loaded<L> {
     pub id: String,
     /// The file's `source` text.
     pub source: String,
+    /// Where the constants were read: the path given, or the shipped
+    /// file's repository path (`datasets/laws/…`, compiled in).
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Every other number at the file's top level (a published fit's `r2`,
+    /// `mse`, …).
+    pub stats: std::collections::BTreeMap<String, f64>,
+}
+
+impl<L> Loaded<L> {
+    /// A published fit statistic of the file (e.g. `mse`, `r2`), when it
+    /// carries it.
+    pub fn stat(&self, key: &str) -> Option<f64> {
+        self.stats.get(key).copied()
+    }
 }
 
 #[derive(Deserialize)]
@@ -51,11 +67,11 @@ pub const DEFAULT_LOSS: &str = "besiroglu2024";
 /// Default α law name.
 pub const DEFAULT_ALPHA: &str = "sdsl2026";
 
-fn parse<L: DeserializeOwned>(
-    label: &str,
-    text: &str,
-    kind: &str,
-) -> Result<(L, String), SdslError> {
+/// The constants, the `source` text and the other top-level numbers of a
+/// law file.
+type Parsed<L> = (L, String, std::collections::BTreeMap<String, f64>);
+
+fn parse<L: DeserializeOwned>(label: &str, text: &str, kind: &str) -> Result<Parsed<L>, SdslError> {
     let err = |message: String| SdslError::LawFile {
         path: label.to_string(),
         message,
@@ -82,7 +98,17 @@ fn parse<L: DeserializeOwned>(
             }
         ))
     })?;
-    Ok((file.law, file.source.unwrap_or_default()))
+    let law_keys = ["E", "A", "B", "C", "alpha", "beta"];
+    let stats = value
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !law_keys.contains(&k.as_str()))
+                .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((file.law, file.source.unwrap_or_default(), stats))
 }
 
 fn load<L: DeserializeOwned>(
@@ -91,17 +117,25 @@ fn load<L: DeserializeOwned>(
     shipped: &[(&[&str], &str, &str)],
 ) -> Result<Loaded<L>, SdslError> {
     let path = Path::new(spec);
-    let (law, source) = if path.is_file() {
+    let ((law, source, stats), label, sha256) = if path.is_file() {
         let text = std::fs::read_to_string(path).map_err(|source| SdslError::Io {
             path: spec.to_string(),
             source,
         })?;
-        parse::<L>(spec, &text, kind)?
+        (
+            parse::<L>(spec, &text, kind)?,
+            spec.to_string(),
+            crate::ingest::sha256_hex(text.as_bytes()),
+        )
     } else if let Some((_, label, text)) = shipped
         .iter()
         .find(|(names, _, _)| names.iter().any(|n| n.eq_ignore_ascii_case(spec)))
     {
-        parse::<L>(label, text, kind)?
+        (
+            parse::<L>(label, text, kind)?,
+            label.to_string(),
+            crate::ingest::sha256_hex(text.as_bytes()),
+        )
     } else {
         return Err(SdslError::UnknownLaw {
             kind,
@@ -117,6 +151,9 @@ fn load<L: DeserializeOwned>(
         law,
         id: spec.to_string(),
         source,
+        path: label,
+        sha256,
+        stats,
     })
 }
 
@@ -140,18 +177,3 @@ pub fn alpha_law(spec: &str) -> Result<Loaded<AlphaLaw>, SdslError> {
     Ok(l)
 }
 
-/// A published fit statistic of an α law file (e.g. `mse`, `r2`), when the
-/// file (shipped name or path) carries it.
-pub fn alpha_law_stat(spec: &str, key: &str) -> Option<f64> {
-    let text = match SHIPPED_ALPHA
-        .iter()
-        .find(|(names, _, _)| names.iter().any(|n| n.eq_ignore_ascii_case(spec)))
-    {
-        Some((_, _, t)) => t.to_string(),
-        None => std::fs::read_to_string(spec).ok()?,
-    };
-    serde_json::from_str::<serde_json::Value>(text.strip_prefix('\u{feff}').unwrap_or(&text))
-        .ok()?
-        .get(key)?
-        .as_f64()
-}

@@ -3,6 +3,7 @@
 pub mod acceptance;
 pub mod columns;
 pub mod latency;
+pub mod lab_plan;
 pub mod laws;
 pub mod loss_table;
 pub mod registry;

@@ -25,7 +25,8 @@ pub struct Sourced<R> {
 /// Reads a CSV whose first lines may be `#` comments. Messages name rows
 /// by their data-row number and say how many comment lines precede the
 /// header.
-fn read_commented(path: &Path) -> Result<(Table, String, String), SdslError> {
+/// Returns the table, the joined `#` lines and the whole file's SHA-256.
+pub fn read_commented(path: &Path) -> Result<(Table, String, String), SdslError> {
     let label = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| SdslError::Io {
         path: label.clone(),
@@ -556,6 +557,12 @@ pub struct LabRunRow {
 /// Reads the lab's sampler runs.
 pub fn read_lab_runs(path: &Path) -> Result<Sourced<LabRunRow>, SdslError> {
     let (t, src, sha) = read_commented(path)?;
+    lab_runs_from(&t, src, sha)
+}
+
+/// The lab's sampler runs from a table read by [`read_commented`] (its
+/// source line and hash).
+pub fn lab_runs_from(t: &Table, src: String, sha: String) -> Result<Sourced<LabRunRow>, SdslError> {
     let (d, tg) = (t.str_column("draft")?, t.str_column("target")?);
     let g = whole(&t, "gamma")?;
     let cols = ["iterations", "emitted", "draft_params", "target_params"]

@@ -4,8 +4,8 @@
 //! table's measured times for the targets it measured (docs/latency.md). The FLOP
 //! model's N* stays the main table; this section sits beside it.
 
-use super::config::BatchSweep;
-use super::{Ledger, NstarStage, RefitConfig};
+use super::inputs::{BatchSweepInput, Inputs};
+use super::{Ledger, NstarStage};
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::fit_nstar_law_in_memory;
 use crate::error::SdslError;
@@ -21,16 +21,18 @@ use crate::report::model::{
 pub const NOTE: &str = "decoding on one GPU (batch 1 unless a batch is given): per iteration γ draft decode steps and one target pass over γ + 1 tokens, S = E(α, γ)/(γ·c + v(γ+1)) with c = t(N)/t(M) from the fitted affine latency law and v the measured verification ratio; integer γ within the measured q range. Not modelled: the draft's catch-up pass when all γ tokens are accepted, sampling overhead, tokenizer round trips. A target whose bf16 weights (with the draft's) exceed one device is flagged: multi-GPU latency is not in the table.";
 
 /// Stage 7: N* and the real drafts under each latency cost model of the
-/// manifest (None without a `[hardware]` section).
+/// manifest (None without a `[hardware]` section). The models were resolved
+/// (tables read and fitted once) by [`super::load`].
 pub fn hardware_stage(
-    cfg: &RefitConfig,
+    inputs: &Inputs,
     nstar: &NstarStage,
-    registry: &Registry,
     loss: &LossLaw,
     alpha: &AlphaLaw,
     ledger: &mut Ledger,
 ) -> Result<Option<HardwareSection>, SdslError> {
-    if cfg.hardware.is_empty() && cfg.batch_sweep.is_none() {
+    let hw = &inputs.hardware;
+    let registry = &inputs.registry;
+    if hw.models.is_empty() && hw.batch_sweep.is_none() {
         return Ok(None);
     }
     let mut models = Vec::new();
@@ -59,27 +61,16 @@ pub fn hardware_stage(
             }
         }
     };
-    // each latency table is read and fitted once
-    let resolved = cfg
-        .hardware
-        .iter()
-        .map(|spec| {
-            super::latency::latency_cost_model(&spec.value)
-                .map(|(cost, profile)| (spec, cost, profile))
-                .map_err(|e| cfg.at(spec, e))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    curves(
-        cfg.cost_model.value,
-        &format!("{} (FLOPs)", cfg.cost_model.value),
-    );
-    for (spec, cost, _) in &resolved {
-        curves(*cost, spec.value.trim_start_matches("latency:"));
+    let cost_model = inputs.nstar.cost_model;
+    curves(cost_model, &format!("{cost_model} (FLOPs)"));
+    for r in &hw.models {
+        curves(r.cost, r.spec.trim_start_matches("latency:"));
     }
     let mut latency_fig = Vec::new();
-    for (spec, cost, profile) in resolved {
+    for r in &hw.models {
+        let (spec, cost, profile) = (&r.spec, r.cost, &r.profile);
         for w in &profile.warnings {
-            ledger.warnings.push(format!("{}: {w}", spec.value));
+            ledger.warnings.push(format!("{spec}: {w}"));
         }
         // a registry `arch` the table lacks: a typo is refused, any other is
         // priced by the affine law and said so
@@ -87,37 +78,24 @@ pub fn hardware_stage(
             .targets
             .iter()
             .chain(nstar.families.iter().flat_map(|f| &f.drafts));
-        if let Some(w) = super::latency::check_registry_archs(&profile, registry, priced)? {
-            ledger.warnings.push(format!("{}: {w}", spec.value));
+        if let Some(w) = super::latency::check_registry_archs(profile, registry, priced)? {
+            ledger.warnings.push(format!("{spec}: {w}"));
         }
-        if !ledger
-            .inputs
-            .iter()
-            .any(|i| i.sha256 == profile.source.sha256)
-        {
-            ledger.input(
-                "hardware",
-                &profile.source.path,
-                &profile.source.sha256,
-                profile.architectures.len(),
-            );
-        }
-        latency_fig.push(latency_series(&spec.value, &profile));
+        latency_fig.push(latency_series(spec, profile));
         models.push(model_section(
-            cfg,
-            &spec.value,
+            &inputs.nstar.law_grid,
+            spec,
             cost,
-            &profile,
+            profile,
             nstar,
-            loss,
-            alpha,
+            (loss, alpha),
             ledger,
         ));
     }
-    let batch_sweep = cfg
+    let batch_sweep = hw
         .batch_sweep
         .as_ref()
-        .map(|b| batch_sweep(cfg, b, nstar, registry, loss, alpha, ledger))
+        .map(|b| batch_sweep(b, nstar, registry, loss, alpha, ledger))
         .transpose()?;
     Ok(Some(HardwareSection {
         note: NOTE.to_string(),
@@ -169,17 +147,15 @@ fn rank_drafts(
     (!drafts.is_empty()).then_some(drafts)
 }
 
-/// N* per target × family, the real drafts and the N* law under one
-/// latency model.
-#[allow(clippy::too_many_arguments)]
+/// N* per target × family, the real drafts and the N* law (over `grid`)
+/// under one latency model.
 fn model_section(
-    cfg: &RefitConfig,
+    grid: &crate::derive::nstar_law::LawGrid,
     label: &str,
     cost: CostModel,
     profile: &LatencyProfile,
     nstar: &NstarStage,
-    loss: &LossLaw,
-    alpha: &AlphaLaw,
+    (loss, alpha): (&LossLaw, &AlphaLaw),
     ledger: &mut Ledger,
 ) -> HardwareModel {
     let mut cells = Vec::new();
@@ -213,7 +189,7 @@ fn model_section(
             }
         }
     }
-    let law = match fit_nstar_law_in_memory(&cfg.law_grid.value, loss, alpha, cost, Some(profile)) {
+    let law = match fit_nstar_law_in_memory(grid, loss, alpha, cost, Some(profile)) {
         Ok((fit, out)) => {
             let b = fit.linear.estimates();
             let max_rel_error = fit
@@ -264,58 +240,29 @@ fn model_section(
 /// N*, best γ and S against batch size for the sweep's targets, each with
 /// its own draft family when it has one (else the first family).
 fn batch_sweep(
-    cfg: &RefitConfig,
-    b: &BatchSweep,
+    b: &BatchSweepInput,
     nstar: &NstarStage,
     registry: &Registry,
     loss: &LossLaw,
     alpha: &AlphaLaw,
     ledger: &mut Ledger,
 ) -> Result<BatchSweepSection, SdslError> {
-    let targets = b
-        .targets
-        .value
-        .iter()
-        .map(|name| {
-            // exact name first, else a unique case-insensitive match
-            match crate::error::find_name(&nstar.targets, name, |t| t.name.as_str()) {
-                Ok(Some(t)) => Ok(t),
-                Ok(None) => Err(cfg.at(
-                    &b.targets,
-                    format!(
-                        "'{}' is not among the N* targets ({}); name one of them",
-                        crate::error::clip(name),
-                        crate::error::capped_list(nstar.targets.iter().map(|t| &t.name), 10)
-                    ),
-                )),
-                Err(several) => Err(cfg.at(
-                    &b.targets,
-                    crate::error::ambiguous_name(
-                        "target",
-                        name,
-                        &several.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
-                        "the N* targets",
-                    ),
-                )),
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let targets = &b.targets;
     let mut rows = Vec::new();
-    for &batch in &b.batches.value {
-        let spec = format!("{}:batch={batch}", b.cost_model.value);
-        let (cost, profile) =
-            super::latency::latency_cost_model(&spec).map_err(|e| cfg.at(&b.cost_model, e))?;
-        let models = targets.iter().copied().chain(
+    for (batch, resolved) in &b.batches {
+        let batch = *batch;
+        let (spec, cost, profile) = (&resolved.spec, resolved.cost, &resolved.profile);
+        let models = targets.iter().chain(
             targets
                 .iter()
                 .filter_map(|t| nstar.families.iter().find(|f| f.name == t.family))
                 .chain(nstar.families.first())
                 .flat_map(|f| &f.drafts),
         );
-        if let Some(w) = super::latency::check_registry_archs(&profile, registry, models)? {
-            ledger.warn_once(format!("{}: {w}", b.cost_model.value));
+        if let Some(w) = super::latency::check_registry_archs(profile, registry, models)? {
+            ledger.warn_once(format!("{}: {w}", b.cost_model));
         }
-        for t in &targets {
+        for t in targets {
             let Some(f) = nstar
                 .families
                 .iter()
@@ -348,7 +295,7 @@ fn batch_sweep(
                 outcome,
                 verify_ratio,
                 fits_memory,
-                best_real_draft: rank_drafts(&setup, &profile, t, f)
+                best_real_draft: rank_drafts(&setup, profile, t, f)
                     .and_then(|d| d.into_iter().next()),
             });
         }
@@ -358,7 +305,7 @@ fn batch_sweep(
         pos(x).cmp(&pos(y)).then(x.batch.cmp(&y.batch))
     });
     Ok(BatchSweepSection {
-        cost_model: b.cost_model.value.clone(),
+        cost_model: b.cost_model.clone(),
         rows,
     })
 }

@@ -13,35 +13,23 @@
 //! the non-embedding parameters, and verifying γ + 1 tokens costs one target
 //! pass; tokens per FLOP = S/(2M), so c = N_draft/N_target.
 
-use super::config::LabInput;
-use super::{Ledger, Progress, RefitConfig};
+use super::inputs::LabInputs;
+use super::{Ledger, Progress};
 use crate::derive::nstar::{N_MIN, NStarSetup};
 use crate::error::SdslError;
 use crate::fit::alpha_analysis::{FitAlphaOut, analyse};
 use crate::fit::estimate::{EstimateRow, estimate};
-use crate::fit::loss::{Constraints, LossFitSpec, Objective, SolverSettings, StartGrid};
 use crate::fit::loss_record::fit_record;
-use crate::ingest::acceptance::{
-    AcceptTable, DEFAULT_GROUP_COLS, MeasureKind, MeasureSpec, measurements_from, read_accept_table,
-};
+use crate::ingest::acceptance::AcceptTable;
 use crate::ingest::columns as col;
-use crate::ingest::loss_table::{LossTableSpec, loss_table_from};
 use crate::ingest::table::Table;
 use crate::law::throughput;
 use crate::law::{AlphaLaw, CostModel};
 pub use crate::report::model::lab::*;
-use crate::report::model::{FigureData, InputRef, SpeedupCurve};
+use crate::report::model::{FigureData, SpeedupCurve};
 
-fn input(role: &'static str, path: &str, sha: &str, rows: usize) -> InputRef {
-    InputRef {
-        role,
-        path: path.to_string(),
-        sha256: sha.to_string(),
-        rows_used: rows,
-    }
-}
-
-fn ladder(t: &Table) -> Result<Vec<LadderRow>, SdslError> {
+/// The ladder rows of the lab's loss table.
+pub(crate) fn ladder(t: &Table) -> Result<Vec<LadderRow>, SdslError> {
     let model = t.str_column(col::MODEL)?;
     let cols = [col::N, col::N_TOTAL, col::D, col::EPOCHS, col::LOSS].map(|c| t.f64_column(c));
     let [n, nt, d, ep, l] = cols;
@@ -99,16 +87,25 @@ fn verdict(f: &FitAlphaOut) -> AffineVerdict {
     }
 }
 
-struct SpecRow {
-    draft: String,
-    target: String,
-    gamma: f64,
-    tested: f64,
-    summin_tested: f64,
-    tokens_per_gflop: f64,
+/// One sampler run of `speculative.csv`.
+#[derive(Debug, Clone)]
+pub struct SpecRow {
+    /// Draft checkpoint.
+    pub draft: String,
+    /// Target checkpoint.
+    pub target: String,
+    /// Draft length.
+    pub gamma: f64,
+    /// Positions the target tested.
+    pub tested: f64,
+    /// Σ min(p, q) per tested position.
+    pub summin_tested: f64,
+    /// Emitted tokens per GFLOP.
+    pub tokens_per_gflop: f64,
 }
 
-fn spec_rows(t: &Table) -> Result<Vec<SpecRow>, SdslError> {
+/// The sampler's runs (`speculative.csv`).
+pub(crate) fn spec_rows(t: &Table) -> Result<Vec<SpecRow>, SdslError> {
     let (d, tg) = (t.str_column(col::DRAFT)?, t.str_column(col::TARGET)?);
     let (g, te, s, tp) = (
         t.f64_column(col::GAMMA)?,
@@ -168,41 +165,12 @@ fn heldout_alpha(t1: &AcceptTable, draft: &str, target: &str) -> Option<f64> {
 }
 
 fn estimator_check(
-    lab: &LabInput,
-    t1: &AcceptTable,
-    spec: &[SpecRow],
-    inputs: &mut Vec<InputRef>,
-) -> Result<(EstimatorCheck, Vec<String>), SdslError> {
-    let loc = &lab.logs;
-    let mut warnings = Vec::new();
-    let base = MeasureSpec {
-        kind: Some(MeasureKind::Logs),
-        gamma_col: None,
-        value_col: None,
-        group_cols: None,
-    };
-    let logs = Table::read(&loc.value)?;
-    let meas = measurements_from(&logs, &base)?;
-    inputs.push(input(
-        "lab logs",
-        &meas.path,
-        &meas.sha256,
-        meas.gamma.len(),
-    ));
-    let pooled = estimate(&meas);
-    let with_gamma: Vec<String> = DEFAULT_GROUP_COLS
-        .iter()
-        .chain(&[col::GAMMA])
-        .filter(|c| logs.has(c))
-        .map(|s| s.to_string())
-        .collect();
-    let per = estimate(&measurements_from(
-        &logs,
-        &MeasureSpec {
-            group_cols: Some(with_gamma),
-            ..base
-        },
-    )?);
+    lab: &LabInputs,
+    warnings: &mut Vec<String>,
+) -> EstimatorCheck {
+    let (t1, spec) = (&lab.at_t1, &lab.sampler);
+    let pooled = estimate(&lab.logs_pooled);
+    let per = estimate(&lab.logs_per_gamma);
     let sampler = |d: &str, t: &str, g: Option<f64>| -> Option<f64> {
         let rows: Vec<&SpecRow> = spec
             .iter()
@@ -234,81 +202,46 @@ fn estimator_check(
             heldout_alpha(t1, &e.draft, &e.target),
         ));
     }
-    let check = EstimatorCheck {
+    EstimatorCheck {
         share_covered_sampler: share(&pairs, |r| r.covered_sampler),
         share_covered_heldout: share(&pairs, |r| r.covered_heldout),
         share_covered_sampler_per_gamma: share(&per_gamma, |r| r.covered_sampler),
         pairs,
         per_gamma,
-    };
-    Ok((check, warnings))
+    }
 }
 
-/// Stage 6: the lab section from the manifest's `[lab]` tables; the
-/// report's inputs and warnings (in `ledger`) are extended.
+/// Stage 6: the lab section from the `[lab]` tables (read by
+/// [`super::load`]); warnings go to `ledger`.
 pub fn lab_stage(
-    m: &RefitConfig,
-    lab: &LabInput,
+    lab: &LabInputs,
     seed: u64,
     progress: &dyn Progress,
     ledger: &mut Ledger,
 ) -> Result<LabSection, SdslError> {
-    let inputs = &mut ledger.inputs;
     let warnings = &mut ledger.warnings;
     // Loss law on the ladder.
-    let lt = Table::read(&lab.loss.value).map_err(|e| m.at(&lab.loss, e))?;
-    let ladder = ladder(&lt).map_err(|e| m.at(&lab.loss, e))?;
-    let table = loss_table_from(
-        &lt,
-        &LossTableSpec {
-            n_col: None,
-            d_col: None,
-            loss_col: None,
-            drop_highest: 0,
-        },
-    )
-    .map_err(|e| m.at(&lab.loss, e))?;
-    inputs.push(input(
-        "lab loss",
-        &table.path,
-        &table.sha256,
-        table.rows_used,
-    ));
-    let spec = LossFitSpec {
-        objective: Objective::Huber { delta: 1e-3 },
-        constraints: Constraints::default(),
-        grid: StartGrid::hoffmann(),
-        settings: SolverSettings::default(),
-    }
-    .validated()?;
-    let data = super::loss_data(m, &lab.loss, &table, &spec)?;
-    let fit = super::fit_loss(&data, &spec, progress, "lab loss fit")?;
+    let li = &lab.loss;
+    let fit = super::fit_loss(&li.data, &li.spec, progress, "lab loss fit")?;
     let boot = super::bootstrap(
-        &data,
-        &spec,
+        &li.data,
+        &li.spec,
         &fit,
-        lab.loss_bootstrap.value,
+        li.bootstrap,
         seed,
         progress,
         "lab bootstrap",
     )?;
-    let loss = fit_record(&table, 0, &fit, boot.as_ref());
+    let loss = fit_record(&li.table, 0, &fit, boot.as_ref());
     warnings.extend(loss.warnings.iter().map(|w| format!("lab loss fit: {w}")));
     let law = fit.law.clone();
+    let table = &li.table;
 
     // Acceptance law at the chosen temperature (and the others, reported).
-    let full = read_accept_table(&lab.acceptance.value).map_err(|e| m.at(&lab.acceptance, e))?;
-    inputs.push(input(
-        "lab acceptance",
-        &full.path,
-        &full.sha256,
-        full.rows.len(),
-    ));
-    let t = lab.temperature.value;
-    let chosen = full
-        .at_temperature(t)
-        .map_err(|e| m.at(&lab.temperature, e))?;
-    let (alpha, model) = analyse(&chosen, lab.alpha_bootstrap, seed)?;
+    let (full, chosen) = (&lab.acceptance, &lab.chosen);
+    let t = lab.settings.temperature.value;
+    let (alpha, model) = analyse(chosen, lab.settings.alpha_bootstrap, seed)
+        .map_err(|e| SdslError::setting("lab.acceptance", e))?;
     warnings.extend(alpha.warnings.iter().map(|w| format!("lab alpha fit: {w}")));
     let alpha_law = model.alpha_law();
     let mut other_temperatures = Vec::new();
@@ -332,31 +265,23 @@ pub fn lab_stage(
     let affine = verdict(&alpha);
 
     // Estimator check: the sampler runs at temperature 1, so Σ min is the temperature-1 rows.
-    let st = Table::read(&lab.speculative.value).map_err(|e| m.at(&lab.speculative, e))?;
-    inputs.push(input("lab sampler", st.label(), st.sha256(), st.height()));
-    let spec_rows = spec_rows(&st).map_err(|e| m.at(&lab.speculative, e))?;
-    let t1 = full
-        .at_temperature(1.0)
-        .map_err(|e| m.at(&lab.acceptance, e))?;
-    let (estimator, w) =
-        estimator_check(lab, &t1, &spec_rows, inputs).map_err(|e| m.at(&lab.logs, e))?;
-    warnings.extend(w);
+    let estimator = estimator_check(lab, warnings);
 
     // N* from the lab laws versus measured drafts.
-    let mut figures = super::loss_figures(&table, &law, boot.as_ref());
+    let mut figures = super::loss_figures(table, &law, boot.as_ref());
     let nstar = lab_nstar(
-        &chosen,
-        &ladder,
+        chosen,
+        &lab.ladder,
         &law,
         &alpha_law,
-        &spec_rows,
+        &lab.sampler,
         &mut figures,
         warnings,
     )?;
-    super::measured_alpha_figures(&mut figures, &alpha, &chosen, &alpha_law);
+    super::measured_alpha_figures(&mut figures, &alpha, chosen, &alpha_law);
     Ok(LabSection {
         note: "byte-level GPTs trained on tinyshakespeare by sdsl-lab (datasets/lab/); these laws feed only this section, never the main N* table".into(),
-        ladder,
+        ladder: lab.ladder.clone(),
         loss,
         temperature: t,
         alpha,

@@ -21,8 +21,7 @@
 //!   clustered one-way by draft architecture and by target, t intervals with
 //!   G − 1 degrees of freedom (few clusters: CR2 rather than CR1).
 
-use super::RefitConfig;
-use super::config::LabInput;
+use super::inputs::LabInputs;
 use crate::error::SdslError;
 use crate::fit::estimate::mle_from_counts;
 use crate::fit::interval::{Interval, IntervalMethod};
@@ -51,23 +50,18 @@ fn layers_width(name: &str) -> Option<(f64, f64)> {
     Some((l, w))
 }
 
-/// The model context of the lab plan (`manifest.json` next to the lab's
-/// tables: `plan.rungs[0].model.context`).
-fn lab_context(lab: &LabInput) -> Option<f64> {
-    let dir = lab.loss.value.parent()?;
-    let text = std::fs::read_to_string(dir.join("manifest.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["plan"]["rungs"][0]["model"]["context"].as_f64()
-}
-
-struct Run {
+/// One (draft, target, γ) run of the lab's logs: the accepted count of
+/// every iteration.
+#[derive(Debug, Clone)]
+pub struct Run {
     draft: String,
     target: String,
     gamma: u64,
     k: Vec<u64>,
 }
 
-fn read_runs(t: &Table) -> Result<Vec<Run>, SdslError> {
+/// The lab's per-iteration logs as runs.
+pub(crate) fn read_runs(t: &Table) -> Result<Vec<Run>, SdslError> {
     let (d, tg) = (t.str_column("draft")?, t.str_column("target")?);
     let (g, a) = (t.f64_column("gamma")?, t.f64_column("accepted")?);
     let mut runs: Vec<Run> = Vec::new();
@@ -145,16 +139,14 @@ fn position_run(r: &Run, pooled: f64) -> PositionRun {
     }
 }
 
-/// The lab's i.i.d. check (see the module docs). Reads the lab's logs and
-/// acceptance table (already listed as inputs by the lab stage).
-pub fn lab_iid_stage(cfg: &RefitConfig, lab: &LabInput) -> Result<LabIidSection, SdslError> {
-    let lt = Table::read(&lab.logs.value).map_err(|e| cfg.at(&lab.logs, e))?;
-    let runs = read_runs(&lt).map_err(|e| cfg.at(&lab.logs, e))?;
-    let at = Table::read(&lab.acceptance.value).map_err(|e| cfg.at(&lab.acceptance, e))?;
-    let acc = AccRows::read(&at).map_err(|e| cfg.at(&lab.acceptance, e))?;
-    let ctx = lab_context(lab);
+/// The lab's i.i.d. check (see the module docs) on the lab's logs and
+/// acceptance table; the model context comes from the lab's plan
+/// (`manifest.json`), without it the FLOP recount leaves attention out.
+pub fn lab_iid_stage(lab: &LabInputs) -> LabIidSection {
+    let (runs, acc) = (&lab.runs, &lab.iid_acceptance);
+    let ctx = lab.plan.as_ref().and_then(|p| p.context()).map(|c| c as f64);
     let mut pairs_k: Vec<(String, String)> = Vec::new();
-    for r in &runs {
+    for r in runs {
         let k = (r.draft.clone(), r.target.clone());
         if !pairs_k.contains(&k) {
             pairs_k.push(k);
@@ -224,15 +216,15 @@ pub fn lab_iid_stage(cfg: &RefitConfig, lab: &LabInput) -> Result<LabIidSection,
         out_runs.iter().filter(|r| r.first_lower).count(),
         out_runs.len(),
     ];
-    let (alpha_law, clusters) = robust_alpha_law(&acc, lab.temperature.value);
-    Ok(LabIidSection {
+    let (alpha_law, clusters) = robust_alpha_law(acc, lab.settings.temperature.value);
+    LabIidSection {
         notes: notes(ctx),
         first_lower,
         runs: out_runs,
         pairs,
         alpha_law,
         clusters,
-    })
+    }
 }
 
 fn notes(ctx: Option<f64>) -> Vec<String> {
@@ -246,8 +238,9 @@ fn notes(ctx: Option<f64>) -> Vec<String> {
     ]
 }
 
-/// The acceptance table's columns the check needs.
-struct AccRows {
+/// The columns of the lab's acceptance table the i.i.d. check reads.
+#[derive(Debug, Clone)]
+pub struct AccRows {
     draft: Vec<String>,
     target: Vec<String>,
     x: Vec<f64>,
@@ -258,7 +251,7 @@ struct AccRows {
 }
 
 impl AccRows {
-    fn read(t: &Table) -> Result<AccRows, SdslError> {
+    pub(crate) fn read(t: &Table) -> Result<AccRows, SdslError> {
         let cols = [
             "draft_params",
             "target_params",

@@ -1,10 +1,13 @@
 //! The refit as a library call: ingest → fit → derive → report, in memory.
 //!
-//! [`refit`] runs every stage on a [`RefitConfig`] (the parsed manifest,
-//! `datasets/refit.toml`) and returns the [`Report`]; [`write`](fn@write) puts it on
-//! disk (atomically, as a separate call). Each stage is a public function
-//! taking what the previous stages produced by reference, so a caller can
-//! run, test or replace one stage at a time:
+//! Load, then compute: [`load`] reads every input a [`RefitConfig`] (the
+//! parsed manifest, `datasets/refit.toml`) names, once, into typed
+//! [`Inputs`], raising every manifest-line error first; [`compute`] runs the
+//! stages on them without opening a file and returns the [`Report`];
+//! [`refit`] is the two in a row; [`write`](fn@write) puts the report on disk
+//! (atomically, as a separate call). Each stage is a public function of
+//! typed tables, its own section's settings and what earlier stages
+//! produced, so a caller can run, test or replace one stage at a time:
 //!
 //! 1. [`loss_stage`]: the loss-law refit with its bootstrap;
 //! 2. [`alpha_stage`]: the published acceptance law, or a fit of the
@@ -21,6 +24,7 @@
 
 pub mod config;
 pub mod hardware;
+pub mod inputs;
 pub mod lab;
 pub mod lab_iid;
 pub mod latency;
@@ -29,6 +33,8 @@ pub mod sensitivity;
 pub mod validation;
 
 use crate::derive::nstar::{CellOutcome, NStarSetup};
+use crate::derive::nstar_law::LawGrid;
+use crate::law::CostModel;
 use crate::derive::nstar_law::{NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};
 use crate::derive::uncertainty::{Cell, DrawResults, Hints, LawDraw, interval, propagate};
 use crate::error::SdslError;
@@ -37,24 +43,20 @@ use crate::fit::alpha_analysis::{FitAlphaOut, analyse};
 use crate::fit::bootstrap::{BootStart, LossBootstrap, bootstrap_loss, quantile_sorted};
 use crate::fit::estimate::estimate;
 use crate::fit::interval::{Interval, IntervalMethod};
-use crate::fit::loss::{Constraints, LossData, LossFit, LossFitSpec, SolverSettings};
+use crate::fit::loss::{LossData, LossFit, LossFitSpec};
 use crate::fit::loss_record::{FitLossOut, fit_record};
-use crate::ingest::acceptance::{
-    AcceptKey, AcceptRow, AcceptTable, MeasureSpec, read_accept_table, read_measurements,
-};
-use crate::ingest::laws;
-use crate::ingest::loss_table::{LossTable, read_loss_table};
-use crate::ingest::registry::{DraftFamily, Model, Registry};
-use crate::ingest::table::sha256_hex;
+use crate::ingest::acceptance::{AcceptTable, Measurements};
+use crate::ingest::loss_table::LossTable;
+use crate::ingest::registry::{DraftFamily, Model};
 use crate::law::{AlphaLaw, LossLaw};
 use crate::report::model::{
-    AlphaLine, AlphaSection, EstimateSection, FigureData, FileRef, InputRef, NstarCell,
-    NstarLawSection, NstarSection, Report, SCHEMA_VERSION, SpeedupCurve,
+    AlphaLine, AlphaSection, EstimateSection, FigureData, InputRef, NstarCell, NstarLawSection,
+    NstarSection, Report, SCHEMA_VERSION, SpeedupCurve,
 };
-use config::Located;
 use std::path::Path;
 
 pub use config::{RefitConfig, read_manifest};
+pub use inputs::{AlphaInput, Inputs, LossInput, NstarSettings, load};
 
 /// Progress of a long refit. Every method has a no-op default; the
 /// methods may be called from several threads at once.
@@ -85,15 +87,6 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    fn input(&mut self, role: &'static str, path: &str, sha256: &str, rows_used: usize) {
-        self.inputs.push(InputRef {
-            role,
-            path: path.to_string(),
-            sha256: sha256.to_string(),
-            rows_used,
-        });
-    }
-
     /// Adds a warning unless the ledger holds the same text already (two
     /// stages that check one thing say it once).
     fn warn_once(&mut self, w: String) {
@@ -101,28 +94,6 @@ impl Ledger {
             self.warnings.push(w);
         }
     }
-}
-
-/// The data of a loss table for a fit, after the one rows-versus-parameters
-/// check: a fit needs more rows than free parameters. Errors name the
-/// manifest line `loc`.
-pub fn loss_data<T>(
-    cfg: &RefitConfig,
-    loc: &Located<T>,
-    table: &LossTable,
-    spec: &LossFitSpec,
-) -> Result<LossData, SdslError> {
-    let free = spec.map().n_free();
-    if table.rows_used <= free {
-        return Err(cfg.at(
-            loc,
-            format!(
-                "{} rows used: a fit needs more rows than its {free} parameters",
-                table.rows_used
-            ),
-        ));
-    }
-    LossData::new(&table.n, &table.d, &table.loss)
 }
 
 /// The multi-start loss fit, reported to `progress` as task `what`.
@@ -250,34 +221,22 @@ pub struct LossStage {
     pub record: FitLossOut,
 }
 
-/// Stage 1: the loss law refitted on the manifest's loss table, with its
-/// bootstrap (seed `seed`).
+/// Stage 1: the loss law refitted on the loss table, with its bootstrap
+/// (seed `seed`).
 pub fn loss_stage(
-    cfg: &RefitConfig,
+    input: &LossInput,
     seed: u64,
     progress: &dyn Progress,
     ledger: &mut Ledger,
 ) -> Result<LossStage, SdslError> {
-    let table = read_loss_table(&cfg.loss_path.value, &cfg.loss_table)
-        .map_err(|e| cfg.at(&cfg.loss_path, e))?;
-    ledger.input("loss", &table.path, &table.sha256, table.rows_used);
-    let spec = LossFitSpec {
-        objective: cfg.objective.value,
-        constraints: Constraints::default(),
-        grid: cfg.grid.value.clone(),
-        settings: SolverSettings::default(),
-    }
-    .validated()
-    .map_err(|e| cfg.at(&cfg.objective, e))?;
-    let data = loss_data(cfg, &cfg.loss_path, &table, &spec)?;
     progress.stage("ingest");
-    let fit = fit_loss(&data, &spec, progress, "loss fit")?;
+    let fit = fit_loss(&input.data, &input.spec, progress, "loss fit")?;
     progress.stage("loss fit");
     let boot = bootstrap(
-        &data,
-        &spec,
+        &input.data,
+        &input.spec,
         &fit,
-        cfg.loss_bootstrap.value,
+        input.bootstrap,
         seed,
         progress,
         "bootstrap",
@@ -287,13 +246,13 @@ pub fn loss_stage(
             .warnings
             .push("loss.bootstrap = 0: no intervals on the loss law or on N*".into());
     }
-    let record = fit_record(&table, cfg.loss_table.drop_highest, &fit, boot.as_ref());
+    let record = fit_record(&input.table, input.drop_highest, &fit, boot.as_ref());
     ledger
         .warnings
         .extend(record.warnings.iter().map(|w| format!("loss fit: {w}")));
     progress.stage("loss bootstrap");
     Ok(LossStage {
-        table,
+        table: input.table.clone(),
         fit,
         boot,
         record,
@@ -312,48 +271,16 @@ pub struct AlphaStage {
     pub table: Option<AcceptTable>,
 }
 
-/// Merges acceptance tables; a (draft, target, temperature, dataset, gamma)
-/// key measured in two tables is refused. Linear in rows (hash set of keys).
-fn merge_tables(tables: Vec<AcceptTable>) -> Result<AcceptTable, SdslError> {
-    use std::collections::HashSet;
-    let mut it = tables.into_iter();
-    let Some(mut first) = it.next() else {
-        return Err(SdslError::InvalidArgument(
-            "no acceptance table to merge".into(),
-        ));
-    };
-    let mut seen: HashSet<AcceptKey> = first.rows.iter().map(AcceptRow::key).collect();
-    for t in it {
-        for r in t.rows {
-            if !seen.insert(r.key()) {
-                return Err(SdslError::Data {
-                    path: t.path.clone(),
-                    message: format!(
-                        "row {}: the pair {} → {} is already measured in {}; each (draft, target, temperature, dataset, gamma) may appear once",
-                        r.row, r.draft, r.target, first.path
-                    ),
-                });
-            }
-            first.rows.push(r);
-        }
-        first.path = format!("{} + {}", first.path, t.path);
-        first.sha256 = sha256_hex(format!("{}{}", first.sha256, t.sha256).as_bytes());
-        first.rows_total += t.rows_total;
-        first.notes.extend(t.notes);
-    }
-    Ok(first)
-}
-
 /// Stage 2: the acceptance law — the published one named in the manifest
 /// when it lists no tables, else a fit of the merged tables (with its
 /// bootstrap, seed `seed`).
 pub fn alpha_stage(
-    cfg: &RefitConfig,
+    input: &AlphaInput,
     seed: u64,
     ledger: &mut Ledger,
 ) -> Result<AlphaStage, SdslError> {
-    if cfg.alpha_tables.is_empty() {
-        let l = laws::alpha_law(&cfg.alpha_law.value).map_err(|e| cfg.at(&cfg.alpha_law, e))?;
+    let Some(merged) = &input.table else {
+        let l = &input.published;
         ledger.warnings.push(format!(
             "no acceptance table is bundled: N* uses the published acceptance law '{}' without uncertainty; only the loss law's bootstrap is propagated",
             l.id
@@ -369,15 +296,9 @@ pub fn alpha_stage(
             draws: Vec::new(),
             table: None,
         });
-    }
-    let mut tables = Vec::new();
-    for t in &cfg.alpha_tables {
-        let tab = read_accept_table(&t.value).map_err(|e| cfg.at(t, e))?;
-        ledger.input("alpha", &tab.path, &tab.sha256, tab.rows.len());
-        tables.push(tab);
-    }
-    let merged = merge_tables(tables)?;
-    let (out, model) = analyse(&merged, cfg.alpha_bootstrap, seed)?;
+    };
+    let (out, model) = analyse(merged, input.bootstrap, seed)
+        .map_err(|e| SdslError::setting("alpha.tables", e))?;
     ledger
         .warnings
         .extend(out.warnings.iter().map(|w| format!("alpha fit: {w}")));
@@ -402,25 +323,15 @@ pub fn alpha_stage(
             fit: Some(out),
         },
         draws,
-        table: Some(merged),
+        table: Some(merged.clone()),
     })
 }
 
 /// Stage 3: α per pair from every raw-measurement file of the manifest.
-pub fn estimates_stage(
-    cfg: &RefitConfig,
-    ledger: &mut Ledger,
-) -> Result<Vec<EstimateSection>, SdslError> {
+pub fn estimates_stage(measured: &[Measurements], ledger: &mut Ledger) -> Vec<EstimateSection> {
     let mut estimates = Vec::new();
-    for est in &cfg.estimates {
-        let spec = MeasureSpec {
-            kind: est.kind,
-            gamma_col: est.gamma_col.clone(),
-            value_col: est.value_col.clone(),
-            group_cols: None,
-        };
-        let meas = read_measurements(&est.path.value, &spec).map_err(|e| cfg.at(&est.path, e))?;
-        let rows = estimate(&meas);
+    for meas in measured {
+        let rows = estimate(meas);
         for r in &rows {
             for f in &r.flags {
                 ledger
@@ -428,7 +339,6 @@ pub fn estimates_stage(
                     .push(format!("estimate {} → {}: {f}", r.draft, r.target));
             }
         }
-        ledger.input("estimates", &meas.path, &meas.sha256, meas.gamma.len());
         estimates.push(EstimateSection {
             path: meas.path.clone(),
             sha256: meas.sha256.clone(),
@@ -437,7 +347,7 @@ pub fn estimates_stage(
             rows,
         });
     }
-    Ok(estimates)
+    estimates
 }
 
 /// What the N* stage produced.
@@ -455,63 +365,10 @@ pub struct NstarStage {
     pub law_fit: NStarLaw,
 }
 
-/// What N* is computed for: the manifest's targets and draft families from
-/// the registry. Resolved before the slow stages, so that a registry or a
-/// selection with nothing to compute stops at once.
-pub fn selection(
-    cfg: &RefitConfig,
-    registry: &Registry,
-) -> Result<(Vec<Model>, Vec<DraftFamily>), SdslError> {
-    if registry.targets().next().is_none() {
-        return Err(cfg.at(
-            &cfg.registry,
-            format!(
-                "{}: no row has role 'target'; a refit needs at least one target",
-                registry.path
-            ),
-        ));
-    }
-    if registry.draft_family_names().is_empty() {
-        return Err(cfg.at(
-            &cfg.registry,
-            format!(
-                "{}: no row has role 'draft'; a refit needs at least one draft family",
-                registry.path
-            ),
-        ));
-    }
-    let targets: Vec<Model> = match &cfg.targets.value {
-        None => registry.targets().cloned().collect(),
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                registry
-                    .target(n)
-                    .cloned()
-                    .map_err(|e| cfg.at(&cfg.targets, e))
-            })
-            .collect::<Result<_, _>>()?,
-    };
-    let families = match &cfg.draft_families.value {
-        None => registry
-            .draft_families()
-            .map_err(|e| cfg.at(&cfg.registry, e))?,
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                registry
-                    .draft_family(n)
-                    .map_err(|e| cfg.at(&cfg.draft_families, e))
-            })
-            .collect::<Result<_, _>>()?,
-    };
-    Ok((targets, families))
-}
-
 /// Stage 4: N* for every target × draft family and the N* linear law under
 /// the point laws.
 pub fn nstar_stage(
-    cfg: &RefitConfig,
+    settings: &NstarSettings,
     (targets, families): (Vec<Model>, Vec<DraftFamily>),
     loss: &LossLaw,
     alpha: &AlphaLaw,
@@ -521,8 +378,9 @@ pub fn nstar_stage(
     let mut cells = Vec::new();
     for t in &targets {
         for f in &families {
-            let r = NStarSetup::for_pair(t, f, loss, alpha, cfg.cost_model.value)
-                .validated()?
+            let r = NStarSetup::for_pair(t, f, loss, alpha, settings.cost_model)
+                .validated()
+                .map_err(|e| SdslError::setting("nstar.cost_model", e))?
                 .solve();
             if let Err(e) = &r {
                 ledger
@@ -545,7 +403,8 @@ pub fn nstar_stage(
             });
         }
     }
-    let law_fit = fit_nstar_law(&cfg.law_grid.value, loss, alpha, cfg.cost_model.value)?;
+    let law_fit = fit_nstar_law(&settings.law_grid, loss, alpha, settings.cost_model)
+        .map_err(|e| SdslError::setting("nstar.law_grid", e))?;
     Ok(NstarStage {
         targets,
         families,
@@ -560,7 +419,7 @@ pub fn nstar_stage(
 /// none), carried to N* of every cell and to (μ, M0); fills the cells'
 /// intervals.
 pub fn draws_stage(
-    cfg: &RefitConfig,
+    settings: &NstarSettings,
     loss: &LossStage,
     alpha: &AlphaStage,
     nstar: &mut NstarStage,
@@ -571,7 +430,7 @@ pub fn draws_stage(
         Some(b) => b
             .draws
             .iter()
-            .take(cfg.draws.value)
+            .take(settings.draws)
             .enumerate()
             .map(|(i, l)| LawDraw {
                 loss: l.clone(),
@@ -594,8 +453,8 @@ pub fn draws_stage(
     let res = propagate(
         &draws,
         &nstar.cells_in,
-        &cfg.law_grid.value,
-        cfg.cost_model.value,
+        &settings.law_grid,
+        settings.cost_model,
         hints,
         &|| progress.tick(),
     );
@@ -645,7 +504,7 @@ fn published_alpha_lines(nstar: &NstarStage, loss: &LossLaw, alpha: &AlphaLaw) -
 /// S*(N) of the smallest, middle and largest target with the first draft
 /// family's drafts, over N in [1e7, M/5].
 fn speedup_curves(
-    cfg: &RefitConfig,
+    cost_model: CostModel,
     nstar: &NstarStage,
     loss: &LossLaw,
     alpha: &AlphaLaw,
@@ -668,7 +527,7 @@ fn speedup_curves(
     picks
         .into_iter()
         .map(|t| {
-            let setup = NStarSetup::for_pair(t, fam, loss, alpha, cfg.cost_model.value);
+            let setup = NStarSetup::for_pair(t, fam, loss, alpha, cost_model);
             SpeedupCurve {
                 measured: Vec::new(),
                 sampled: Vec::new(),
@@ -681,7 +540,7 @@ fn speedup_curves(
 }
 
 /// The 95% band of the N* law μ·M + M0 over the draws, at 41 log-spaced M.
-fn nstar_band(cfg: &RefitConfig, res: &DrawResults) -> Vec<(f64, f64, f64)> {
+fn nstar_band(grid: &LawGrid, res: &DrawResults) -> Vec<(f64, f64, f64)> {
     let okd: Vec<(f64, f64)> = res
         .mu
         .iter()
@@ -691,7 +550,6 @@ fn nstar_band(cfg: &RefitConfig, res: &DrawResults) -> Vec<(f64, f64, f64)> {
     if okd.is_empty() {
         return Vec::new();
     }
-    let grid = &cfg.law_grid.value;
     (0..=40)
         .map(|k| {
             let mm =
@@ -705,7 +563,7 @@ fn nstar_band(cfg: &RefitConfig, res: &DrawResults) -> Vec<(f64, f64, f64)> {
 
 /// Figure data of the main report.
 fn main_figures(
-    cfg: &RefitConfig,
+    inputs: &Inputs,
     loss: &LossStage,
     alpha: &AlphaStage,
     nstar: &NstarStage,
@@ -713,92 +571,99 @@ fn main_figures(
 ) -> FigureData {
     let law = &loss.fit.law;
     let mut figures = loss_figures(&loss.table, law, loss.boot.as_ref());
-    figures.loss_reference = crate::ingest::laws::loss_law("besiroglu2024")
-        .ok()
-        .map(|l| ("Epoch (Besiroglu et al. 2024)".to_string(), l.law));
+    figures.loss_reference = Some((
+        "Epoch (Besiroglu et al. 2024)".to_string(),
+        inputs.shipped.besiroglu.law.clone(),
+    ));
     if let (Some(f), Some(t)) = (&alpha.section.fit, &alpha.table) {
         measured_alpha_figures(&mut figures, f, t, &alpha.section.law);
     }
     if figures.alpha_lines.is_empty() {
         figures.alpha_lines = published_alpha_lines(nstar, law, &alpha.section.law);
     }
-    figures.speedup_curves = speedup_curves(cfg, nstar, law, &alpha.section.law);
-    figures.nstar_band = nstar_band(cfg, res);
+    figures.speedup_curves =
+        speedup_curves(inputs.nstar.cost_model, nstar, law, &alpha.section.law);
+    figures.nstar_band = nstar_band(&inputs.nstar.law_grid, res);
     figures
 }
 
-/// The whole refit: every stage in order, in memory. Nothing is written.
+/// The whole refit: [`load`] then [`compute`]. Nothing is written.
 /// `cfg.seed` seeds every bootstrap (the manifest's `seed`, or the one
-/// [`RefitConfig::with_seed`] set).
+/// [`RefitConfig::with_seed`] set). An error a computation raises about a
+/// setting names its manifest line ([`RefitConfig::locate`]).
 pub fn refit(cfg: &RefitConfig, progress: &dyn Progress) -> Result<Report, SdslError> {
-    let seed = cfg.seed;
-    let mut ledger = Ledger::default();
-    let registry = Registry::read(&cfg.registry.value).map_err(|e| cfg.at(&cfg.registry, e))?;
-    ledger.input(
-        "registry",
-        &registry.path,
-        &registry.sha256,
-        registry.models.len(),
-    );
-    let selected = selection(cfg, &registry)?;
-    let loss = loss_stage(cfg, seed, progress, &mut ledger)?;
-    let alpha = alpha_stage(cfg, seed, &mut ledger)?;
+    compute(&load(cfg)?, progress).map_err(|e| cfg.locate(e))
+}
+
+/// Every stage in order on inputs already read: no file is opened. Errors
+/// about a setting are [`SdslError::Setting`] with the manifest key.
+pub fn compute(inputs: &Inputs, progress: &dyn Progress) -> Result<Report, SdslError> {
+    let seed = inputs.seed;
+    let mut ledger = Ledger {
+        inputs: inputs.listed.clone(),
+        warnings: Vec::new(),
+    };
+    let selected = (inputs.targets.clone(), inputs.families.clone());
+    let loss = loss_stage(&inputs.loss, seed, progress, &mut ledger)?;
+    let alpha = alpha_stage(&inputs.alpha, seed, &mut ledger)?;
     progress.stage("alpha law");
-    let estimates = estimates_stage(cfg, &mut ledger)?;
+    let estimates = estimates_stage(&inputs.estimates, &mut ledger);
     progress.stage("estimates");
     let mut nstar = nstar_stage(
-        cfg,
+        &inputs.nstar,
         selected,
         &loss.fit.law,
         &alpha.section.law,
         &mut ledger,
     )?;
     progress.stage("N*");
-    let (n_draws, res) = draws_stage(cfg, &loss, &alpha, &mut nstar, progress, &mut ledger);
+    let (n_draws, res) = draws_stage(
+        &inputs.nstar,
+        &loss,
+        &alpha,
+        &mut nstar,
+        progress,
+        &mut ledger,
+    );
     let lin = &nstar.law_fit.linear;
     let mu_int = interval(lin.coefficients[0].estimate, &res.mu);
     let m0_int = interval(lin.coefficients[1].estimate, &res.m0);
     progress.stage("N* draws");
-    let figures = main_figures(cfg, &loss, &alpha, &nstar, &res);
+    let figures = main_figures(inputs, &loss, &alpha, &nstar, &res);
     let hardware = hardware::hardware_stage(
-        cfg,
+        inputs,
         &nstar,
-        &registry,
         &loss.fit.law,
         &alpha.section.law,
         &mut ledger,
     )?;
     progress.stage("hardware");
-    let lab = match &cfg.lab {
-        Some(l) => Some(lab::lab_stage(cfg, l, seed, progress, &mut ledger)?),
+    let lab = match &inputs.lab {
+        Some(l) => Some(lab::lab_stage(l, seed, progress, &mut ledger)?),
         None => None,
     };
-    let lab_iid = match &cfg.lab {
-        Some(l) => Some(lab_iid::lab_iid_stage(cfg, l)?),
-        None => None,
-    };
+    let lab_iid = inputs.lab.as_ref().map(lab_iid::lab_iid_stage);
     progress.stage("lab");
-    let validation = match &cfg.validation {
+    let validation = match &inputs.validation {
         Some(v) => Some(validation::run(
-            cfg,
             v,
+            inputs,
             &loss.fit.law,
             &alpha.section.law,
-            &registry,
             &mut ledger,
         )?),
         None => None,
     };
     progress.stage("validation");
     let sensitivity =
-        sensitivity::sensitivity_stage(cfg, &nstar, &loss.fit.law, &alpha.section.law)?;
+        sensitivity::sensitivity_stage(inputs, &nstar, &loss.fit.law, &alpha.section.law)?;
     progress.stage("sensitivity");
     let nstar_shape = match crate::derive::nstar_shape::compare_shapes(
         &nstar.law_fit.points,
-        &cfg.law_grid.value.d_values(),
+        &inputs.nstar.law_grid.d_values(),
         &loss.fit.law,
         &alpha.section.law,
-        cfg.cost_model.value,
+        inputs.nstar.cost_model,
         (PAPER_MU, PAPER_M0),
     ) {
         Ok(s) => Some(s),
@@ -824,22 +689,19 @@ pub fn refit(cfg: &RefitConfig, progress: &dyn Progress) -> Result<Report, SdslE
                 f.coefficients[2].estimate,
             ]
         }),
-        grid: cfg.law_grid.value.clone(),
+        grid: inputs.nstar.law_grid.clone(),
         points: nstar.law_fit.points.clone(),
         paper_mu: PAPER_MU,
         paper_m0: PAPER_M0,
     };
-    let paper = paper::paper_stage(cfg, &loss, &alpha.section.law, &law, &nstar.cells)?;
+    let paper = paper::paper_stage(inputs, &loss, &alpha.section.law, &law, &nstar.cells);
     Ok(Report {
         schema_version: SCHEMA_VERSION,
-        manifest: FileRef {
-            path: cfg.path.display().to_string(),
-            sha256: sha256_hex(cfg.text.as_bytes()),
-        },
+        manifest: inputs.manifest.clone(),
         seed,
         inputs: ledger.inputs,
         nstar: NstarSection {
-            cost_model: cfg.cost_model.value.to_string(),
+            cost_model: inputs.nstar.cost_model.to_string(),
             loss_law: loss.fit.law.clone(),
             draws: n_draws,
             draft_families: nstar.families.iter().map(|f| f.name.clone()).collect(),

@@ -16,11 +16,10 @@
 //! - N* of OPT-13B against the value implied by SDSL Appendix F's OPT-125M
 //!   row (|N − N*|/M, so N* = N − value·M for a draft larger than N*).
 
-use super::{LossStage, RefitConfig};
-use crate::error::SdslError;
+use super::LossStage;
+use super::inputs::Inputs;
 use crate::fit::bootstrap::quantile_sorted;
 use crate::fit::interval::{Interval, IntervalMethod};
-use crate::ingest::laws;
 use crate::law::{AlphaLaw, LossLaw};
 use crate::report::model::paper::{PaperRow, PaperSection};
 use crate::report::model::{NstarCell, NstarLawSection};
@@ -79,14 +78,14 @@ fn boot(point: &LossLaw, draws: &[LossLaw], f: impl Fn(&LossLaw) -> f64) -> Inte
 
 /// The comparison section.
 pub fn paper_stage(
-    cfg: &RefitConfig,
+    inputs: &Inputs,
     loss: &LossStage,
     alpha: &AlphaLaw,
     law: &NstarLawSection,
     cells: &[NstarCell],
-) -> Result<PaperSection, SdslError> {
+) -> PaperSection {
     let mut rows = Vec::new();
-    let pub_alpha = laws::alpha_law(&cfg.alpha_law.value)?;
+    let pub_alpha = &inputs.alpha.published;
     let src = format!(
         "law file '{}' (provenance in the acceptance-law section)",
         pub_alpha.id
@@ -105,7 +104,7 @@ pub fn paper_stage(
         ));
     }
     for stat in ["r2", "mse"] {
-        let v = laws::alpha_law_stat(&cfg.alpha_law.value, stat);
+        let v = pub_alpha.stat(stat);
         rows.push(row("alpha law", stat, None, v, &src));
     }
     let nstar_rows = |name: &str, boot: Interval, ols: Interval, paper: f64| {
@@ -134,14 +133,14 @@ pub fn paper_stage(
         .map(|b| b.draws.clone())
         .unwrap_or_default();
     let point = &loss.fit.law;
-    for (name, label) in [
+    for (published, label) in [
         (
-            "besiroglu2024",
+            &inputs.shipped.besiroglu,
             "Besiroglu et al. 2024, Huber-MLE (a different objective)",
         ),
-        ("hoffmann2022", "Hoffmann et al. 2022"),
+        (&inputs.shipped.hoffmann, "Hoffmann et al. 2022"),
     ] {
-        let p = laws::loss_law(name)?.law;
+        let p = published.law.clone();
         let getters: [(&str, Getter); 5] = [
             ("E", |l| l.e),
             ("A", |l| l.a),
@@ -176,39 +175,36 @@ pub fn paper_stage(
             ));
         }
     }
-    if let Some(r) = appendix_f_nstar(cfg, cells)? {
+    if let Some(r) = appendix_f_nstar(inputs, cells) {
         rows.push(r);
     }
-    Ok(PaperSection {
+    PaperSection {
         notes: vec![
             "The loss refit minimises the sum of Huber losses (δ = 1e-3; Hoffmann et al.'s objective); Besiroglu et al.'s published point estimate maximises a Huber likelihood with a learned scale: different objectives, so their estimates differ by more than rounding.".into(),
             "a_opt, b_opt: the exponents of the compute-optimal N_opt = G·(C/6)^a_opt and D_opt = (C/6)^b_opt/G for a compute budget C in FLOPs (Hoffmann et al. 2022, Eq. 4).".into(),
             "Intervals: bootstrap percentile (the loss law's case-resampling bootstrap), OLS t (the N* line on the deterministic grid: misfit of a line, not sampling uncertainty).".into(),
         ],
         rows,
-    })
+    }
 }
 
 /// OPT-13B's N* against the value implied by Appendix F's OPT-125M row.
-fn appendix_f_nstar(cfg: &RefitConfig, cells: &[NstarCell]) -> Result<Option<PaperRow>, SdslError> {
+fn appendix_f_nstar(inputs: &Inputs, cells: &[NstarCell]) -> Option<PaperRow> {
     let (Some(v), Some(c)) = (
-        &cfg.validation,
+        &inputs.validation,
         cells
             .iter()
             .find(|c| c.target == "OPT-13B" && c.draft_family == "OPT"),
     ) else {
-        return Ok(None);
+        return None;
     };
-    let t = crate::ingest::validation::read_appendix_f(&v.appendix_f.value)
-        .map_err(|e| cfg.at(&v.appendix_f, e))?;
-    let Some(r) = t.rows.iter().find(|r| r.draft == "OPT-125M") else {
-        return Ok(None);
-    };
+    let t = &v.appendix_f;
+    let r = t.rows.iter().find(|r| r.draft == "OPT-125M")?;
     let val = r.gap_over_m;
     let n125 = 125e6;
     let implied = n125 - val * c.target_params;
     let interval = c.n_star_draws.interval;
-    Ok(c.outcome.n_star.map(|_| {
+    c.outcome.n_star.map(|_| {
         row(
             "N* table",
             "N* of OPT-13B (OPT drafts)",
@@ -216,5 +212,5 @@ fn appendix_f_nstar(cfg: &RefitConfig, cells: &[NstarCell]) -> Result<Option<Pap
             Some(implied),
             "implied by SDSL Appendix F's OPT-125M row (secondary source): N* = 125M − |N − N*|/M · M",
         )
-    }))
+    })
 }

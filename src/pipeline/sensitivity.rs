@@ -18,9 +18,9 @@ use crate::derive::sensitivity::{
     SensitivitySection, SensitivityTarget, SensitivityVariant, Solved, input_effects, solve_scaled,
 };
 use crate::error::SdslError;
-use crate::ingest::laws;
+
 use crate::law::{AlphaLaw, CostModel, LossLaw};
-use crate::pipeline::RefitConfig;
+use crate::pipeline::inputs::Inputs;
 
 fn solved(setup: &NStarSetup) -> Option<Solved> {
     setup.solve().ok().map(|r| Solved {
@@ -35,17 +35,16 @@ fn solved(setup: &NStarSetup) -> Option<Solved> {
 
 /// The sensitivity section over the N* stage's targets.
 pub fn sensitivity_stage(
-    cfg: &RefitConfig,
+    inputs: &Inputs,
     nstar: &NstarStage,
     loss: &LossLaw,
     alpha: &AlphaLaw,
 ) -> Result<SensitivitySection, SdslError> {
-    let besiroglu = laws::loss_law("besiroglu2024")?.law;
-    let hoffmann = laws::loss_law("hoffmann2022")?.law;
-    let mse = laws::alpha_law_stat(&cfg.alpha_law.value, "mse");
+    let besiroglu = inputs.shipped.besiroglu.law.clone();
+    let hoffmann = inputs.shipped.hoffmann.law.clone();
+    let mse = inputs.alpha.published.stat("mse");
     let sd = mse.map(f64::sqrt);
-    let (graph, _) = super::latency::latency_cost_model("latency:h200-graph")?;
-    let (eager, _) = super::latency::latency_cost_model("latency:h200-eager")?;
+    let (graph, eager) = (inputs.shipped.graph.cost, inputs.shipped.eager.cost);
     let mut alphas: Vec<(&str, String, AlphaLaw)> = vec![
         (
             "α slope A",
@@ -141,17 +140,17 @@ pub fn sensitivity_stage(
             variants,
         });
     }
-    let inputs = input_effects(&targets);
+    let effects = input_effects(&targets);
     Ok(SensitivitySection {
         note: format!(
             "Each row moves one input and holds the rest at the N* table's values (refit loss law, α law '{}', c = N/M, continuous γ*). The α intercept moves by ±√MSE of the published fit{}. The N* table's intervals carry only the loss law's bootstrap; these moves are not in them.",
-            cfg.alpha_law.value,
+            inputs.alpha.published.id,
             mse.map_or(" (not in the law file: not moved)".into(), |m| format!(
                 " (MSE {m}, √MSE = {:.4})",
                 m.sqrt()
             ))
         ),
         targets,
-        inputs,
+        inputs: effects,
     })
 }

@@ -55,12 +55,20 @@ pub(super) struct Cx<'a> {
     pub(super) text: &'a str,
     pub(super) dir: PathBuf,
     pub(super) path: &'a Path,
+    /// The first line of every key seen (for errors raised later by key:
+    /// `RefitConfig::locate`).
+    pub(super) lines: std::cell::RefCell<std::collections::BTreeMap<String, usize>>,
 }
 
 impl Cx<'_> {
     /// The 1-based line of a span and the key, for messages.
     pub(super) fn loc(&self, span: std::ops::Range<usize>, key: &str) -> (usize, String) {
-        (line_of(self.text, span.start), key.to_string())
+        let line = line_of(self.text, span.start);
+        self.lines
+            .borrow_mut()
+            .entry(key.to_string())
+            .or_insert(line);
+        (line, key.to_string())
     }
 
     /// The value of `s` at its manifest line, under `key`.

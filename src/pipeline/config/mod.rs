@@ -208,6 +208,8 @@ pub struct RefitConfig {
     pub batch_sweep: Option<BatchSweep>,
     /// `[validation]`: independent measurements to check the laws against.
     pub validation: Option<ValidationInput>,
+    /// The first manifest line of every key it sets (see [`Self::locate`]).
+    pub lines: std::collections::BTreeMap<String, usize>,
 }
 
 /// `[hardware.batch_sweep]`: N* against batch size for a few targets.
@@ -270,6 +272,20 @@ impl RefitConfig {
     pub fn at<T>(&self, l: &Located<T>, message: impl std::fmt::Display) -> SdslError {
         self.error(l.line, &l.key, message)
     }
+
+    /// `e` with a [`SdslError::Setting`] key turned into this manifest's
+    /// file and line (line 0 for a key the manifest does not set); other
+    /// errors unchanged. The one place a computation's error meets the
+    /// manifest's lines.
+    pub fn locate(&self, e: SdslError) -> SdslError {
+        match e {
+            SdslError::Setting { key, message } => {
+                let line = self.lines.get(&key).copied().unwrap_or(0);
+                self.error(line, &key, message)
+            }
+            e => e,
+        }
+    }
 }
 
 /// Reads and validates a manifest; relative paths are resolved against its
@@ -293,6 +309,7 @@ pub fn read_manifest(path: &Path) -> Result<RefitConfig, SdslError> {
         text: &text,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         path,
+        lines: Default::default(),
     };
     let registry = cx.file(&raw.registry, "registry")?;
     let l = &raw.loss;
@@ -319,6 +336,7 @@ pub fn read_manifest(path: &Path) -> Result<RefitConfig, SdslError> {
         .as_ref()
         .map(|v| validation::validation_input(v, &cx))
         .transpose()?;
+    let lines = cx.lines.into_inner();
     Ok(RefitConfig {
         path: path.to_path_buf(),
         text,
@@ -347,6 +365,7 @@ pub fn read_manifest(path: &Path) -> Result<RefitConfig, SdslError> {
         hardware,
         batch_sweep,
         validation,
+        lines,
     })
 }
 

@@ -32,9 +32,9 @@ mod leviathan;
 pub mod nemo;
 pub mod opt_wikitext2;
 
-use super::config::Located;
 use super::config::validation::ValidationInput;
-use super::{Ledger, RefitConfig};
+use super::Ledger;
+use super::inputs::{Inputs, ValidationInputs};
 use crate::error::SdslError;
 use crate::fit::interval::{Interval, IntervalMethod};
 use crate::fit::latency::LatencyProfile;
@@ -42,11 +42,9 @@ use crate::ingest::registry::Registry;
 use crate::ingest::validation::{self as iv, Sourced};
 use crate::law::{AlphaLaw, LossLaw};
 use crate::report::model::validation::{
-    Agreement, ValidationCheck, ValidationRow, ValidationSection, ValidationSource,
-    ValidationSummary,
+    Agreement, ValidationCheck, ValidationRow, ValidationSection, ValidationSummary,
 };
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 /// Everything a validation computation needs besides the tables.
 pub struct ValidationContext<'a> {
@@ -207,104 +205,35 @@ fn alpha_range(rows: &[ValidationRow], lev: &Sourced<iv::LeviathanRow>) -> [f64;
         })
 }
 
-/// Reads one validation table, naming the manifest key on error.
-fn load<R>(
-    cfg: &RefitConfig,
-    f: &Located<PathBuf>,
-    read: fn(&std::path::Path) -> Result<Sourced<R>, SdslError>,
-    ledger: &mut Ledger,
-    sources: &mut Vec<ValidationSource>,
-    name: &str,
-) -> Result<Sourced<R>, SdslError> {
-    let t = read(&f.value).map_err(|e| cfg.at(f, e))?;
-    ledger.input("validation", &t.path, &t.sha256, t.rows.len());
-    sources.push(ValidationSource {
-        source: name.into(),
-        path: t.path.clone(),
-        sha256: t.sha256.clone(),
-        provenance: t.source.clone(),
-    });
-    Ok(t)
-}
-
 /// The validation section: every source's rows, the checks and the
-/// summaries.
+/// summaries, on the tables [`crate::pipeline::load`] read.
 pub fn validation_stage(
-    cfg: &RefitConfig,
-    v: &ValidationInput,
+    v: &ValidationInputs,
+    lab_runs: Option<&Sourced<iv::LabRunRow>>,
     cx: &ValidationContext,
-    ledger: &mut Ledger,
 ) -> Result<ValidationSection, SdslError> {
-    let mut s = ValidationSection::default();
-    let src = &mut s.sources;
-    let lev = load(
-        cfg,
-        &v.leviathan,
-        iv::read_leviathan,
-        ledger,
-        src,
-        "leviathan2023",
-    )?;
-    let lev_t = load(
-        cfg,
-        &v.leviathan_alpha,
-        iv::read_leviathan_target,
-        ledger,
-        src,
-        "leviathan2023",
-    )?;
-    let wall = load(
-        cfg,
-        &v.h200_walltime,
-        iv::read_walltime,
-        ledger,
-        src,
-        "h200-walltime",
-    )?;
-    let cr = load(
-        cfg,
-        &v.cost_ratios,
-        iv::read_cost_ratios,
-        ledger,
-        src,
-        "published-c",
-    )?;
-    let ch = load(cfg, &v.chen, iv::read_chen, ledger, src, "chen2023")?;
-    let af = load(
-        cfg,
-        &v.appendix_f,
-        iv::read_appendix_f,
-        ledger,
-        src,
-        "sdsl-appendix-f",
-    )?;
-    let hfb = load(cfg, &v.hf_blog, iv::read_hf, ledger, src, "hf-blog")?;
-    let opt = load(
-        cfg,
-        &v.opt_ppl,
-        iv::read_opt_ppl,
-        ledger,
-        src,
-        "opt-wikitext2",
-    )?;
-    let nemo = load(cfg, &v.nemo, iv::read_nemo, ledger, src, "nemo-qwen3")?;
-    leviathan::leviathan(&lev, lev_t.rows[0], &mut s.rows, &mut s.checks);
-    nemo::nemo(&nemo, v, cx, &mut s.rows, &mut s.notes)?;
-    h200_walltime::walltime(&wall, cx.graph, &mut s.rows, &mut s.checks);
-    cost_ratios::cost_ratios(&cr, &mut s.rows);
-    let chen_c = cr
+    let mut s = ValidationSection {
+        sources: v.sources.clone(),
+        ..ValidationSection::default()
+    };
+    let lev = &v.leviathan;
+    leviathan::leviathan(lev, v.leviathan_alpha.rows[0], &mut s.rows, &mut s.checks);
+    nemo::nemo(&v.nemo, &v.settings, cx, &mut s.rows, &mut s.notes)?;
+    h200_walltime::walltime(&v.walltime, cx.graph, &mut s.rows, &mut s.checks);
+    cost_ratios::cost_ratios(&v.cost_ratios, &mut s.rows);
+    let chen_c = v
+        .cost_ratios
         .rows
         .iter()
         .find(|r| r.source.starts_with("Chen"))
         .map(|r| r.c);
-    let arange = alpha_range(&s.rows, &lev);
-    chen::chen(&ch, chen_c, arange, &mut s.rows);
-    hf_blog::hf(&hfb, arange, &mut s.rows);
-    appendix_f::appendix_f(&af, cx, &mut s.rows, &mut s.notes)?;
-    s.checks.push(opt_wikitext2::opt_ppl(&opt, cx)?);
-    if let Some(lab) = &cfg.lab {
-        let runs = load(cfg, &lab.speculative, iv::read_lab_runs, ledger, src, "lab")?;
-        lab::lab(&runs, &mut s.rows);
+    let arange = alpha_range(&s.rows, lev);
+    chen::chen(&v.chen, chen_c, arange, &mut s.rows);
+    hf_blog::hf(&v.hf_blog, arange, &mut s.rows);
+    appendix_f::appendix_f(&v.appendix_f, cx, &mut s.rows, &mut s.notes)?;
+    s.checks.push(opt_wikitext2::opt_ppl(&v.opt_ppl, cx)?);
+    if let Some(runs) = lab_runs {
+        lab::lab(runs, &mut s.rows);
     }
     s.notes.extend(notes(arange));
     s.summary = summarise(&s.rows);
@@ -424,47 +353,44 @@ fn summary_of(
     }
 }
 
-/// The validation section from the manifest's `[validation]`: resolves the
-/// three latency models (`latency:h200-graph`, `latency:h200-eager`, the
-/// NeMo check's) and runs [`validation_stage`].
+/// The validation section from the manifest's `[validation]` inputs, with
+/// the H200 latency models and the NeMo check's (resolved by
+/// [`crate::pipeline::load`]), under the refit's point laws.
 pub fn run(
-    cfg: &RefitConfig,
-    v: &ValidationInput,
+    v: &ValidationInputs,
+    inputs: &Inputs,
     loss: &LossLaw,
     alpha: &AlphaLaw,
-    registry: &Registry,
     ledger: &mut Ledger,
 ) -> Result<ValidationSection, SdslError> {
-    use super::latency::latency_cost_model;
-    let (_, graph) = latency_cost_model("latency:h200-graph")?;
-    let (_, eager) = latency_cost_model("latency:h200-eager")?;
-    let (_, nemo) =
-        latency_cost_model(&v.nemo_cost_model.value).map_err(|e| cfg.at(&v.nemo_cost_model, e))?;
+    let registry = &inputs.registry;
+    let (graph, eager) = (&inputs.shipped.graph, &inputs.shipped.eager);
+    let nemo = &v.nemo_latency.profile;
     // names the latency tables lack: a typo is refused, any other name is
     // priced by the affine law and said so
-    for (label, p) in [
-        ("latency:h200-graph", &graph),
-        ("latency:h200-eager", &eager),
-    ] {
-        if let Some(w) = super::latency::check_registry_archs(p, registry, &registry.models)? {
-            ledger.warn_once(format!("{label}: {w}"));
+    for r in [graph, eager] {
+        if let Some(w) =
+            super::latency::check_registry_archs(&r.profile, registry, &registry.models)?
+        {
+            ledger.warn_once(format!("{}: {w}", r.spec));
         }
     }
-    let by_law = stand_ins_by_law(cfg, v, &nemo)?;
+    let by_law = &v.stand_ins_by_law;
     let cx = ValidationContext {
         loss,
         alpha,
         registry,
-        graph: &graph,
-        eager: &eager,
-        nemo: &nemo,
+        graph: &graph.profile,
+        eager: &eager.profile,
+        nemo,
     };
-    let mut section = validation_stage(cfg, v, &cx, ledger)?;
+    let lab_runs = inputs.lab.as_ref().map(|l| &l.sampler_sourced);
+    let mut section = validation_stage(v, lab_runs, &cx)?;
     if !by_law.is_empty() {
         let w = format!(
             "NeMo sweep: the stand-in{} {} {} not {} of the latency table {} ({} mode, ctx {}, batch {}): {} time{} come{} from the affine law",
             if by_law.len() == 1 { "" } else { "s" },
-            crate::error::capped_list(&by_law, 10),
+            crate::error::capped_list(by_law, 10),
             if by_law.len() == 1 { "is" } else { "are" },
             if by_law.len() == 1 {
                 "an architecture"
@@ -490,8 +416,7 @@ pub fn run(
 /// 2 of a table architecture (case-insensitive) is refused as a typo; the
 /// names the table lacks otherwise are returned (quoted), to be priced by
 /// the affine law.
-fn stand_ins_by_law(
-    cfg: &RefitConfig,
+pub(crate) fn stand_ins_by_law(
     v: &ValidationInput,
     nemo: &LatencyProfile,
 ) -> Result<Vec<String>, SdslError> {
@@ -507,8 +432,8 @@ fn stand_ins_by_law(
                 }
             }
             ArchName::Typo(near) => {
-                return Err(cfg.at(
-                    &v.nemo_stand_ins,
+                return Err(SdslError::setting(
+                    &v.nemo_stand_ins.key,
                     format!(
                         "the stand-in for {}: {} Fix the name, or name an architecture the table measured",
                         crate::error::clip(model),
