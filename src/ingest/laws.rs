@@ -176,4 +176,3 @@ pub fn alpha_law(spec: &str) -> Result<Loaded<AlphaLaw>, SdslError> {
     })?;
     Ok(l)
 }
-

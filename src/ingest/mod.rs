@@ -2,8 +2,8 @@
 
 pub mod acceptance;
 pub mod columns;
-pub mod latency;
 pub mod lab_plan;
+pub mod latency;
 pub mod laws;
 pub mod loss_table;
 pub mod registry;

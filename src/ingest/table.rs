@@ -223,6 +223,16 @@ impl Table {
         }
     }
 
+    /// A file's bytes already read, parsed as CSV or Parquet by the
+    /// extension of `path` (as [`Table::read`] does).
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Table, SdslError> {
+        let label = path.display().to_string();
+        match Format::from_path(path)? {
+            Format::Csv => Table::from_csv_bytes(&label, bytes),
+            Format::Parquet => Table::from_parquet_bytes(&label, bytes),
+        }
+    }
+
     /// Parses CSV text held in memory; `label` names it in errors.
     pub fn from_csv_bytes(label: &str, mut bytes: Vec<u8>) -> Result<Table, SdslError> {
         let sha256 = sha256_hex(&bytes);

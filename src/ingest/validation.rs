@@ -32,6 +32,15 @@ pub fn read_commented(path: &Path) -> Result<(Table, String, String), SdslError>
         path: label.clone(),
         source,
     })?;
+    commented_from_bytes(&label, &bytes)
+}
+
+/// [`read_commented`] on bytes already read; `label` names them.
+pub fn commented_from_bytes(
+    label: &str,
+    bytes: &[u8],
+) -> Result<(Table, String, String), SdslError> {
+    let label = label.to_string();
     let sha = sha256_hex(&bytes);
     let mut start = 0usize;
     let mut comment = Vec::new();
@@ -507,6 +516,12 @@ pub struct NemoRow {
 /// Reads the NeMo sweep (`acceptance/qwen3_32b_window_sweep.csv`).
 pub fn read_nemo(path: &Path) -> Result<Sourced<NemoRow>, SdslError> {
     let (t, src, sha) = read_commented(path)?;
+    nemo_from(&t, src, sha)
+}
+
+/// The NeMo sweep from a table read by [`read_commented`] or
+/// [`commented_from_bytes`] (its source line and hash).
+pub fn nemo_from(t: &Table, src: String, sha: String) -> Result<Sourced<NemoRow>, SdslError> {
     let (tg, d, th) = (
         t.str_column("target")?,
         t.str_column("draft")?,

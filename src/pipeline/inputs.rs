@@ -11,6 +11,7 @@
 use super::config::located::Located;
 use super::config::validation::ValidationInput;
 use super::config::{BatchSweep, LabInput, RefitConfig};
+use crate::derive::nstar_law::LawGrid;
 use crate::error::SdslError;
 use crate::fit::latency::LatencyProfile;
 use crate::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
@@ -25,7 +26,6 @@ use crate::ingest::loss_table::{LossTable, LossTableSpec, loss_table_from};
 use crate::ingest::registry::{DraftFamily, Model, Registry};
 use crate::ingest::table::{Table, sha256_hex};
 use crate::ingest::validation::{self as iv, Sourced};
-use crate::derive::nstar_law::LawGrid;
 use crate::law::{AlphaLaw, CostModel, LossLaw};
 use crate::report::model::validation::ValidationSource;
 use crate::report::model::{FileRef, InputRef};
@@ -214,13 +214,30 @@ pub struct ValidationInputs {
     pub stand_ins_by_law: Vec<String>,
 }
 
-/// Opens files for [`load`] and remembers each one.
+/// Opens files for [`load`] and remembers each one; a file two sections
+/// parse (the NeMo sweep: raw measurements and a validation source) is read
+/// once through [`Reader::bytes`].
 #[derive(Debug, Default)]
 pub struct Reader {
     reads: Vec<PathBuf>,
+    cache: std::collections::BTreeMap<PathBuf, Vec<u8>>,
 }
 
 impl Reader {
+    /// The bytes of `path`, read on first use only.
+    pub fn bytes(&mut self, path: &Path) -> Result<Vec<u8>, SdslError> {
+        if let Some(b) = self.cache.get(path) {
+            return Ok(b.clone());
+        }
+        self.reads.push(path.to_path_buf());
+        let b = std::fs::read(path).map_err(|source| SdslError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.cache.insert(path.to_path_buf(), b.clone());
+        Ok(b)
+    }
+
     /// Runs `read` on `path`, counting the read.
     pub fn read<T>(
         &mut self,
@@ -275,7 +292,15 @@ pub fn load(cfg: &RefitConfig) -> Result<Inputs, SdslError> {
     let alpha = alpha_input(cfg, &mut rd, &mut list)?;
     let estimates = estimate_inputs(cfg, &mut rd, &mut list)?;
     let shipped = shipped_inputs()?;
+    let p = &alpha.published;
+    list.push(listed("alpha law", &p.path, &p.sha256, 3));
+    for l in [&shipped.besiroglu, &shipped.hoffmann] {
+        list.push(listed("loss law (compared)", &l.path, &l.sha256, 5));
+    }
     let hardware = hardware_input(cfg, &targets, &mut list)?;
+    for r in [&shipped.graph, &shipped.eager] {
+        list_latency(r, &mut list);
+    }
     let lab = cfg
         .lab
         .as_ref()
@@ -454,7 +479,12 @@ fn alpha_input(
     };
     let mut tables = Vec::new();
     for t in &cfg.alpha_tables {
-        let tab = rd.at(cfg, t, &t.value, crate::ingest::acceptance::read_accept_table)?;
+        let tab = rd.at(
+            cfg,
+            t,
+            &t.value,
+            crate::ingest::acceptance::read_accept_table,
+        )?;
         list.push(listed("alpha", &tab.path, &tab.sha256, tab.rows.len()));
         tables.push(tab);
     }
@@ -483,9 +513,12 @@ fn estimate_inputs(
             value_col: est.value_col.clone(),
             group_cols: None,
         };
-        let meas = rd.at(cfg, &est.path, &est.path.value, |p| {
-            crate::ingest::acceptance::read_measurements(p, &spec)
-        })?;
+        let p = &est.path.value;
+        let meas = rd
+            .bytes(p)
+            .and_then(|b| Table::from_bytes(p, b))
+            .and_then(|t| measurements_from(&t, &spec))
+            .map_err(|e| cfg.at(&est.path, e))?;
         list.push(listed(
             "estimates",
             &meas.path,
@@ -517,6 +550,25 @@ fn shipped_inputs() -> Result<ShippedInputs, SdslError> {
     })
 }
 
+/// Lists the table a latency model was fitted on and its `.meta` (each
+/// once).
+fn list_latency(r: &ResolvedLatency, list: &mut Vec<InputRef>) {
+    let src = &r.profile.source;
+    if !list.iter().any(|i| i.sha256 == src.sha256) {
+        list.push(listed(
+            "hardware",
+            &src.path,
+            &src.sha256,
+            r.profile.architectures.len(),
+        ));
+    }
+    if let Some((path, sha)) = super::latency::meta_of(&src.path)
+        && !list.iter().any(|i| i.sha256 == sha)
+    {
+        list.push(listed("hardware meta", &path, &sha, 1));
+    }
+}
+
 /// A latency spec of the manifest: a file it names is a read; shipped
 /// names are compiled in.
 fn latency_at(
@@ -535,15 +587,7 @@ fn hardware_input(
     let mut models = Vec::new();
     for spec in &cfg.hardware {
         let r = latency_at(cfg, spec, &spec.value)?;
-        let src = &r.profile.source;
-        if !list.iter().any(|i| i.sha256 == src.sha256) {
-            list.push(listed(
-                "hardware",
-                &src.path,
-                &src.sha256,
-                r.profile.architectures.len(),
-            ));
-        }
+        list_latency(&r, list);
         models.push(r);
     }
     let batch_sweep = cfg
@@ -551,6 +595,9 @@ fn hardware_input(
         .as_ref()
         .map(|b| batch_sweep_input(cfg, b, targets))
         .transpose()?;
+    for (_, r) in batch_sweep.iter().flat_map(|b| &b.batches) {
+        list_latency(r, list);
+    }
     Ok(HardwareInput {
         models,
         batch_sweep,
@@ -621,7 +668,10 @@ fn lab_inputs(
     rd: &mut Reader,
     list: &mut Vec<InputRef>,
 ) -> Result<LabInputs, SdslError> {
-    fn at<'a, T>(cfg: &'a RefitConfig, loc: &'a Located<T>) -> impl Fn(SdslError) -> SdslError + 'a {
+    fn at<'a, T>(
+        cfg: &'a RefitConfig,
+        loc: &'a Located<T>,
+    ) -> impl Fn(SdslError) -> SdslError + 'a {
         move |e| cfg.at(loc, e)
     }
     // the loss ladder
@@ -666,7 +716,8 @@ fn lab_inputs(
     let at_t1 = acceptance
         .at_temperature(1.0)
         .map_err(at(cfg, &lab.acceptance))?;
-    let iid_acceptance = super::lab_iid::AccRows::read(&accept).map_err(at(cfg, &lab.acceptance))?;
+    let iid_acceptance =
+        super::lab_iid::AccRows::read(&accept).map_err(at(cfg, &lab.acceptance))?;
     // the sampler's runs (read as a validation source: '#' lines allowed)
     let sampler_sourced = rd.at(cfg, &lab.speculative, &lab.speculative.value, |p| {
         let (t, src, sha) = iv::read_commented(p)?;
@@ -712,15 +763,22 @@ fn lab_inputs(
         .parent()
         .map(|d| d.join("manifest.json"))
         .filter(|p| p.is_file());
-    let plan = match plan_path {
+    let plan = match &plan_path {
         None => None,
-        Some(p) => Some(rd.at(cfg, &lab.loss, &p, |p| {
-            let text = std::fs::read_to_string(p).map_err(|source| SdslError::Io {
-                path: p.display().to_string(),
-                source,
+        Some(p) => {
+            let (plan, sha) = rd.at(cfg, &lab.loss, p, |p| {
+                let label = p.display().to_string();
+                let bytes = std::fs::read(p).map_err(|source| SdslError::Io {
+                    path: label.clone(),
+                    source,
+                })?;
+                let text = String::from_utf8_lossy(&bytes);
+                Ok((LabManifest::from_json(&label, &text)?, sha256_hex(&bytes)))
             })?;
-            LabManifest::from_json(&p.display().to_string(), &text)
-        })?),
+            let label = p.display().to_string();
+            list.push(listed("lab plan", &label, &sha, plan.plan.rungs.len()));
+            Some(plan)
+        }
     };
     Ok(LabInputs {
         settings: lab.clone(),
@@ -790,7 +848,25 @@ fn validation_inputs(
     let appendix_f = source!(&v.appendix_f, iv::read_appendix_f, "sdsl-appendix-f");
     let hf_blog = source!(&v.hf_blog, iv::read_hf, "hf-blog");
     let opt_ppl = source!(&v.opt_ppl, iv::read_opt_ppl, "opt-wikitext2");
-    let nemo = source!(&v.nemo, iv::read_nemo, "nemo-qwen3");
+    // the NeMo sweep may also be a raw-measurement file: read once
+    let p = &v.nemo.value;
+    let nemo = rd
+        .bytes(p)
+        .and_then(|b| iv::commented_from_bytes(&p.display().to_string(), &b))
+        .and_then(|(t, src, sha)| iv::nemo_from(&t, src, sha))
+        .map_err(|e| cfg.at(&v.nemo, e))?;
+    list.push(listed(
+        "validation",
+        &nemo.path,
+        &nemo.sha256,
+        nemo.rows.len(),
+    ));
+    sources.push(ValidationSource {
+        source: "nemo-qwen3".into(),
+        path: nemo.path.clone(),
+        sha256: nemo.sha256.clone(),
+        provenance: nemo.source.clone(),
+    });
     if let Some(l) = lab {
         // the lab's sampler runs, read with the lab's tables
         let t = &l.sampler_sourced;
@@ -803,8 +879,9 @@ fn validation_inputs(
         });
     }
     let nemo_latency = latency_at(cfg, &v.nemo_cost_model, &v.nemo_cost_model.value)?;
-    let stand_ins_by_law = super::validation::stand_ins_by_law(v, &nemo_latency.profile)
-        .map_err(|e| cfg.locate(e))?;
+    list_latency(&nemo_latency, list);
+    let stand_ins_by_law =
+        super::validation::stand_ins_by_law(v, &nemo_latency.profile).map_err(|e| cfg.locate(e))?;
     Ok(ValidationInputs {
         settings: v.clone(),
         sources,

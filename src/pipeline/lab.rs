@@ -164,10 +164,7 @@ fn heldout_alpha(t1: &AcceptTable, draft: &str, target: &str) -> Option<f64> {
         .map(|r| r.alpha)
 }
 
-fn estimator_check(
-    lab: &LabInputs,
-    warnings: &mut Vec<String>,
-) -> EstimatorCheck {
+fn estimator_check(lab: &LabInputs, warnings: &mut Vec<String>) -> EstimatorCheck {
     let (t1, spec) = (&lab.at_t1, &lab.sampler);
     let pooled = estimate(&lab.logs_pooled);
     let per = estimate(&lab.logs_per_gamma);

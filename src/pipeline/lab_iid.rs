@@ -144,7 +144,11 @@ fn position_run(r: &Run, pooled: f64) -> PositionRun {
 /// (`manifest.json`), without it the FLOP recount leaves attention out.
 pub fn lab_iid_stage(lab: &LabInputs) -> LabIidSection {
     let (runs, acc) = (&lab.runs, &lab.iid_acceptance);
-    let ctx = lab.plan.as_ref().and_then(|p| p.context()).map(|c| c as f64);
+    let ctx = lab
+        .plan
+        .as_ref()
+        .and_then(|p| p.context())
+        .map(|c| c as f64);
     let mut pairs_k: Vec<(String, String)> = Vec::new();
     for r in runs {
         let k = (r.draft.clone(), r.target.clone());

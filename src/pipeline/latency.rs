@@ -23,6 +23,7 @@ use std::path::Path;
 const H200_CSV: &str = "datasets/hardware/h200_decode_latency.csv";
 const H200_BYTES: &[u8] = include_bytes!("../../datasets/hardware/h200_decode_latency.csv");
 const H200_META: &str = include_str!("../../datasets/hardware/h200_decode_latency.meta");
+const H200_META_PATH: &str = "datasets/hardware/h200_decode_latency.meta";
 const H200_BATCHED_CSV: &str = "datasets/hardware/h200_decode_latency_batched.csv";
 const H200_BATCHED_BYTES: &[u8] =
     include_bytes!("../../datasets/hardware/h200_decode_latency_batched.csv");
@@ -262,13 +263,32 @@ pub fn shipped_table(
             sel.batch
         )));
     }
-    let meta = parse_meta("datasets/hardware/h200_decode_latency.meta", H200_META)?;
+    let meta = parse_meta(H200_META_PATH, H200_META)?;
     let table = if sel.batch == 1 {
         Table::from_csv_bytes(H200_CSV, H200_BYTES.to_vec())?
     } else {
         Table::from_csv_bytes(H200_BATCHED_CSV, H200_BATCHED_BYTES.to_vec())?
     };
     latency_table_from(&table, Some(meta))
+}
+
+/// The `.meta` file that describes a table a profile was fitted on, with
+/// its SHA-256: the compiled-in H200 description for the shipped tables,
+/// else the file with the table's stem and extension `.meta` when it
+/// exists (None otherwise, or when it cannot be read).
+pub fn meta_of(table_path: &str) -> Option<(String, String)> {
+    if table_path == H200_CSV || table_path == H200_BATCHED_CSV {
+        return Some((
+            H200_META_PATH.to_string(),
+            crate::ingest::sha256_hex(H200_META.as_bytes()),
+        ));
+    }
+    let meta = Path::new(table_path).with_extension("meta");
+    let bytes = std::fs::read(&meta).ok()?;
+    Some((
+        meta.display().to_string(),
+        crate::ingest::sha256_hex(&bytes),
+    ))
 }
 
 /// The mode a shipped name stands for (`h200-graph`, `h200-eager`); None for

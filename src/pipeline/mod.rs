@@ -34,7 +34,6 @@ pub mod validation;
 
 use crate::derive::nstar::{CellOutcome, NStarSetup};
 use crate::derive::nstar_law::LawGrid;
-use crate::law::CostModel;
 use crate::derive::nstar_law::{NStarLaw, PAPER_M0, PAPER_MU, fit_nstar_law};
 use crate::derive::uncertainty::{Cell, DrawResults, Hints, LawDraw, interval, propagate};
 use crate::error::SdslError;
@@ -48,6 +47,7 @@ use crate::fit::loss_record::{FitLossOut, fit_record};
 use crate::ingest::acceptance::{AcceptTable, Measurements};
 use crate::ingest::loss_table::LossTable;
 use crate::ingest::registry::{DraftFamily, Model};
+use crate::law::CostModel;
 use crate::law::{AlphaLaw, LossLaw};
 use crate::report::model::{
     AlphaLine, AlphaSection, EstimateSection, FigureData, InputRef, NstarCell, NstarLawSection,

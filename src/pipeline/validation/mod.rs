@@ -32,8 +32,8 @@ mod leviathan;
 pub mod nemo;
 pub mod opt_wikitext2;
 
-use super::config::validation::ValidationInput;
 use super::Ledger;
+use super::config::validation::ValidationInput;
 use super::inputs::{Inputs, ValidationInputs};
 use crate::error::SdslError;
 use crate::fit::interval::{Interval, IntervalMethod};
