@@ -23,10 +23,8 @@
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use sdsl::SdslError;
-use sdsl::fit::bootstrap::{BootStart, bootstrap_loss};
-use sdsl::fit::loss::{
-    Constraints, LossData, LossFitSpec, ObjectiveKind, SolverSettings, StartGrid,
-};
+use sdsl::fit::bootstrap::BootStart;
+use sdsl::fit::loss::{LossFitSpec, ObjectiveKind};
 use sdsl::ingest::table::Table;
 use serde::Serialize;
 use std::path::Path;
@@ -164,25 +162,11 @@ fn loss_spec(
         .parse::<ObjectiveKind>()
         .map_err(|e| invalid(format!("objective: {e}")))?
         .with_delta(delta);
-    let mut constraints = Constraints::default();
-    for f in fix {
-        constraints
-            .fix(f)
-            .map_err(|e| invalid(format!("fix: {e}")))?;
-    }
-    if let Some(t) = tie {
-        constraints
-            .tie(t)
-            .map_err(|e| invalid(format!("tie: {e}")))?;
-    }
-    let grid = StartGrid::named(grid).map_err(|e| invalid(format!("grid: {e}")))?;
-    Ok(LossFitSpec {
-        objective,
-        constraints,
-        grid,
-        settings: SolverSettings::default(),
-    }
-    .validated()?)
+    sdsl::fit::loss_record::loss_spec(objective, fix, tie, grid).map_err(|(option, e)| match option
+    {
+        "objective" => Failure::from(e),
+        o => invalid(format!("{o}: {e}")),
+    })
 }
 
 /// `sdsl fit loss --json`: the loss law refitted on an (N, D, loss) table,
@@ -208,7 +192,7 @@ fn fit_loss(
     bootstrap_start: String,
     threads: Option<usize>,
 ) -> PyResult<String> {
-    use sdsl::fit::loss_record::{check_rows, fit_record};
+    use sdsl::fit::loss_record::{LossBootSettings, NoTicks, fit_loss_table};
     use sdsl::ingest::loss_table::{LossTableSpec, loss_table_from};
     run(py, threads, move || {
         let spec = loss_spec(&objective, delta, &fix, tie.as_deref(), &grid)?;
@@ -224,23 +208,12 @@ fn fit_loss(
                 drop_highest,
             },
         )?;
-        check_rows(&table, spec.map().n_free())?;
-        let data = LossData::new(&table.n, &table.d, &table.loss)?;
-        let fit = spec.fit(&data, &|| {})?;
-        let boot = if bootstrap > 0 {
-            Some(bootstrap_loss(
-                &data,
-                &spec,
-                &fit,
-                bootstrap,
-                seed,
-                start,
-                &|| {},
-            )?)
-        } else {
-            None
+        let boot = LossBootSettings {
+            replicates: bootstrap,
+            seed,
+            start,
         };
-        let out = fit_record(&table, drop_highest, &fit, boot.as_ref());
+        let out = fit_loss_table(&table, drop_highest, &spec, boot, &NoTicks)?.record;
         let warnings = out.warnings.clone();
         answer(&out, warnings)
     })
@@ -527,13 +500,15 @@ fn nstar_law(
 /// data or an input is refused before anything is computed; one writer at
 /// a time; atomic replacement).
 #[pyfunction]
-#[pyo3(signature = (manifest, out, seed, threads))]
+#[pyo3(signature = (manifest, out, seed, threads, loss_source, loss_csv))]
 fn refit(
     py: Python<'_>,
     manifest: String,
     out: Option<String>,
     seed: Option<u64>,
     threads: Option<usize>,
+    loss_source: Option<String>,
+    loss_csv: Option<Vec<u8>>,
 ) -> PyResult<String> {
     use sdsl::pipeline::{self, NoProgress};
     run(py, threads, move || {
@@ -547,7 +522,17 @@ fn refit(
             }
             None => None,
         };
-        let report = pipeline::refit(&m, &NoProgress)?;
+        let mut inputs = pipeline::load(&m)?;
+        if let Some(src) = &loss_source {
+            // the caller's loss table, read with the manifest's column choices
+            let t =
+                sdsl::ingest::loss_table::loss_table_from(&table(src, loss_csv)?, &m.loss_table)
+                    .map_err(|e| Failure::Context("loss_table".into(), e))?;
+            inputs
+                .replace_loss_table(t)
+                .map_err(|e| Failure::Context("loss_table".into(), e))?;
+        }
+        let report = pipeline::compute(&inputs, &NoProgress).map_err(|e| m.locate(e))?;
         if let Some(dir) = &out {
             sdsl::report::write::write_reports_locked(&report, Path::new(dir))?;
         }

@@ -64,3 +64,36 @@ def test_a_bad_manifest_names_its_line(tmp_path):
     with pytest.raises(sdsl_laws.SdslError) as e:
         sdsl_laws.refit(m)
     assert str(m) in str(e.value)
+
+
+def test_refit_runs_on_a_loss_table_held_in_memory(record):
+    """The manifest's loss table replaced by one built in Python: the refit
+    uses it (the report lists it and its fit matches fit_loss on the same
+    rows) and every other input still comes from the manifest."""
+    import csv
+
+    rows = list(csv.DictReader(open(REPO / "datasets/chinchilla/svg_extracted_data.csv")))
+    # every other row: a different table, so a different law
+    half = rows[::2]
+    table = {k: [float(r[k]) for r in half] for k in ("Model Size", "Training FLOP", "loss")}
+    got = sdsl_laws.refit(FIXTURE, loss_table=table)
+    # the manifest's outlier rule (drop_highest = 5) and start grid apply to it too
+    loss_inputs = [i for i in got["inputs"] if i["role"] == "loss"]
+    assert len(loss_inputs) == 1 and loss_inputs[0]["rows_used"] == len(half) - 5
+    assert loss_inputs[0]["path"] != record["inputs"][1]["path"]
+    alone = sdsl_laws.fit_loss(table, bootstrap=0, drop_highest=5, grid="init")
+    for k in ("E", "A", "B", "alpha", "beta"):
+        assert got["loss"]["params"][k] == pytest.approx(alone["params"][k], rel=1e-9)
+        assert got["loss"]["params"][k] != pytest.approx(record["loss"]["params"][k], rel=1e-6)
+    # the acceptance law and the lab are untouched
+    assert got["alpha"] == record["alpha"]
+
+
+def test_refit_refuses_a_loss_table_too_small_to_fit():
+    with pytest.raises(sdsl_laws.SdslError) as e:
+        sdsl_laws.refit(
+            FIXTURE,
+            loss_table={"N": [1e8 * (i + 1) for i in range(9)], "D": [2e9] * 9, "loss": [3.0] * 9},
+        )
+    # 9 rows, 5 dropped by the manifest's rule: 4 left for 5 parameters
+    assert "loss_table" in str(e.value) and "more rows than" in str(e.value)

@@ -1,10 +1,10 @@
 //! `sdsl fit loss`: refit L(N, D) = E + A/N^α + B/D^β on an (N, D, loss) table.
 
-use crate::fit::bootstrap::{BootStart, Estimate, LossBootstrap, bootstrap_loss};
-use crate::fit::loss::{
-    Constraints, LossData, LossFitSpec, ObjectiveKind, SolverSettings, StartGrid,
+use crate::fit::bootstrap::{BootStart, Estimate, LossBootstrap};
+use crate::fit::loss::{LossFitSpec, ObjectiveKind};
+use crate::fit::loss_record::{
+    FitLossOut, LossBootSettings, LossTask, LossTicks, fit_loss_table, loss_spec,
 };
-use crate::fit::loss_record::{FitLossOut, check_rows, fit_record};
 use crate::ingest::loss_table::{LossTableSpec, read_loss_table};
 use crate::law::LossLaw;
 use clap::Args;
@@ -102,28 +102,45 @@ struct LawFileOut<'a> {
     fit: &'a FitLossOut,
 }
 
-/// Settings shared with `refit`: converts arguments into a validated spec.
+/// The validated fit settings from the arguments (the library's
+/// [`loss_spec`], its errors named by option).
 pub fn spec_from_args(a: &FitLossArgs) -> anyhow::Result<LossFitSpec> {
-    let objective = a.objective.with_delta(a.delta);
-    let mut constraints = Constraints::default();
-    for f in &a.fix {
-        constraints
-            .fix(f)
-            .map_err(|e| anyhow::anyhow!("--fix: {e}"))?;
+    loss_spec(
+        a.objective.with_delta(a.delta),
+        &a.fix,
+        a.tie.as_deref(),
+        &a.grid,
+    )
+    .map_err(|(option, e)| match option {
+        "objective" => anyhow::Error::from(e),
+        o => anyhow::anyhow!("--{o}: {e}"),
+    })
+}
+
+/// Progress bars of the two tasks.
+struct Bars<'a> {
+    global: &'a crate::cli::Global,
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl LossTicks for Bars<'_> {
+    fn begin(&self, task: LossTask, len: u64) {
+        let what = match task {
+            LossTask::Starts => "fit starts",
+            LossTask::Bootstrap => "bootstrap",
+        };
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.global.progress(len, what));
     }
-    if let Some(t) = &a.tie {
-        constraints
-            .tie(t)
-            .map_err(|e| anyhow::anyhow!("--tie: {e}"))?;
+    fn tick(&self) {
+        if let Some(b) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner()) {
+            b.inc(1);
+        }
     }
-    let grid = StartGrid::named(&a.grid).map_err(|e| anyhow::anyhow!("--grid: {e}"))?;
-    Ok(LossFitSpec {
-        objective,
-        constraints,
-        grid,
-        settings: SolverSettings::default(),
+    fn end(&self) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            b.finish_and_clear();
+        }
     }
-    .validated()?)
 }
 
 /// Runs `sdsl fit loss`.
@@ -139,27 +156,19 @@ pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
             drop_highest: a.drop_highest,
         },
     )?;
-    check_rows(&table, spec.map().n_free())?;
-    let data = LossData::new(&table.n, &table.d, &table.loss)?;
-    let (fit, boot) = global.pool()?.install(|| -> anyhow::Result<_> {
-        let starts = spec.grid.starts(&spec.map()).len();
-        let bar = global.progress(starts as u64, "fit starts");
-        let fit = spec.fit(&data, &|| bar.inc(1))?;
-        bar.finish_and_clear();
-        let boot = if a.bootstrap > 0 {
-            let bar = global.progress(a.bootstrap as u64, "bootstrap");
-            let start = a.bootstrap_start;
-            let b = bootstrap_loss(&data, &spec, &fit, a.bootstrap, a.seed, start, &|| {
-                bar.inc(1)
-            })?;
-            bar.finish_and_clear();
-            Some(b)
-        } else {
-            None
-        };
-        Ok((fit, boot))
-    })?;
-    let out = fit_record(&table, a.drop_highest, &fit, boot.as_ref());
+    let bars = Bars {
+        global,
+        bar: std::sync::Mutex::new(None),
+    };
+    let boot_settings = LossBootSettings {
+        replicates: a.bootstrap,
+        seed: a.seed,
+        start: a.bootstrap_start,
+    };
+    let run = global
+        .pool()?
+        .install(|| fit_loss_table(&table, a.drop_highest, &spec, boot_settings, &bars))?;
+    let (fit, boot, out) = (run.fit, run.boot, run.record);
     for w in &out.warnings {
         crate::cli::warn(w.to_string());
     }

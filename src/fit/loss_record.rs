@@ -227,3 +227,120 @@ pub fn fit_record(
         warnings,
     }
 }
+
+/// The two long tasks of a loss fit, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LossTask {
+    /// The multi-start fit (one tick per start).
+    Starts,
+    /// The case-resampling bootstrap (one tick per replicate).
+    Bootstrap,
+}
+
+/// Progress of [`fit_loss_table`]; every method has a no-op default and may
+/// be called from several threads at once.
+pub trait LossTicks: Sync {
+    /// `task` of `len` steps starts.
+    fn begin(&self, _task: LossTask, _len: u64) {}
+    /// One step is done.
+    fn tick(&self) {}
+    /// The task is done.
+    fn end(&self) {}
+}
+
+/// Reports nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTicks;
+
+impl LossTicks for NoTicks {}
+
+/// The bootstrap of a loss fit: replicates (0: none), seed and start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossBootSettings {
+    /// Case-resampling replicates; 0 for none.
+    pub replicates: usize,
+    /// Seed of the resampling.
+    pub seed: u64,
+    /// Where every replicate's refit starts.
+    pub start: BootStart,
+}
+
+/// A loss fit with its bootstrap and its record.
+#[derive(Debug)]
+pub struct LossRun {
+    /// The multi-start fit.
+    pub fit: LossFit,
+    /// The bootstrap, when replicates were asked for.
+    pub boot: Option<LossBootstrap>,
+    /// The record `sdsl fit loss --json` prints.
+    pub record: FitLossOut,
+}
+
+/// A loss fit's settings from their names (objective already parsed):
+/// `fix` entries `NAME=VALUE`, `tie` `NAME=NAME`, `grid` a start-grid name.
+/// On error, the name of the setting at fault (`fix`, `tie`, `grid`) and
+/// why, for the caller to word as its option (`--fix` on the command
+/// line, `fix=` in Python).
+pub fn loss_spec(
+    objective: Objective,
+    fix: &[String],
+    tie: Option<&str>,
+    grid: &str,
+) -> Result<crate::fit::loss::LossFitSpec, (&'static str, crate::error::SdslError)> {
+    use crate::fit::loss::{Constraints, LossFitSpec, StartGrid};
+    let mut constraints = Constraints::default();
+    for f in fix {
+        constraints.fix(f).map_err(|e| ("fix", e))?;
+    }
+    if let Some(t) = tie {
+        constraints.tie(t).map_err(|e| ("tie", e))?;
+    }
+    let grid = StartGrid::named(grid).map_err(|e| ("grid", e))?;
+    LossFitSpec {
+        objective,
+        constraints,
+        grid,
+        settings: SolverSettings::default(),
+    }
+    .validated()
+    .map_err(|e| ("objective", e))
+}
+
+/// The loss law fitted on a table: the rows-versus-parameters check, the
+/// multi-start fit, the bootstrap when asked for, and the record. The one
+/// call behind `sdsl fit loss`, the refit's loss stages and Python's
+/// `fit_loss`.
+pub fn fit_loss_table(
+    table: &LossTable,
+    drop_highest: usize,
+    spec: &crate::fit::loss::LossFitSpec,
+    boot: LossBootSettings,
+    ticks: &dyn LossTicks,
+) -> Result<LossRun, crate::error::SdslError> {
+    use crate::fit::bootstrap::bootstrap_loss;
+    use crate::fit::loss::LossData;
+    check_rows(table, spec.map().n_free())?;
+    let data = LossData::new(&table.n, &table.d, &table.loss)?;
+    ticks.begin(LossTask::Starts, spec.grid.starts(&spec.map()).len() as u64);
+    let fit = spec.fit(&data, &|| ticks.tick());
+    ticks.end();
+    let fit = fit?;
+    let boot = if boot.replicates > 0 {
+        ticks.begin(LossTask::Bootstrap, boot.replicates as u64);
+        let b = bootstrap_loss(
+            &data,
+            spec,
+            &fit,
+            boot.replicates,
+            boot.seed,
+            boot.start,
+            &|| ticks.tick(),
+        );
+        ticks.end();
+        Some(b?)
+    } else {
+        None
+    };
+    let record = fit_record(table, drop_highest, &fit, boot.as_ref());
+    Ok(LossRun { fit, boot, record })
+}

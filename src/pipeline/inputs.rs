@@ -74,8 +74,6 @@ pub struct Inputs {
 pub struct LossInput {
     /// The table (after the outlier rule).
     pub table: LossTable,
-    /// Its data in the fit's form (more rows than free parameters).
-    pub data: LossData,
     /// The fit (objective, start grid, solver).
     pub spec: LossFitSpec,
     /// Bootstrap replicates (0: none).
@@ -212,6 +210,30 @@ pub struct ValidationInputs {
     pub nemo_latency: ResolvedLatency,
     /// NeMo stand-ins the table lacks (priced by the affine law), quoted.
     pub stand_ins_by_law: Vec<String>,
+}
+
+impl Inputs {
+    /// Replaces the loss table (a caller's own, held in memory, e.g. from
+    /// Python) and its row in the inputs list; the fit's rows-versus-
+    /// parameters check is made here, before any computation.
+    pub fn replace_loss_table(&mut self, table: LossTable) -> Result<(), SdslError> {
+        let free = self.loss.spec.map().n_free();
+        if table.rows_used <= free {
+            return Err(SdslError::Data {
+                path: table.path.clone(),
+                message: format!(
+                    "{} rows used: a fit needs more rows than its {free} parameters",
+                    table.rows_used
+                ),
+            });
+        }
+        LossData::new(&table.n, &table.d, &table.loss)?;
+        if let Some(row) = self.listed.iter_mut().find(|i| i.role == "loss") {
+            *row = listed("loss", &table.path, &table.sha256, table.rows_used);
+        }
+        self.loss.table = table;
+        Ok(())
+    }
 }
 
 /// Opens files for [`load`] and remembers each one; a file two sections
@@ -389,14 +411,15 @@ fn selection(
     Ok((targets, families))
 }
 
-/// A loss table's fit data after the one rows-versus-parameters check: a
-/// fit needs more rows than free parameters. Errors name `loc`.
-fn fit_data<T>(
+/// The one rows-versus-parameters check of a loss table, before any
+/// computation: a fit needs more rows than free parameters. Errors name
+/// `loc`.
+fn check_fit_data<T>(
     cfg: &RefitConfig,
     loc: &Located<T>,
     table: &LossTable,
     spec: &LossFitSpec,
-) -> Result<LossData, SdslError> {
+) -> Result<(), SdslError> {
     let free = spec.map().n_free();
     if table.rows_used <= free {
         return Err(cfg.at(
@@ -407,7 +430,9 @@ fn fit_data<T>(
             ),
         ));
     }
-    LossData::new(&table.n, &table.d, &table.loss).map_err(|e| cfg.at(loc, e))
+    LossData::new(&table.n, &table.d, &table.loss)
+        .map(|_| ())
+        .map_err(|e| cfg.at(loc, e))
 }
 
 fn loss_input(cfg: &RefitConfig, rd: &mut Reader) -> Result<LossInput, SdslError> {
@@ -422,10 +447,9 @@ fn loss_input(cfg: &RefitConfig, rd: &mut Reader) -> Result<LossInput, SdslError
     }
     .validated()
     .map_err(|e| cfg.at(&cfg.objective, e))?;
-    let data = fit_data(cfg, &cfg.loss_path, &table, &spec)?;
+    check_fit_data(cfg, &cfg.loss_path, &table, &spec)?;
     Ok(LossInput {
         table,
-        data,
         spec,
         bootstrap: cfg.loss_bootstrap.value,
         drop_highest: cfg.loss_table.drop_highest,
@@ -700,7 +724,7 @@ fn lab_inputs(
         settings: SolverSettings::default(),
     }
     .validated()?;
-    let data = fit_data(cfg, &lab.loss, &table, &spec)?;
+    check_fit_data(cfg, &lab.loss, &table, &spec)?;
     // the acceptance table
     let accept = lab_table(cfg, rd, &lab.acceptance)?;
     let acceptance = accept_table_from(&accept).map_err(at(cfg, &lab.acceptance))?;
@@ -785,7 +809,6 @@ fn lab_inputs(
         ladder,
         loss: LossInput {
             table,
-            data,
             spec,
             bootstrap: lab.loss_bootstrap.value,
             drop_highest: 0,

@@ -18,8 +18,9 @@ use super::{Ledger, Progress};
 use crate::derive::nstar::{N_MIN, NStarSetup};
 use crate::error::SdslError;
 use crate::fit::alpha_analysis::{FitAlphaOut, analyse};
+use crate::fit::bootstrap::BootStart;
 use crate::fit::estimate::{EstimateRow, estimate};
-use crate::fit::loss_record::fit_record;
+use crate::fit::loss_record::{LossBootSettings, fit_loss_table};
 use crate::ingest::acceptance::AcceptTable;
 use crate::ingest::columns as col;
 use crate::ingest::table::Table;
@@ -219,17 +220,18 @@ pub fn lab_stage(
     let warnings = &mut ledger.warnings;
     // Loss law on the ladder.
     let li = &lab.loss;
-    let fit = super::fit_loss(&li.data, &li.spec, progress, "lab loss fit")?;
-    let boot = super::bootstrap(
-        &li.data,
-        &li.spec,
-        &fit,
-        li.bootstrap,
-        seed,
+    let ticks = super::LossProgress {
         progress,
-        "lab bootstrap",
-    )?;
-    let loss = fit_record(&li.table, 0, &fit, boot.as_ref());
+        names: ("lab loss fit", "lab bootstrap"),
+        stage_after_starts: None,
+    };
+    let boot_settings = LossBootSettings {
+        replicates: li.bootstrap,
+        seed,
+        start: BootStart::Hoffmann,
+    };
+    let run = fit_loss_table(&li.table, 0, &li.spec, boot_settings, &ticks)?;
+    let (fit, boot, loss) = (run.fit, run.boot, run.record);
     warnings.extend(loss.warnings.iter().map(|w| format!("lab loss fit: {w}")));
     let law = fit.law.clone();
     let table = &li.table;

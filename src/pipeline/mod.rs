@@ -39,11 +39,11 @@ use crate::derive::uncertainty::{Cell, DrawResults, Hints, LawDraw, interval, pr
 use crate::error::SdslError;
 use crate::fit::alpha::alpha_law_from;
 use crate::fit::alpha_analysis::{FitAlphaOut, analyse};
-use crate::fit::bootstrap::{BootStart, LossBootstrap, bootstrap_loss, quantile_sorted};
+use crate::fit::bootstrap::{BootStart, LossBootstrap, quantile_sorted};
 use crate::fit::estimate::estimate;
 use crate::fit::interval::{Interval, IntervalMethod};
-use crate::fit::loss::{LossData, LossFit, LossFitSpec};
-use crate::fit::loss_record::{FitLossOut, fit_record};
+use crate::fit::loss::LossFit;
+use crate::fit::loss_record::{FitLossOut, LossBootSettings, LossTask, LossTicks, fit_loss_table};
 use crate::ingest::acceptance::{AcceptTable, Measurements};
 use crate::ingest::loss_table::LossTable;
 use crate::ingest::registry::{DraftFamily, Model};
@@ -96,45 +96,43 @@ impl Ledger {
     }
 }
 
-/// The multi-start loss fit, reported to `progress` as task `what`.
-pub fn fit_loss(
-    data: &LossData,
-    spec: &LossFitSpec,
-    progress: &dyn Progress,
-    what: &str,
-) -> Result<LossFit, SdslError> {
-    progress.begin(what, spec.grid.starts(&spec.map()).len() as u64);
-    let fit = spec.fit(data, &|| progress.tick());
-    progress.end();
-    fit
+/// A loss fit's progress as the refit reports it: the starts as task
+/// `names.0`, the bootstrap as `names.1`.
+pub(crate) struct LossProgress<'a> {
+    /// The refit's progress.
+    pub progress: &'a dyn Progress,
+    /// The two tasks' names.
+    pub names: (&'a str, &'a str),
+    /// A stage to report when the starts are done (the refit's timing
+    /// breakdown separates the fit from its bootstrap).
+    pub stage_after_starts: Option<&'static str>,
 }
 
-/// `replicates` case-resampling refits from Hoffmann's start (None for 0),
-/// reported to `progress` as task `what`.
-pub fn bootstrap(
-    data: &LossData,
-    spec: &LossFitSpec,
-    fit: &LossFit,
-    replicates: usize,
-    seed: u64,
-    progress: &dyn Progress,
-    what: &str,
-) -> Result<Option<LossBootstrap>, SdslError> {
-    if replicates == 0 {
-        return Ok(None);
+impl LossTicks for LossProgress<'_> {
+    fn begin(&self, task: LossTask, len: u64) {
+        if task == LossTask::Bootstrap {
+            self.starts_done();
+        }
+        let what = match task {
+            LossTask::Starts => self.names.0,
+            LossTask::Bootstrap => self.names.1,
+        };
+        self.progress.begin(what, len);
     }
-    progress.begin(what, replicates as u64);
-    let b = bootstrap_loss(
-        data,
-        spec,
-        fit,
-        replicates,
-        seed,
-        BootStart::Hoffmann,
-        &|| progress.tick(),
-    );
-    progress.end();
-    b.map(Some)
+    fn tick(&self) {
+        self.progress.tick();
+    }
+    fn end(&self) {
+        self.progress.end();
+    }
+}
+
+impl LossProgress<'_> {
+    fn starts_done(&self) {
+        if let Some(s) = self.stage_after_starts {
+            self.progress.stage(s);
+        }
+    }
 }
 
 /// Figure data of a loss fit: the points, the law and the bootstrap draws.
@@ -222,7 +220,7 @@ pub struct LossStage {
 }
 
 /// Stage 1: the loss law refitted on the loss table, with its bootstrap
-/// (seed `seed`).
+/// (seed `seed`, from Hoffmann's start).
 pub fn loss_stage(
     input: &LossInput,
     seed: u64,
@@ -230,32 +228,32 @@ pub fn loss_stage(
     ledger: &mut Ledger,
 ) -> Result<LossStage, SdslError> {
     progress.stage("ingest");
-    let fit = fit_loss(&input.data, &input.spec, progress, "loss fit")?;
-    progress.stage("loss fit");
-    let boot = bootstrap(
-        &input.data,
-        &input.spec,
-        &fit,
-        input.bootstrap,
-        seed,
+    let ticks = LossProgress {
         progress,
-        "bootstrap",
-    )?;
-    if boot.is_none() {
+        names: ("loss fit", "bootstrap"),
+        stage_after_starts: None,
+    };
+    let boot = LossBootSettings {
+        replicates: input.bootstrap,
+        seed,
+        start: BootStart::Hoffmann,
+    };
+    let run = fit_loss_table(&input.table, input.drop_highest, &input.spec, boot, &ticks)?;
+    if run.boot.is_none() {
+        progress.stage("loss fit");
         ledger
             .warnings
             .push("loss.bootstrap = 0: no intervals on the loss law or on N*".into());
     }
-    let record = fit_record(&input.table, input.drop_highest, &fit, boot.as_ref());
     ledger
         .warnings
-        .extend(record.warnings.iter().map(|w| format!("loss fit: {w}")));
+        .extend(run.record.warnings.iter().map(|w| format!("loss fit: {w}")));
     progress.stage("loss bootstrap");
     Ok(LossStage {
         table: input.table.clone(),
-        fit,
-        boot,
-        record,
+        fit: run.fit,
+        boot: run.boot,
+        record: run.record,
     })
 }
 

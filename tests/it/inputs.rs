@@ -167,9 +167,7 @@ fn a_bad_last_input_stops_the_refit_before_any_stage_runs() {
 
 #[test]
 fn the_loss_stage_runs_on_a_table_held_in_memory() {
-    use sdsl::fit::loss::{
-        Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid,
-    };
+    use sdsl::fit::loss::{Constraints, LossFitSpec, Objective, SolverSettings, StartGrid};
     use sdsl::ingest::loss_table::LossTable;
     // points on Hoffmann et al.'s law (Chinchilla approach 3, their Eq. 4:
     // E 1.69, A 406.4, B 410.7, α 0.34, β 0.28), no file anywhere
@@ -203,7 +201,6 @@ fn the_loss_stage_runs_on_a_table_held_in_memory() {
     .validated()
     .unwrap();
     let input = pipeline::LossInput {
-        data: LossData::new(&n, &d, &l).unwrap(),
         table,
         spec,
         bootstrap: 0,

@@ -559,9 +559,15 @@ def refit(
     seed: Optional[int] = None,
     *,
     threads: Optional[int] = None,
+    loss_table: Any = None,
 ) -> dict:
     """The whole refit (``sdsl refit``): every law, N* and its intervals from
     a manifest (paths in it are relative to the manifest's folder).
+
+    ``loss_table`` replaces the manifest's loss table with one held in
+    memory (a DataFrame or a mapping of columns, read with the manifest's
+    column names, e.g. ``N, D, loss``) or another file; every other input
+    comes from the manifest, and the report lists the table it used.
 
     Returns the report record (the content of ``report.json``). Writes the
     report directory (report.md, report.json, figures/) only when ``out`` is
@@ -576,6 +582,7 @@ def refit(
         None if out is None else os.fspath(out),
         None if seed is None else _seed(seed),
         _threads(threads),
+        *((None, None) if loss_table is None else _table(loss_table, "refit: loss_table")),
     )
 
 
