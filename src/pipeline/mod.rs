@@ -231,7 +231,7 @@ pub fn loss_stage(
     let ticks = LossProgress {
         progress,
         names: ("loss fit", "bootstrap"),
-        stage_after_starts: None,
+        stage_after_starts: Some("loss fit"),
     };
     let boot = LossBootSettings {
         replicates: input.bootstrap,
