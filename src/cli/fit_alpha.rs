@@ -2,9 +2,8 @@
 
 use crate::fit::alpha_analysis::{FitAlphaOut, analyse};
 use crate::ingest::acceptance::read_accept_table;
+use crate::ingest::laws::LawFile;
 use clap::Args;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Arguments of `sdsl fit alpha`.
@@ -38,21 +37,6 @@ pub struct FitAlphaArgs {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct LawFile<'a> {
-    kind: &'static str,
-    #[serde(rename = "A")]
-    a: f64,
-    #[serde(rename = "B")]
-    b: f64,
-    #[serde(rename = "C")]
-    c: f64,
-    source: String,
-    r2: f64,
-    ci95: BTreeMap<String, [f64; 2]>,
-    fit: &'a FitAlphaOut,
-}
-
 /// Runs `sdsl fit alpha`.
 pub fn run(a: FitAlphaArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
     crate::cli::refuse_overwriting_input(a.out.as_deref(), &a.file)?;
@@ -77,26 +61,28 @@ pub fn run(a: FitAlphaArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
     if let Some(path) = &a.out {
         let g = &out.global.fit;
         let file = LawFile {
-            kind: "alpha",
-            a: g.coef("A").unwrap_or(f64::NAN),
-            b: g.coef("B").unwrap_or(0.0),
-            c: g.coef("C").unwrap_or(f64::NAN),
+            kind: "alpha".into(),
+            name: None,
+            law: crate::law::AlphaLaw {
+                a: g.coef("A").unwrap_or(f64::NAN),
+                b: g.coef("B").unwrap_or(0.0),
+                c: g.coef("C").unwrap_or(f64::NAN),
+            },
+            mse: None,
             source: format!(
                 "sdsl fit alpha on {} (sha256 {}), {} rows",
                 table.path, table.sha256, out.input.rows_used
             ),
-            r2: out.global.fit.r2,
-            ci95: g
-                .coefficients
-                .iter()
-                .filter_map(|(k, c)| c.estimate.ci95.map(|ci| (k.clone(), ci)))
-                .collect(),
-            fit: &out,
+            r2: Some(out.global.fit.r2),
+            ci95: Some(
+                g.coefficients
+                    .iter()
+                    .filter_map(|(k, c)| c.estimate.ci95.map(|ci| (k.clone(), ci)))
+                    .collect(),
+            ),
+            fit: Some(&out),
         };
-        crate::report::write_atomic(
-            path,
-            (serde_json::to_string_pretty(&file)? + "\n").as_bytes(),
-        )?;
+        crate::report::write_atomic(path, file.to_json()?.as_bytes())?;
     }
     if a.json {
         return crate::cli::print_json(&out);

@@ -5,11 +5,9 @@ use crate::fit::loss::{LossFitSpec, ObjectiveKind};
 use crate::fit::loss_record::{
     FitLossOut, LossBootSettings, LossTask, LossTicks, fit_loss_table, loss_spec,
 };
+use crate::ingest::laws::LawFile;
 use crate::ingest::loss_table::{LossTableSpec, read_loss_table};
-use crate::law::LossLaw;
 use clap::Args;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The objectives `--objective` lists, with their help.
@@ -90,18 +88,6 @@ pub struct FitLossArgs {
     pub json: bool,
 }
 
-/// What `--out` writes: a loss-law file plus the fit record.
-#[derive(Debug, Serialize)]
-struct LawFileOut<'a> {
-    kind: &'static str,
-    #[serde(flatten)]
-    law: &'a LossLaw,
-    source: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ci95: Option<BTreeMap<String, [f64; 2]>>,
-    fit: &'a FitLossOut,
-}
-
 /// The validated fit settings from the arguments (the library's
 /// [`loss_spec`], its errors named by option).
 pub fn spec_from_args(a: &FitLossArgs) -> anyhow::Result<LossFitSpec> {
@@ -177,9 +163,12 @@ pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
         crate::cli::warn(format!("not writing {}: {e}", path.display()));
     }
     if let (Some(path), Ok(())) = (&a.out, &usable) {
-        let file = LawFileOut {
-            kind: "loss",
-            law: &fit.law,
+        let file = LawFile {
+            kind: "loss".into(),
+            name: None,
+            law: fit.law.clone(),
+            r2: None,
+            mse: None,
             source: format!(
                 "sdsl fit loss on {} (sha256 {}), objective {}, {} rows",
                 table.path,
@@ -193,10 +182,9 @@ pub fn run(a: FitLossArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
                     .filter_map(|(k, e)| e.ci95.map(|c| (k.clone(), c)))
                     .collect()
             }),
-            fit: &out,
+            fit: Some(&out),
         };
-        let text = serde_json::to_string_pretty(&file)? + "\n";
-        crate::report::write_atomic(path, text.as_bytes())?;
+        crate::report::write_atomic(path, file.to_json()?.as_bytes())?;
     }
     if a.json {
         return crate::cli::print_json(&out);

@@ -5,8 +5,8 @@
 
 use crate::error::SdslError;
 use crate::law::{AlphaLaw, LossLaw};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// A law with where it came from.
@@ -36,11 +36,46 @@ impl<L> Loaded<L> {
     }
 }
 
-#[derive(Deserialize)]
-struct LawFile<L> {
-    source: Option<String>,
+/// A law file (JSON): the one format `--loss-law` / `--alpha-law` and the
+/// manifest read, and `sdsl fit loss --out` / `sdsl fit alpha --out` write.
+/// `L` is the law's constants (loss: `E, A, B, alpha, beta`; α: `A, B, C`),
+/// flattened into the object beside `kind` and `source`; `F` the fit record
+/// a fitted file carries (kept as JSON when read).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LawFile<L, F = serde_json::Value> {
+    /// `loss` or `alpha` (files without it are read as the kind asked for).
+    #[serde(default)]
+    pub kind: String,
+    /// A short name (the shipped files carry one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The constants.
     #[serde(flatten)]
-    law: L,
+    pub law: L,
+    /// Where the constants come from.
+    #[serde(default)]
+    pub source: String,
+    /// The published or fitted R², when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r2: Option<f64>,
+    /// The published mean squared error, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mse: Option<f64>,
+    /// 95% intervals of the constants, when fitted with a bootstrap or OLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci95: Option<std::collections::BTreeMap<String, [f64; 2]>>,
+    /// The fit record, when the file was written by a fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<F>,
+}
+
+impl<L: Serialize, F: Serialize> LawFile<L, F> {
+    /// The file's text: pretty JSON and a final newline.
+    pub fn to_json(&self) -> Result<String, SdslError> {
+        serde_json::to_string_pretty(self)
+            .map(|s| s + "\n")
+            .map_err(|e| SdslError::InvalidArgument(format!("law file: {e}")))
+    }
 }
 
 const SHIPPED_LOSS: &[(&[&str], &str, &str)] = &[
@@ -108,7 +143,7 @@ fn parse<L: DeserializeOwned>(label: &str, text: &str, kind: &str) -> Result<Par
                 .collect()
         })
         .unwrap_or_default();
-    Ok((file.law, file.source.unwrap_or_default(), stats))
+    Ok((file.law, file.source, stats))
 }
 
 fn load<L: DeserializeOwned>(
@@ -175,4 +210,54 @@ pub fn alpha_law(spec: &str) -> Result<Loaded<AlphaLaw>, SdslError> {
         message: e.to_string(),
     })?;
     Ok(l)
+}
+
+#[cfg(test)]
+mod law_file_tests {
+    use super::*;
+
+    /// What a fit writes, the readers read back: the same constants, source
+    /// and statistics.
+    #[test]
+    fn a_written_law_file_reads_back() {
+        let f: LawFile<AlphaLaw> = LawFile {
+            kind: "alpha".into(),
+            name: None,
+            law: AlphaLaw {
+                a: -0.0067,
+                b: 0.01297,
+                c: 0.642,
+            },
+            source: "a test".into(),
+            r2: Some(0.602),
+            mse: None,
+            ci95: None,
+            fit: None,
+        };
+        let text = f.to_json().unwrap();
+        let (law, source, stats) = parse::<AlphaLaw>("t.json", &text, "alpha").unwrap();
+        assert_eq!((law, source.as_str()), (f.law.clone(), "a test"));
+        assert_eq!(stats.get("r2"), Some(&0.602));
+        // a loss file is refused where an α law is needed
+        let loss = text.replace("\"alpha\"", "\"loss\"");
+        assert!(parse::<AlphaLaw>("t.json", &loss, "alpha").is_err());
+    }
+
+    /// The shipped files parse as the type, name and statistics included.
+    #[test]
+    fn the_shipped_files_are_law_files() {
+        for (_, label, text) in SHIPPED_ALPHA {
+            let f: LawFile<AlphaLaw> = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                (f.kind.as_str(), f.mse.is_some()),
+                ("alpha", true),
+                "{label}"
+            );
+        }
+        for (_, label, text) in SHIPPED_LOSS {
+            let f: LawFile<LossLaw> = serde_json::from_str(text).unwrap();
+            assert_eq!(f.kind, "loss", "{label}");
+            assert!(f.name.is_some());
+        }
+    }
 }
