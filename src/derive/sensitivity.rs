@@ -136,14 +136,11 @@ pub struct SensitivitySection {
 
 /// Each input's effect over the targets, largest median first (ties: name).
 pub fn input_effects(targets: &[SensitivityTarget]) -> Vec<InputEffect> {
-    let mut names: Vec<String> = Vec::new();
-    for t in targets {
-        for v in &t.variants {
-            if !names.contains(&v.input) {
-                names.push(v.input.clone());
-            }
-        }
-    }
+    let names = crate::fit::distinct(
+        targets
+            .iter()
+            .flat_map(|t| t.variants.iter().map(|v| v.input.clone())),
+    );
     let mut out: Vec<InputEffect> = names
         .into_iter()
         .filter_map(|input| {

@@ -173,7 +173,7 @@ pub fn fit_model(obs: &[&Obs], form: Form, uses_y: bool) -> Result<Model, SdslEr
 /// Whether a set of observations can identify the target term (≥ 2
 /// distinct target perplexities).
 pub fn identifies_y(obs: &[&Obs]) -> bool {
-    super::distinct(obs.iter().map(|o| o.y)) >= 2
+    super::n_distinct(obs.iter().map(|o| o.y)) >= 2
 }
 
 /// The target-term test: t-test of B in the full model and the partial F

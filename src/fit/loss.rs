@@ -103,8 +103,8 @@ impl LossData {
     /// distinct (N, D) points than free parameters. Without this an
     /// optimiser returns an arbitrary point of a flat valley as "the" fit.
     pub fn check_identifiable(&self, c: &Constraints, n_free: usize) -> Result<(), SdslError> {
-        let n = super::distinct(self.ln_n.iter().copied());
-        let d = super::distinct(self.ln_d.iter().copied());
+        let n = super::n_distinct(self.ln_n.iter().copied());
+        let d = super::n_distinct(self.ln_d.iter().copied());
         let mut pairs: Vec<(u64, u64)> = self
             .ln_n
             .iter()

@@ -14,7 +14,7 @@ pub mod ols;
 
 /// The number of distinct values (bitwise: -0.0 and 0.0 differ, each NaN
 /// payload counts once), for the identifiability checks of the fits.
-pub(crate) fn distinct(v: impl Iterator<Item = f64>) -> usize {
+pub(crate) fn n_distinct(v: impl Iterator<Item = f64>) -> usize {
     let mut s: Vec<u64> = v.map(f64::to_bits).collect();
     s.sort_unstable();
     s.dedup();
@@ -67,4 +67,27 @@ pub(crate) fn golden_min(
 pub fn t975(df: f64) -> f64 {
     use statrs::distribution::{ContinuousCDF, StudentsT};
     StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.inverse_cdf(0.975))
+}
+
+/// The distinct items of `items` in the order they are first seen (a
+/// report lists targets, pairs, groups in data order, not sorted). Linear
+/// search per item: meant for the tens of keys a table has, not for rows.
+pub fn distinct<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for x in items {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod distinct_tests {
+    #[test]
+    fn distinct_keeps_the_first_seen_order() {
+        assert_eq!(super::distinct([3, 1, 3, 2, 1]), vec![3, 1, 2]);
+        assert_eq!(super::distinct(Vec::<u8>::new()), Vec::<u8>::new());
+        assert_eq!(super::distinct(["b", "a", "b"]), vec!["b", "a"]);
+    }
 }

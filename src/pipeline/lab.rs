@@ -306,12 +306,7 @@ fn lab_nstar(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<LabNstar>, SdslError> {
     let tokens_of = |name: &str| ladder.iter().find(|r| r.model == name).map(|r| r.d);
-    let mut targets: Vec<String> = Vec::new();
-    for r in &chosen.rows {
-        if !targets.contains(&r.target) {
-            targets.push(r.target.clone());
-        }
-    }
+    let targets = crate::fit::distinct(chosen.rows.iter().map(|r| r.target.clone()));
     let mut nstar = Vec::new();
     for tg in &targets {
         let rows: Vec<_> = chosen.rows.iter().filter(|r| &r.target == tg).collect();

@@ -149,13 +149,7 @@ pub fn lab_iid_stage(lab: &LabInputs) -> LabIidSection {
         .as_ref()
         .and_then(|p| p.context())
         .map(|c| c as f64);
-    let mut pairs_k: Vec<(String, String)> = Vec::new();
-    for r in runs {
-        let k = (r.draft.clone(), r.target.clone());
-        if !pairs_k.contains(&k) {
-            pairs_k.push(k);
-        }
-    }
+    let pairs_k = crate::fit::distinct(runs.iter().map(|r| (r.draft.clone(), r.target.clone())));
     let mut out_runs = Vec::new();
     let mut pairs = Vec::new();
     for (d, t) in &pairs_k {

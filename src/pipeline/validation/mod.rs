@@ -256,15 +256,12 @@ fn notes(arange: [f64; 2]) -> Vec<String> {
 /// choice agreement over settings, and the share of measured values inside
 /// a model's range.
 pub fn summarise(rows: &[ValidationRow]) -> Vec<ValidationSummary> {
-    let mut keys: Vec<(String, String, String)> = Vec::new();
-    for r in rows {
-        for m in r.predicted.keys().chain(r.predicted_range.keys()) {
-            let k = (r.source.clone(), r.quantity.clone(), m.clone());
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-    }
+    let keys = crate::fit::distinct(rows.iter().flat_map(|r| {
+        r.predicted
+            .keys()
+            .chain(r.predicted_range.keys())
+            .map(|m| (r.source.clone(), r.quantity.clone(), m.clone()))
+    }));
     keys.into_iter()
         .map(|(source, quantity, model)| {
             let sel: Vec<&ValidationRow> = rows

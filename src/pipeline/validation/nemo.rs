@@ -25,18 +25,14 @@ pub fn nemo(
     out: &mut Vec<ValidationRow>,
     notes: &mut Vec<String>,
 ) -> Result<(), SdslError> {
-    let mut keys: Vec<(String, String, u64, String)> = Vec::new();
-    for r in &t.rows {
-        let k = (
+    let keys = crate::fit::distinct(t.rows.iter().map(|r| {
+        (
             r.draft.clone(),
             r.target.clone(),
             r.temperature.to_bits(),
             r.thinking.clone(),
-        );
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
+        )
+    }));
     let d = v.nemo_tokens.value;
     let mut left_out = Vec::new();
     let mut no_size = Vec::new();

@@ -30,12 +30,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             .no_data(root);
     }
     let (lo, hi) = super::range(all().flat_map(|p| [p.0, p.1]), 0.05);
-    let mut groups: Vec<&str> = Vec::new();
-    for g in &f.alpha_pred_group {
-        if !groups.contains(&g.as_str()) {
-            groups.push(g);
-        }
-    }
+    let groups = crate::fit::distinct(f.alpha_pred_group.iter().map(String::as_str));
     let panels: Vec<(&str, &[(f64, f64)])> = if log.is_empty() {
         vec![("global law, affine in ppl", &affine)]
     } else {

@@ -38,12 +38,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     }
     let (xlo, xhi) = super::range(all().map(|p| p.0), 0.03);
     let (ylo, yhi) = super::range(all().map(|p| p.1), 0.05);
-    let mut groups: Vec<&str> = Vec::new();
-    for l in &f.alpha_lines {
-        if !groups.contains(&l.group.as_str()) {
-            groups.push(&l.group);
-        }
-    }
+    let groups = crate::fit::distinct(f.alpha_lines.iter().map(|l| l.group.as_str()));
     if groups.len() <= 1 {
         let mut chart = frame.build(root, xlo..xhi, ylo..yhi)?;
         lines(&mut chart, f.alpha_lines.iter())?;

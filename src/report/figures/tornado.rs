@@ -12,15 +12,11 @@ type Bar = (String, String, f64, f64, f64);
 
 /// The bars, smallest |median| first (drawn bottom to top).
 fn bars(s: &SensitivitySection) -> Vec<Bar> {
-    let mut keys: Vec<(String, String)> = Vec::new();
-    for t in &s.targets {
-        for v in &t.variants {
-            let k = (v.input.clone(), v.variant.clone());
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-    }
+    let keys = crate::fit::distinct(s.targets.iter().flat_map(|t| {
+        t.variants
+            .iter()
+            .map(|v| (v.input.clone(), v.variant.clone()))
+    }));
     let mut out: Vec<Bar> = keys
         .into_iter()
         .filter_map(|(input, variant)| {
@@ -79,12 +75,7 @@ pub fn draw<DB: DrawingBackend>(
     let (lo, hi) = super::range(b.iter().flat_map(|x| [x.2, x.4, 0.0]), 0.05);
     let n = b.len() as f64;
     let mut chart = frame.build(root, lo..hi, -0.5..n - 0.5)?;
-    let mut inputs: Vec<&str> = Vec::new();
-    for x in &b {
-        if !inputs.contains(&x.1.as_str()) {
-            inputs.push(&x.1);
-        }
-    }
+    let inputs = crate::fit::distinct(b.iter().map(|x| x.1.as_str()));
     let col = |input: &str| colour(inputs.iter().position(|i| *i == input).unwrap_or(0));
     chart
         .draw_series(b.iter().enumerate().map(|(i, x)| {
