@@ -11,8 +11,8 @@
 //! README.md; `tests/readme.rs` checks that the two are the same text.
 
 // ANCHOR: readme
+use sdsl::catalog::laws;
 use sdsl::derive::nstar::{NStar, NStarSetup};
-use sdsl::ingest::laws;
 use sdsl::law::CostModel;
 
 /// N* for a target of `m` parameters trained on `d` tokens (drafts trained on `d` too).

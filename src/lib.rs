@@ -82,6 +82,7 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
+pub mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod derive;

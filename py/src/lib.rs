@@ -277,9 +277,9 @@ fn fit_latency(
     seed: u64,
     threads: Option<usize>,
 ) -> PyResult<String> {
+    use sdsl::catalog::latency::{shipped_mode, shipped_table};
     use sdsl::fit::latency::{LatencyFitSpec, LatencySelection};
     use sdsl::ingest::latency::{Mode, latency_table_from, read_latency_table, read_meta};
-    use sdsl::pipeline::latency::{shipped_mode, shipped_table};
     run(py, threads, move || {
         let shipped = shipped_mode(&source).filter(|_| csv.is_none());
         if shipped.is_some() && meta.is_some() {
@@ -549,7 +549,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add(
         "SHIPPED_LATENCY",
-        sdsl::pipeline::latency::SHIPPED
+        sdsl::catalog::latency::SHIPPED
             .map(|(name, _)| name)
             .to_vec(),
     )?;

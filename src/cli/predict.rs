@@ -1,6 +1,6 @@
 //! `sdsl predict`: the throughput-optimal draft size N* for one target.
 
-use crate::ingest::laws;
+use crate::catalog::laws;
 use crate::ingest::registry::Registry;
 use crate::query::predict::PredictQuery;
 use anyhow::{Context, bail};
@@ -36,7 +36,7 @@ pub struct LawArgs {
 impl LawArgs {
     /// Loads both laws and a cost model that is not a latency model.
     pub fn load(&self) -> anyhow::Result<Laws> {
-        if crate::pipeline::latency::is_latency_spec(&self.cost_model) {
+        if crate::catalog::latency::is_latency_spec(&self.cost_model) {
             bail!(
                 "--cost-model {}: latency cost models are available on `sdsl predict` only for now",
                 self.cost_model
@@ -47,7 +47,7 @@ impl LawArgs {
 
     /// Loads both laws and any cost model, a `latency:` one included.
     pub fn load_any(&self) -> anyhow::Result<Laws> {
-        let latency_spec = crate::pipeline::latency::is_latency_spec(&self.cost_model);
+        let latency_spec = crate::catalog::latency::is_latency_spec(&self.cost_model);
         if let (Some(g), false) = (self.max_gamma, latency_spec) {
             bail!(
                 "--max-gamma {g}: the cap applies to latency cost models (integer γ over a measured verification cost); --cost-model {} optimises a continuous γ*, so drop --max-gamma or use --cost-model latency:…",

@@ -189,15 +189,17 @@ pub fn input_effects(targets: &[SensitivityTarget]) -> Vec<InputEffect> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::laws;
     use crate::law::CostModel;
 
     /// With k = 1 and continuous γ the grid-and-golden search must find the
     /// N* of the toolkit's own solver (docs/method.md, "Finding N*" check: OPT-13B ≈ 117.3M).
     #[test]
     fn scaled_search_at_k_1_agrees_with_the_nstar_solver() {
-        let loss = laws::loss_law("besiroglu2024").unwrap().law;
-        let alpha = laws::alpha_law("sdsl2026").unwrap().law;
+        // the shipped constants (read here without the catalogue, a layer up)
+        let loss: crate::law::LossLaw =
+            serde_json::from_str(include_str!("../../datasets/laws/besiroglu2024.json")).unwrap();
+        let alpha: crate::law::AlphaLaw =
+            serde_json::from_str(include_str!("../../datasets/laws/sdsl2026.json")).unwrap();
         let setup = NStarSetup {
             target_params: 12.85e9,
             target_tokens: 1.8e11,

@@ -342,14 +342,16 @@ pub fn parse_meta(path: &str, text: &str) -> Result<HardwareMeta, SdslError> {
     })
 }
 
-#[cfg(feature = "io")]
 mod read {
     use super::*;
+    #[cfg(feature = "io")]
     use crate::ingest::table::Table;
+    use crate::ingest::text_table::Columns;
+    #[cfg(feature = "io")]
     use std::path::Path;
 
     /// A whole number ≥ 1 from a numeric cell, or a named error.
-    fn whole(t: &Table, name: &str, i: usize, v: f64, what: &str) -> Result<u64, SdslError> {
+    fn whole(t: &impl Columns, name: &str, i: usize, v: f64, what: &str) -> Result<u64, SdslError> {
         if v.is_finite() && v >= 1.0 && v.fract() == 0.0 && v <= u32::MAX as f64 {
             Ok(v as u64)
         } else {
@@ -368,6 +370,7 @@ mod read {
     /// Reads and validates a latency table (CSV or Parquet, by extension).
     /// The hardware description is read from `meta` when given, else from
     /// the file with the table's stem and extension `.meta` when it exists.
+    #[cfg(feature = "io")]
     pub fn read_latency_table(path: &Path, meta: Option<&Path>) -> Result<LatencyTable, SdslError> {
         let t = Table::read(path)?;
         let meta = match meta {
@@ -385,6 +388,7 @@ mod read {
     }
 
     /// Reads a `.meta` file (`key,value` lines).
+    #[cfg(feature = "io")]
     pub fn read_meta(path: &Path) -> Result<HardwareMeta, SdslError> {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| SdslError::Io {
@@ -394,9 +398,10 @@ mod read {
         parse_meta(&label, &text)
     }
 
-    /// [`read_latency_table`] on a table already read.
+    /// A latency table from a table already read (a file, or CSV text such
+    /// as the compiled-in H200 tables).
     pub fn latency_table_from(
-        t: &Table,
+        t: &impl Columns,
         meta: Option<HardwareMeta>,
     ) -> Result<LatencyTable, SdslError> {
         for name in [
@@ -515,5 +520,6 @@ mod read {
     }
 }
 
+pub use read::latency_table_from;
 #[cfg(feature = "io")]
-pub use read::{latency_table_from, read_latency_table, read_meta};
+pub use read::{read_latency_table, read_meta};

@@ -9,6 +9,7 @@ pub mod loss_table;
 pub mod registry;
 #[cfg(feature = "io")]
 pub mod table;
+pub mod text_table;
 #[cfg(feature = "io")]
 pub mod validation;
 

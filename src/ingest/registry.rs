@@ -5,6 +5,7 @@
 
 #[cfg(feature = "io")]
 use super::table::Table;
+use super::text_table::{Columns, TextTable};
 use crate::error::{SdslError, ambiguous_name, capped_list, clip, find_name, num};
 use serde::Serialize;
 #[cfg(feature = "io")]
@@ -72,13 +73,10 @@ pub struct DraftFamily {
 }
 
 impl Registry {
-    /// The registry bundled with the binary.
-    #[cfg(feature = "io")]
+    /// The registry bundled with the binary (read with the `csv` crate: no
+    /// `io` feature needed).
     pub fn bundled() -> Result<Registry, SdslError> {
-        Registry::from_table(&Table::from_csv_bytes(
-            BUNDLED_PATH,
-            BUNDLED.as_bytes().to_vec(),
-        )?)
+        Registry::from_table(&TextTable::from_csv(BUNDLED_PATH, BUNDLED.as_bytes())?)
     }
 
     /// Reads a registry file (CSV or Parquet).
@@ -87,8 +85,8 @@ impl Registry {
         Registry::from_table(&Table::read(path)?)
     }
 
-    #[cfg(feature = "io")]
-    fn from_table(t: &Table) -> Result<Registry, SdslError> {
+    /// The registry in a table (a file read with polars, or CSV text).
+    pub fn from_table(t: &impl Columns) -> Result<Registry, SdslError> {
         let names = t.str_column("name")?;
         let families = t.str_column("family")?;
         let roles = t.str_column("role")?;

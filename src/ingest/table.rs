@@ -114,99 +114,8 @@ impl Format {
     }
 }
 
-/// At most 80 characters of quoted input in a message (a file without
-/// newlines must not turn into a message as large as the file).
-pub fn excerpt(s: &str) -> String {
-    const MAX: usize = 80;
-    match s.char_indices().nth(MAX) {
-        None => s.to_string(),
-        Some((cut, _)) => format!("{}… ({} bytes in all)", &s[..cut], s.len()),
-    }
-}
-
-/// Checks a CSV file's shape before polars reads it, so that every problem
-/// is named with its line: invalid UTF-8, a row with more or fewer fields
-/// than the header (a decimal comma or a thousands separator splits a number
-/// in two), duplicate column names, another separator, a file with
-/// a header and no data rows.
-fn precheck_csv(label: &str, bytes: &[u8]) -> Result<(), SdslError> {
-    let err = |message: String| SdslError::Data {
-        path: label.to_string(),
-        message,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(bytes);
-    let header = rdr
-        .byte_headers()
-        .map_err(|e| err(format!("not a readable CSV file: {e}")))?
-        .clone();
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_string())
-        .collect();
-    if std::str::from_utf8(header.as_slice()).is_err() {
-        return Err(err(
-            "line 1 (the header) is not valid UTF-8; save the file as UTF-8".into(),
-        ));
-    }
-    if names.len() == 1 {
-        for (sep, what) in [(';', "semicolons"), ('\t', "tabs")] {
-            if names[0].contains(sep) {
-                return Err(err(format!(
-                    "the header is one column '{}': the file seems to separate fields with {what}; save it comma-separated",
-                    excerpt(&names[0])
-                )));
-            }
-        }
-    }
-    for (j, n) in names.iter().enumerate() {
-        if let Some(k) = names[..j].iter().position(|m| m == n) {
-            return Err(err(format!(
-                "line 1: column '{}' appears twice (columns {} and {}); rename one",
-                excerpt(n),
-                k + 1,
-                j + 1
-            )));
-        }
-    }
-    let mut rows = 0usize;
-    let mut rec = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(err(format!("not a readable CSV file: {e}"))),
-        }
-        rows += 1;
-        let line = rec.position().map(|p| p.line()).unwrap_or(rows as u64 + 1);
-        if rec.len() != names.len() {
-            // a trailing blank line reads as one empty field
-            if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
-                rows -= 1;
-                continue;
-            }
-            return Err(err(format!(
-                "row {rows} (line {line}): {} fields where the header has {}; a decimal comma or a thousands separator (e.g. 1,234) splits a number in two: use '.' for decimals and no separators, or quote the cell",
-                rec.len(),
-                names.len()
-            )));
-        }
-        if let Err(e) = std::str::from_utf8(rec.as_slice()) {
-            return Err(err(format!(
-                "row {rows} (line {line}): not valid UTF-8 (byte {} of the row's fields); save the file as UTF-8",
-                e.valid_up_to() + 1
-            )));
-        }
-    }
-    if rows == 0 {
-        return Err(err(
-            "a header and no data rows; the table needs at least one row".into(),
-        ));
-    }
-    Ok(())
-}
+pub use super::text_table::excerpt;
+use super::text_table::{Columns, precheck_csv};
 
 impl Table {
     /// Reads a CSV or Parquet file, chosen by extension.
@@ -328,10 +237,7 @@ impl Table {
 
     /// The error for a missing column, listing the columns present.
     pub fn missing_column(&self, name: &str, fix: &str) -> SdslError {
-        self.error(format!(
-            "missing column '{name}' (columns present: {}); {fix}",
-            excerpt(&self.columns().join(", "))
-        ))
+        super::text_table::missing_column(&self.label, &self.columns(), name, fix)
     }
 
     /// One column; for Parquet, decoded now (that column only) after its
@@ -389,29 +295,7 @@ impl Table {
         )?;
         if col.dtype() == &DataType::String {
             let ca = col.str().map_err(|e| self.error(e.to_string()))?;
-            ca.iter()
-                .enumerate()
-                .map(|(i, cell)| match cell.map(str::trim) {
-                    None | Some("") => Err(self.error(format!(
-                        "row {} (line {}), column '{name}': empty cell; every row needs a number here",
-                        i + 1,
-                        i + 2
-                    ))),
-                    Some(s) => s.parse::<f64>().map_err(|_| {
-                        self.error(format!(
-                            "row {} (line {}), column '{name}': '{}' is not a number{}",
-                            i + 1,
-                            i + 2,
-                            excerpt(s),
-                            if s.contains(',') {
-                                " (use '.' for decimals and no thousands separators)"
-                            } else {
-                                ""
-                            }
-                        ))
-                    }),
-                })
-                .collect()
+            super::text_table::f64_cells(&self.label, name, ca.iter())
         } else {
             let cast = col.cast(&DataType::Float64).map_err(|_| {
                 self.error(format!(
@@ -437,19 +321,7 @@ impl Table {
     /// A text column. Empty cells are errors. Parquet columns may be text,
     /// booleans or numbers (read as their decimal text).
     pub fn str_column(&self, name: &str) -> Result<Vec<String>, SdslError> {
-        self.text_cells(name)?
-            .into_iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                cell.ok_or_else(|| {
-                    self.error(format!(
-                        "row {} (line {}), column '{name}': empty cell; every row needs a value here",
-                        i + 1,
-                        i + 2
-                    ))
-                })
-            })
-            .collect()
+        super::text_table::required_cells(&self.label, name, self.text_cells(name)?)
     }
 
     /// A text column whose cells may be empty (None for an empty cell or a
@@ -485,19 +357,41 @@ impl Table {
 
     /// Checks that every value of a numeric column is finite and > 0.
     pub fn require_positive(&self, name: &str, values: &[f64]) -> Result<(), SdslError> {
-        match values.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
-            None => Ok(()),
-            Some(i) => Err(self.error(format!(
-                "row {} (line {}), column '{name}': {} must be a finite number > 0",
-                i + 1,
-                i + 2,
-                crate::error::num(values[i])
-            ))),
-        }
+        super::text_table::require_positive(&self.label, name, values)
     }
 }
 
 pub use super::sha256_hex;
+
+impl Columns for Table {
+    fn label(&self) -> &str {
+        Table::label(self)
+    }
+    fn sha256(&self) -> &str {
+        Table::sha256(self)
+    }
+    fn height(&self) -> usize {
+        Table::height(self)
+    }
+    fn has(&self, name: &str) -> bool {
+        Table::has(self, name)
+    }
+    fn missing_column(&self, name: &str, fix: &str) -> SdslError {
+        Table::missing_column(self, name, fix)
+    }
+    fn f64_column(&self, name: &str) -> Result<Vec<f64>, SdslError> {
+        Table::f64_column(self, name)
+    }
+    fn str_column(&self, name: &str) -> Result<Vec<String>, SdslError> {
+        Table::str_column(self, name)
+    }
+    fn opt_str_column(&self, name: &str) -> Result<Vec<Option<String>>, SdslError> {
+        Table::opt_str_column(self, name)
+    }
+    fn require_positive(&self, name: &str, values: &[f64]) -> Result<(), SdslError> {
+        Table::require_positive(self, name, values)
+    }
+}
 
 #[cfg(test)]
 mod parquet_tests {

@@ -78,7 +78,7 @@ pub fn hardware_stage(
             .targets
             .iter()
             .chain(nstar.families.iter().flat_map(|f| &f.drafts));
-        if let Some(w) = super::latency::check_registry_archs(profile, registry, priced)? {
+        if let Some(w) = crate::catalog::latency::check_registry_archs(profile, registry, priced)? {
             ledger.warnings.push(format!("{spec}: {w}"));
         }
         latency_fig.push(latency_series(spec, profile));
@@ -259,7 +259,7 @@ fn batch_sweep(
                 .chain(nstar.families.first())
                 .flat_map(|f| &f.drafts),
         );
-        if let Some(w) = super::latency::check_registry_archs(profile, registry, models)? {
+        if let Some(w) = crate::catalog::latency::check_registry_archs(profile, registry, models)? {
             ledger.warn_once(format!("{}: {w}", b.cost_model));
         }
         for t in targets {

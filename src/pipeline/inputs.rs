@@ -11,6 +11,7 @@
 use super::config::located::Located;
 use super::config::validation::ValidationInput;
 use super::config::{BatchSweep, LabInput, RefitConfig};
+use crate::catalog::laws;
 use crate::derive::nstar_law::LawGrid;
 use crate::error::SdslError;
 use crate::fit::latency::LatencyProfile;
@@ -21,7 +22,7 @@ use crate::ingest::acceptance::{
 };
 use crate::ingest::columns as col;
 use crate::ingest::lab_plan::LabManifest;
-use crate::ingest::laws::{self, Loaded};
+use crate::ingest::laws::Loaded;
 use crate::ingest::loss_table::{LossTable, LossTableSpec, loss_table_from};
 use crate::ingest::registry::{DraftFamily, Model, Registry};
 use crate::ingest::table::{Table, sha256_hex};
@@ -557,7 +558,7 @@ fn estimate_inputs(
 /// Resolves a `latency:…` spec (a shipped name or a file; see
 /// `docs/latency.md`).
 pub fn resolve_latency(spec: &str) -> Result<ResolvedLatency, SdslError> {
-    let (cost, profile) = super::latency::latency_cost_model(spec)?;
+    let (cost, profile) = crate::catalog::latency::latency_cost_model(spec)?;
     Ok(ResolvedLatency {
         spec: spec.to_string(),
         cost,
@@ -586,7 +587,7 @@ fn list_latency(r: &ResolvedLatency, list: &mut Vec<InputRef>) {
             r.profile.architectures.len(),
         ));
     }
-    if let Some((path, sha)) = super::latency::meta_of(&src.path)
+    if let Some((path, sha)) = crate::catalog::latency::meta_of(&src.path)
         && !list.iter().any(|i| i.sha256 == sha)
     {
         list.push(listed("hardware meta", &path, &sha, 1));

@@ -27,7 +27,6 @@ pub mod hardware;
 pub mod inputs;
 pub mod lab;
 pub mod lab_iid;
-pub mod latency;
 pub mod paper;
 pub mod sensitivity;
 pub mod validation;

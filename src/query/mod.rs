@@ -5,33 +5,32 @@
 //! code path.
 //!
 //! - [`speedup`]: S(α, γ, c), γ\* and S\* for one (α, c) — pure maths;
-//! - [`predict`] (feature `io`): N\* for one target, by size or by registry
-//!   name, with a draft family's real drafts evaluated;
-//! - [`nstar_table`] (feature `io`): N\* for every registry target × draft
-//!   family;
-//! - [`nstar_law`] (feature `io`): N\* on an (M, D) grid and the law
-//!   N\* = μ·M + M0 fitted to it.
+//! - [`predict`]: N\* for one target, by size or by registry name, with a
+//!   draft family's real drafts evaluated;
+//! - [`nstar_table`]: N\* for every registry target × draft family;
+//! - [`nstar_law`]: N\* on an (M, D) grid and the law N\* = μ·M + M0
+//!   fitted to it.
 //!
-//! [`Laws`] (feature `io`) resolves the law and cost-model names these take
+//! None of them needs the `io` feature: the registry, the shipped laws and
+//! the H200 latency tables are compiled in (only table files given by path
+//! need it).
+//!
+//! [`Laws`] resolves the law and cost-model names these take
 //! (shipped names or files; the shipped laws, registry and H200 latency
 //! tables are compiled in, so nothing here needs the repository checkout).
 
-#[cfg(feature = "io")]
 pub mod nstar_law;
-#[cfg(feature = "io")]
 pub mod nstar_table;
-#[cfg(feature = "io")]
 pub mod predict;
 pub mod speedup;
 
-#[cfg(feature = "io")]
 pub use laws::{Laws, cost_model, cost_model_capped};
 
-#[cfg(feature = "io")]
 mod laws {
+    use crate::catalog::laws;
     use crate::error::SdslError;
     use crate::fit::latency::LatencyProfile;
-    use crate::ingest::laws::{self, Loaded};
+    use crate::ingest::laws::Loaded;
     use crate::law::{AlphaLaw, CostModel, LossLaw};
 
     /// The resolved laws and cost model of an N\* question.
@@ -59,14 +58,14 @@ mod laws {
 
     /// [`cost_model`] with the γ cap of a latency model's integer searches
     /// (`--max-gamma`; see
-    /// [`crate::pipeline::latency::latency_cost_model_capped`]); the other
+    /// [`crate::catalog::latency::latency_cost_model_capped`]); the other
     /// models have no cap.
     pub fn cost_model_capped(
         spec: &str,
         max_gamma: u64,
     ) -> Result<(CostModel, Option<LatencyProfile>), SdslError> {
-        if crate::pipeline::latency::is_latency_spec(spec) {
-            let (c, p) = crate::pipeline::latency::latency_cost_model_capped(spec, max_gamma)?;
+        if crate::catalog::latency::is_latency_spec(spec) {
+            let (c, p) = crate::catalog::latency::latency_cost_model_capped(spec, max_gamma)?;
             Ok((c, Some(p)))
         } else {
             Ok((spec.parse::<CostModel>()?, None))

@@ -61,7 +61,7 @@ pub fn nstar_table(laws: &Laws, reg: &Registry) -> Result<TableOut, SdslError> {
     // a target `arch` the latency table lacks: refused when it looks like a
     // typo of a table architecture, else priced by the law and said so
     let warnings = match latency {
-        Some(p) => crate::pipeline::latency::check_registry_archs(p, reg, reg.targets())?
+        Some(p) => crate::catalog::latency::check_registry_archs(p, reg, reg.targets())?
             .into_iter()
             .collect(),
         None => Vec::new(),
@@ -97,4 +97,27 @@ pub fn nstar_table(laws: &Laws, reg: &Registry) -> Result<TableOut, SdslError> {
         rows,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The N* table under a shipped latency model from compiled-in data
+    /// alone: this test runs in the lean build too
+    /// (`cargo test --lib --no-default-features nstar_table`).
+    #[test]
+    fn the_table_prices_the_registry_on_the_shipped_h200_model() {
+        let registry = crate::ingest::registry::Registry::bundled().unwrap();
+        let laws = super::Laws::load("besiroglu2024", "sdsl2026", "latency:h200-graph").unwrap();
+        let table = super::nstar_table(&laws, &registry).unwrap();
+        let opt13 = table
+            .rows
+            .iter()
+            .find(|r| r.target == "OPT-13B" && r.draft_family == "OPT")
+            .unwrap();
+        // an interior N* between the smallest OPT draft and the target,
+        // whose memory need is known from the table's device
+        let n = opt13.outcome.n_star.unwrap();
+        assert!(n > 1e8 && n < 1.3e10, "{n}");
+        assert_eq!(opt13.fits_memory, Some(true));
+    }
 }

@@ -239,7 +239,7 @@ impl PredictQuery {
         let mut warnings = Vec::new();
         if let (Some(p), Some(reg)) = (&laws.latency, registry) {
             let models = target.iter().chain(family.iter().flat_map(|f| &f.drafts));
-            warnings.extend(crate::pipeline::latency::check_registry_archs(
+            warnings.extend(crate::catalog::latency::check_registry_archs(
                 p, reg, models,
             )?);
         }

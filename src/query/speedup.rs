@@ -133,9 +133,7 @@ pub struct PricedModel {
 /// c = t_draft(1)/t_target(1) and v(q) = t_target(q)/t_target(1) from the
 /// profile (measured times where the table has the architectures, else the
 /// fitted law and v lines); S = E(α, γ)/(γ·c + v(γ+1)) over integer γ from
-/// 1 to q_max − 1 (γ\* and S\* at a continuous γ are null). Needs the `io`
-/// feature (the latency tables are read through polars).
-#[cfg(feature = "io")]
+/// 1 to q_max − 1 (γ\* and S\* at a continuous γ are null).
 pub fn speedup_latency(
     alpha: f64,
     gamma: Option<f64>,
@@ -144,7 +142,7 @@ pub fn speedup_latency(
     target: &PricedModel,
     max_gamma: u64,
 ) -> Result<SpeedupOut, SdslError> {
-    use crate::pipeline::latency::{is_latency_spec, latency_cost_model_capped};
+    use crate::catalog::latency::{is_latency_spec, latency_cost_model_capped};
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(SdslError::InvalidArgument(format!(
             "alpha = {alpha}: must lie strictly between 0 and 1"
@@ -175,7 +173,7 @@ pub fn speedup_latency(
     // lacks: refused when it looks like a typo of a table architecture,
     // else priced by the affine law and said so
     for (role, m) in [("draft", draft), ("target", target)] {
-        use crate::pipeline::latency::{ArchName, arch_name, did_you_mean};
+        use crate::catalog::latency::{ArchName, arch_name, did_you_mean};
         if m.arch.is_empty() || m.arch == m.name {
             continue;
         }

@@ -171,7 +171,7 @@ fn the_loss_stage_runs_on_a_table_held_in_memory() {
     use sdsl::ingest::loss_table::LossTable;
     // points on Hoffmann et al.'s law (Chinchilla approach 3, their Eq. 4:
     // E 1.69, A 406.4, B 410.7, α 0.34, β 0.28), no file anywhere
-    let law = sdsl::ingest::laws::loss_law("hoffmann2022").unwrap().law;
+    let law = sdsl::catalog::laws::loss_law("hoffmann2022").unwrap().law;
     let (mut n, mut d, mut l) = (vec![], vec![], vec![]);
     for i in 0..6 {
         for j in 0..5 {

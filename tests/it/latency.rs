@@ -664,7 +664,7 @@ fn refusal(path: &Path) -> String {
     let spec = format!("latency:{}", path.display());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let r = sdsl::pipeline::latency::latency_cost_model(&spec).map(|(cost, p)| {
+        let r = sdsl::catalog::latency::latency_cost_model(&spec).map(|(cost, p)| {
             let _ = cost.verification(1e10);
             let small = p.architectures.first().unwrap();
             let large = p.architectures.last().unwrap();
@@ -728,7 +728,7 @@ fn a_profile_with_an_absurd_q_max_is_refused() {
     let (_dir, path) = profile_file(|v| v["q_max"] = serde_json::json!(4294967295u64));
     assert_names(&refusal(&path), &path, "q_max");
     // refused by the reader itself, not only by the cost model's γ cap
-    let err = sdsl::pipeline::latency::read_profile(&path)
+    let err = sdsl::catalog::latency::read_profile(&path)
         .expect_err("read_profile accepted q_max = 4294967295")
         .to_string();
     assert_names(&err, &path, "q_max");

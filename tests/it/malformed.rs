@@ -179,7 +179,7 @@ proptest! {
     #[test]
     fn the_law_file_reader(m in mutation()) {
         check("law.json", &apply(LAW, &m), &[], |p| {
-            sdsl::ingest::laws::loss_law(p.to_str().unwrap()).map(|_| ())
+            sdsl::catalog::laws::loss_law(p.to_str().unwrap()).map(|_| ())
         })?;
     }
 }
@@ -258,9 +258,9 @@ fn h200_profile() -> &'static Value {
 /// Resolves `spec` and, when it resolves, runs every priced path. An error
 /// is the resolution's (the file's); nothing after it may fail.
 fn resolve_and_price(spec: &str) -> Result<(), SdslError> {
-    use sdsl::ingest::laws::{DEFAULT_ALPHA, DEFAULT_LOSS, alpha_law, loss_law};
+    use sdsl::catalog::laws::{DEFAULT_ALPHA, DEFAULT_LOSS, alpha_law, loss_law};
     use sdsl::query::{Laws, predict::PredictQuery};
-    let (cost, profile) = sdsl::pipeline::latency::latency_cost_model(spec)?;
+    let (cost, profile) = sdsl::catalog::latency::latency_cost_model(spec)?;
     let _ = cost.verification(1e10);
     let _ = cost.ratio(1e8, 1e10);
     let _ = profile.price_pair(0.7, ("", 1e8), ("", 1e10));

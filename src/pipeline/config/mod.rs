@@ -436,7 +436,7 @@ fn alpha_settings(cx: &Cx, alpha: Option<&RawAlpha>) -> Result<AlphaSettings, Sd
                     let (line, key) = cx.loc(s.span(), "alpha.law");
                     Located::new(s.get_ref().clone(), line, key)
                 }
-                None => Located::unset(crate::ingest::laws::DEFAULT_ALPHA.into(), "alpha.law"),
+                None => Located::unset(crate::catalog::laws::DEFAULT_ALPHA.into(), "alpha.law"),
             };
             let tables = a
                 .tables
@@ -449,7 +449,7 @@ fn alpha_settings(cx: &Cx, alpha: Option<&RawAlpha>) -> Result<AlphaSettings, Sd
             (law, tables, bootstrap)
         }
         None => (
-            Located::unset(crate::ingest::laws::DEFAULT_ALPHA.into(), "alpha.law"),
+            Located::unset(crate::catalog::laws::DEFAULT_ALPHA.into(), "alpha.law"),
             vec![],
             0,
         ),

@@ -367,7 +367,7 @@ pub fn run(
     // priced by the affine law and said so
     for r in [graph, eager] {
         if let Some(w) =
-            super::latency::check_registry_archs(&r.profile, registry, &registry.models)?
+            crate::catalog::latency::check_registry_archs(&r.profile, registry, &registry.models)?
         {
             ledger.warn_once(format!("{}: {w}", r.spec));
         }
@@ -417,7 +417,7 @@ pub(crate) fn stand_ins_by_law(
     v: &ValidationInput,
     nemo: &LatencyProfile,
 ) -> Result<Vec<String>, SdslError> {
-    use super::latency::{ArchName, arch_name, did_you_mean};
+    use crate::catalog::latency::{ArchName, arch_name, did_you_mean};
     let mut by_law = Vec::new();
     for (model, stand_in) in &v.nemo_stand_ins.value {
         match arch_name(nemo, stand_in) {

@@ -14,8 +14,8 @@
 
 use crate::error::SdslError;
 use crate::fit::latency::{LatencyFitSpec, LatencyProfile, LatencySelection, PROFILE_KIND};
-use crate::ingest::latency::{Mode, latency_table_from, parse_meta, read_latency_table};
-use crate::ingest::table::Table;
+use crate::ingest::latency::{Mode, latency_table_from, parse_meta};
+use crate::ingest::text_table::TextTable;
 use crate::law::CostModel;
 use crate::law::throughput::DEFAULT_MAX_GAMMA;
 use std::path::Path;
@@ -243,7 +243,7 @@ pub fn latency_cost_model_capped(
                 ctx: ctx.unwrap_or(d.ctx),
                 batch: batch.unwrap_or(d.batch),
             };
-            fit_selection(&read_latency_table(path, None)?, sel, max_gamma)?
+            fit_selection(&table_file(path)?, sel, max_gamma)?
         }
     };
     let mut cost = profile.latency_cost()?;
@@ -265,9 +265,9 @@ pub fn shipped_table(
     }
     let meta = parse_meta(H200_META_PATH, H200_META)?;
     let table = if sel.batch == 1 {
-        Table::from_csv_bytes(H200_CSV, H200_BYTES.to_vec())?
+        TextTable::from_csv(H200_CSV, H200_BYTES)?
     } else {
-        Table::from_csv_bytes(H200_BATCHED_CSV, H200_BATCHED_BYTES.to_vec())?
+        TextTable::from_csv(H200_BATCHED_CSV, H200_BATCHED_BYTES)?
     };
     latency_table_from(&table, Some(meta))
 }
@@ -289,6 +289,22 @@ pub fn meta_of(table_path: &str) -> Option<(String, String)> {
         meta.display().to_string(),
         crate::ingest::sha256_hex(&bytes),
     ))
+}
+
+/// A latency table file (CSV or Parquet) with its `.meta`.
+#[cfg(feature = "io")]
+fn table_file(path: &Path) -> Result<crate::ingest::latency::LatencyTable, SdslError> {
+    crate::ingest::latency::read_latency_table(path, None)
+}
+
+/// Without the `io` feature only the shipped tables and profile files
+/// (`.json`) are read.
+#[cfg(not(feature = "io"))]
+fn table_file(path: &Path) -> Result<crate::ingest::latency::LatencyTable, SdslError> {
+    Err(SdslError::InvalidArgument(format!(
+        "{}: reading a latency table file needs the `io` feature (the command line has it); give a shipped name or a fitted profile (.json)",
+        path.display()
+    )))
 }
 
 /// The mode a shipped name stands for (`h200-graph`, `h200-eager`); None for
@@ -427,4 +443,54 @@ pub fn read_profile_capped(path: &Path, max_gamma: u64) -> Result<LatencyProfile
         message: format!("field 'affine.law': {e}"),
     })?;
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped names resolve from the compiled-in tables with the `csv`
+    /// crate alone: this test runs in the lean build too
+    /// (`cargo test --lib --no-default-features catalog`).
+    #[test]
+    fn shipped_latency_models_resolve_without_io() {
+        for spec in [
+            "latency:h200-graph",
+            "latency:h200-eager",
+            "latency:h200-graph:batch=8",
+        ] {
+            let (cost, profile) = latency_cost_model(spec).unwrap();
+            assert!(matches!(cost, CostModel::Latency(_)), "{spec}");
+            assert!(profile.architectures.len() >= 10, "{spec}");
+            assert!(profile.source.path.starts_with("datasets/hardware/"));
+        }
+    }
+
+    /// The compiled-in tables read the same with the `csv` crate as with
+    /// polars (the reader of files): the same latency tables and registry.
+    #[cfg(feature = "io")]
+    #[test]
+    fn the_csv_crate_and_polars_read_the_shipped_tables_alike() {
+        use crate::ingest::table::Table;
+        for (label, bytes) in [
+            (H200_CSV, H200_BYTES),
+            (H200_BATCHED_CSV, H200_BATCHED_BYTES),
+        ] {
+            let text = latency_table_from(&TextTable::from_csv(label, bytes).unwrap(), None);
+            let polars =
+                latency_table_from(&Table::from_csv_bytes(label, bytes.to_vec()).unwrap(), None);
+            assert_eq!(text.unwrap(), polars.unwrap(), "{label}");
+        }
+        let reg = crate::ingest::registry::BUNDLED;
+        let a = crate::ingest::registry::Registry::bundled().unwrap();
+        let b = crate::ingest::registry::Registry::from_table(
+            &Table::from_csv_bytes("datasets/models.csv", reg.as_bytes().to_vec()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        assert_eq!(a.sha256, b.sha256);
+    }
 }
