@@ -1,12 +1,12 @@
 //! The report's "Lab: is acceptance i.i.d.?" section (pure renderer of
 //! [`crate::report::model::lab_iid::LabIidSection`]).
 
+use crate::report::format::{fixed_or_dash, interval_or_dash};
 use crate::report::model::lab_iid::LabIidSection;
 use std::fmt::Write;
 
 fn ci(i: &crate::fit::interval::Interval) -> String {
-    i.ci95
-        .map_or("—".into(), |c| format!("[{:.4}, {:.4}]", c[0], c[1]))
+    interval_or_dash(i.ci95, 4)
 }
 
 /// Renders the section.
@@ -24,11 +24,7 @@ pub fn render(w: &mut String, s: &LabIidSection) {
         "\n| draft | target | γ | iterations | acceptance by position 1..γ | positions 2..γ | LR χ²₁ (p) | α̂ (MLE) | τ measured | E(α̂ pooled, γ) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for r in &s.runs {
-        let pos: Vec<String> = r
-            .by_position
-            .iter()
-            .map(|p| p.map_or("—".into(), |v| format!("{v:.3}")))
-            .collect();
+        let pos: Vec<String> = r.by_position.iter().map(|p| fixed_or_dash(*p, 3)).collect();
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} | {} | {} | {:.2} ({:.2e}) | {:.4} | {:.3} | {:.3} |",
@@ -37,7 +33,7 @@ pub fn render(w: &mut String, s: &LabIidSection) {
             r.gamma,
             r.iterations,
             pos.join(", "),
-            r.later.map_or("—".into(), |v| format!("{v:.3}")),
+            fixed_or_dash(r.later, 3),
             r.lr_first_vs_later[0],
             r.lr_first_vs_later[1],
             r.alpha_mle,

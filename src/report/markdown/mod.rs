@@ -6,35 +6,10 @@ pub mod sensitivity;
 pub mod shape;
 pub mod validation;
 
+use super::format::{DASH, bootstrap_stat, fixed_or_dash, interval_or_dash, si, sig3, yes_bold_no};
 use super::model::Report;
 use super::model::lab::LabSection;
 use std::fmt::Write;
-
-fn si(v: f64) -> String {
-    super::si(v)
-}
-
-/// A count with three significant figures and an SI suffix (117M, 1.23B),
-/// as in the main N* table.
-pub fn sig3(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    let (d, s) = super::si_scale(v.abs());
-    let x = v / d;
-    let digits = if x.abs() >= 100.0 {
-        0
-    } else if x.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{x:.digits$}{s}")
-}
-
-fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    v.map(f).unwrap_or_else(|| "—".into())
-}
 
 /// Renders the report as Markdown.
 pub fn render(r: &Report) -> String {
@@ -179,7 +154,7 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
             100.0 * m.affine_loao[1],
             m.depth_loao
                 .map(|d| format!("{:.1}% / {:.1}%", 100.0 * d[0], 100.0 * d[1]))
-                .unwrap_or_else(|| "—".into())
+                .unwrap_or_else(|| DASH.into())
         );
     }
     let _ = writeln!(
@@ -320,7 +295,7 @@ fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
                 sig3(n)
             )
         });
-        let real = x.best_real_draft.as_ref().map_or("—".to_string(), |d| {
+        let real = x.best_real_draft.as_ref().map_or(DASH.to_string(), |d| {
             format!("{} ({}, {:.3})", d.name, d.priced.gamma, d.priced.speedup)
         });
         let _ = writeln!(
@@ -328,9 +303,9 @@ fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
             "| {} | {} | {batch} | {n} | {} | {} | {} | {real} |",
             x.target,
             x.draft_family,
-            o.gamma_star_int.map_or("—".into(), |g| g.to_string()),
-            o.speedup_int.map_or("—".into(), |s| format!("{s:.3}")),
-            x.verify_ratio.map_or("—".into(), |v| format!("{v:.3}"))
+            o.gamma_star_int.map_or(DASH.into(), |g| g.to_string()),
+            fixed_or_dash(o.speedup_int, 3),
+            fixed_or_dash(x.verify_ratio, 3)
         );
     }
 }
@@ -365,7 +340,7 @@ fn caption(name: &str, r: &Report) -> String {
             .map(|i| format!("`{}`", i.path))
             .collect();
         if v.is_empty() {
-            "—".to_string()
+            DASH.to_string()
         } else {
             v.join(", ")
         }
@@ -488,7 +463,7 @@ the best start stopped with: {}.\n",
                     b.estimates[*name].ci_or_nan()[1]
                 ),
             ),
-            None => ("—".into(), "—".into()),
+            None => (DASH.into(), DASH.into()),
         };
         let _ = writeln!(w, "| {name} | {v:.6} | {se} | {ci} | {pe} (SE {pse}) |");
     }
@@ -502,7 +477,7 @@ the best start stopped with: {}.\n",
                     b.estimates[k].ci_or_nan()[1]
                 ),
             ),
-            None => ("—".into(), "—".into()),
+            None => (DASH.into(), DASH.into()),
         };
         let _ = writeln!(w, "| {k} | {:.6} | {se} | {ci} | |", l.derived[k]);
     }
@@ -606,8 +581,8 @@ in the manifest.",
         let _ = writeln!(
             w,
             "\nCross-validated RMSE of α: leave-one-target-out {}, leave-one-family-out {}.\n",
-            opt(f.cv.loto_rmse, |x| format!("{x:.5}")),
-            opt(f.cv.lofo_rmse, |x| format!("{x:.5}"))
+            fixed_or_dash(f.cv.loto_rmse, 5),
+            fixed_or_dash(f.cv.lofo_rmse, 5)
         );
         let _ = writeln!(
             w,
@@ -783,31 +758,6 @@ fitted by OLS N* = μ·M + M0:\n",
     );
 }
 
-fn ci(v: Option<[f64; 2]>, digits: usize) -> String {
-    v.map(|[a, b]| format!("[{a:.digits$}, {b:.digits$}]"))
-        .unwrap_or_else(|| "—".into())
-}
-
-fn yes_no(v: Option<bool>) -> &'static str {
-    match v {
-        Some(true) => "yes",
-        Some(false) => "**no**",
-        None => "—",
-    }
-}
-
-/// A bootstrap statistic that may be huge or undefined on a weakly
-/// identified fit.
-fn num(v: f64) -> String {
-    if !v.is_finite() {
-        "undefined".into()
-    } else if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
-        format!("{v:.3e}")
-    } else {
-        format!("{v:.4}")
-    }
-}
-
 fn render_lab(w: &mut String, lab: &LabSection) {
     let _ = writeln!(
         w,
@@ -873,14 +823,14 @@ fn lab_loss(w: &mut String, lab: &LabSection) {
     ] {
         let (se, c) = match &l.bootstrap {
             Some(b) => (
-                num(b.estimates[name].se_or_nan()),
+                bootstrap_stat(b.estimates[name].se_or_nan()),
                 format!(
                     "[{}, {}]",
-                    num(b.estimates[name].ci_or_nan()[0]),
-                    num(b.estimates[name].ci_or_nan()[1])
+                    bootstrap_stat(b.estimates[name].ci_or_nan()[0]),
+                    bootstrap_stat(b.estimates[name].ci_or_nan()[1])
                 ),
             ),
-            None => ("—".into(), "—".into()),
+            None => (DASH.into(), DASH.into()),
         };
         let _ = writeln!(w, "| {name} | {v:.6} | {se} | {c} |");
     }
@@ -918,7 +868,7 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
         g.coef("C").unwrap_or(f64::NAN),
         g.r2,
         g.rmse,
-        opt(a.cv.loto_rmse, |v| format!("{v:.4}"))
+        fixed_or_dash(a.cv.loto_rmse, 4)
     );
     let _ = writeln!(
         w,
@@ -931,7 +881,7 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
             t.target,
             t.fit.n,
             t.fit.coef("A").unwrap_or(f64::NAN),
-            ci(t.fit.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
+            interval_or_dash(t.fit.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
             t.fit.coef("C").unwrap_or(f64::NAN),
             t.fit.r2,
             t.fit.rmse
@@ -942,7 +892,7 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
         "| **global** | {} | {:.5} | {} | {:.4} | {:.4} | {:.4} |",
         g.n,
         g.coef("A").unwrap_or(f64::NAN),
-        ci(g.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
+        interval_or_dash(g.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
         g.coef("C").unwrap_or(f64::NAN),
         g.r2,
         g.rmse
@@ -967,7 +917,7 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
             o.fit.global.fit.r2,
             r2.iter().cloned().fold(f64::INFINITY, f64::min),
             r2.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
-            opt(o.fit.cv.loto_rmse, |v| format!("{v:.4}"))
+            fixed_or_dash(o.fit.cv.loto_rmse, 4)
         );
     }
     let _ = writeln!(
@@ -1024,11 +974,11 @@ measured on a fixed corpus is from acceptance in generation.\n"
                 .unwrap_or_else(|| "all".into()),
             r.iterations,
             r.mle.point,
-            ci(r.mle.ci95, 4),
-            opt(r.summin_sampler, |v| format!("{v:.4}")),
-            yes_no(r.covered_sampler),
-            opt(r.summin_heldout, |v| format!("{v:.4}")),
-            yes_no(r.covered_heldout)
+            interval_or_dash(r.mle.ci95, 4),
+            fixed_or_dash(r.summin_sampler, 4),
+            yes_bold_no(r.covered_sampler),
+            fixed_or_dash(r.summin_heldout, 4),
+            yes_bold_no(r.covered_heldout)
         );
     }
 }
@@ -1059,21 +1009,21 @@ fn lab_nstar(w: &mut String, lab: &LabSection) {
             n.n_star
                 .map(|v| format!("{v:.0}"))
                 .unwrap_or_else(|| format!("none: {}", n.n_star_error.clone().unwrap_or_default())),
-            opt(n.law_alpha, |v| format!("{v:.4}")),
+            fixed_or_dash(n.law_alpha, 4),
             n.law_gamma_int
                 .map(|v| v.to_string())
-                .unwrap_or_else(|| "—".into()),
-            opt(n.law_tokens_per_gflop, |v| format!("{v:.1}")),
-            best.map(|b| b.draft.clone()).unwrap_or_else(|| "—".into()),
-            best.map(|b| b.n.to_string()).unwrap_or_else(|| "—".into()),
-            opt(best.map(|b| b.alpha), |v| format!("{v:.4}")),
+                .unwrap_or_else(|| DASH.into()),
+            fixed_or_dash(n.law_tokens_per_gflop, 1),
+            best.map(|b| b.draft.clone()).unwrap_or_else(|| DASH.into()),
+            best.map(|b| b.n.to_string()).unwrap_or_else(|| DASH.into()),
+            fixed_or_dash(best.map(|b| b.alpha), 4),
             best.map(|b| b.gamma_int.to_string())
-                .unwrap_or_else(|| "—".into()),
-            opt(best.map(|b| b.tokens_per_gflop), |v| format!("{v:.1}")),
+                .unwrap_or_else(|| DASH.into()),
+            fixed_or_dash(best.map(|b| b.tokens_per_gflop), 1),
             n.sampled_best
                 .as_ref()
                 .map(|s| format!("{} (γ {}, {:.1})", s.draft, s.gamma, s.tokens_per_gflop))
-                .unwrap_or_else(|| "—".into())
+                .unwrap_or_else(|| DASH.into())
         );
     }
     let smallest = lab.ladder.iter().map(|r| r.n).fold(f64::INFINITY, f64::min);

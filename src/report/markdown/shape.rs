@@ -3,23 +3,19 @@
 
 use crate::derive::nstar_shape::NstarShape;
 use crate::fit::interval::Interval;
+use crate::report::format::{coefficient, pct1, sig3, signed_pct1};
 use std::fmt::Write;
 
-fn pct(x: f64) -> String {
-    format!("{:+.1}%", 100.0 * x)
-}
-
+/// An estimate with its 95% interval, each a [`coefficient`].
 fn coef(i: &Interval) -> String {
-    let v = |x: f64| {
-        if x.abs() >= 1e4 || (x.abs() < 1e-2 && x != 0.0) {
-            format!("{x:.4e}")
-        } else {
-            format!("{x:.4}")
-        }
-    };
     match i.ci95 {
-        Some([a, b]) => format!("{} [{}, {}]", v(i.point), v(a), v(b)),
-        None => v(i.point),
+        Some([a, b]) => format!(
+            "{} [{}, {}]",
+            coefficient(i.point),
+            coefficient(a),
+            coefficient(b)
+        ),
+        None => coefficient(i.point),
     }
 }
 
@@ -42,21 +38,21 @@ pub fn render(w: &mut String, s: &NstarShape) {
             .collect();
         let lomo = match (f.leave_one_m_out, f.leave_one_m_out_max) {
             (Some(i), Some(m)) => format!(
-                "{:.1}%{} / {:.1}%",
-                100.0 * i.point,
+                "{}{} / {}",
+                pct1(i.point),
                 i.ci95.map_or(String::new(), |c| format!(
-                    " [{:.1}%, {:.1}%]",
-                    100.0 * c[0],
-                    100.0 * c[1]
+                    " [{}, {}]",
+                    pct1(c[0]),
+                    pct1(c[1])
                 )),
-                100.0 * m
+                pct1(m)
             ),
             _ => "— (not fitted)".into(),
         };
         let ext: Vec<String> = f
             .extrapolation
             .iter()
-            .map(|(_, e)| format!("{:.1}% / {}", 100.0 * e.mean_abs, pct(e.worst_signed)))
+            .map(|(_, e)| format!("{} / {}", pct1(e.mean_abs), signed_pct1(e.worst_signed)))
             .collect();
         let _ = writeln!(
             w,
@@ -80,14 +76,14 @@ pub fn render(w: &mut String, s: &NstarShape) {
                 "| {:.0e} | {:.2e} | {} | {} | {} | {}{} |",
                 x.m,
                 x.d,
-                super::sig3(x.exact),
+                sig3(x.exact),
                 f.form,
-                super::sig3(x.predicted),
-                pct(x.rel_error.point),
+                sig3(x.predicted),
+                signed_pct1(x.rel_error.point),
                 x.rel_error.ci95.map_or(String::new(), |c| format!(
                     " [{}, {}]",
-                    pct(c[0]),
-                    pct(c[1])
+                    signed_pct1(c[0]),
+                    signed_pct1(c[1])
                 ))
             );
         }

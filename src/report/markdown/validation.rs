@@ -2,26 +2,9 @@
 //! paragraph at the top of `report.md` (pure renderers of
 //! [`crate::report::model::validation::ValidationSection`]).
 
+use crate::report::format::{DASH, measurement, or_dash, pct1, pct2, signed_pct1, yes_no};
 use crate::report::model::validation::{ValidationRow, ValidationSection, ValidationSummary};
 use std::fmt::Write;
-
-fn pct(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| format!("{:+.1}%", 100.0 * x))
-}
-
-fn abs_pct(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| format!("{:.1}%", 100.0 * x))
-}
-
-fn num(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| {
-        if x.abs() >= 100.0 || (x.abs() < 0.01 && x != 0.0) {
-            format!("{x:.3e}")
-        } else {
-            format!("{x:.3}")
-        }
-    })
-}
 
 /// The largest failures: summaries with a MAPE, one per (source, quantity),
 /// largest MAPE first.
@@ -57,8 +40,8 @@ pub fn failure_phrase(s: &ValidationSummary) -> String {
         s.source,
         s.quantity,
         s.n,
-        abs_pct(s.mape),
-        pct(s.mean_signed_error)
+        or_dash(s.mape, pct1),
+        or_dash(s.mean_signed_error, signed_pct1)
     )
 }
 
@@ -81,10 +64,10 @@ pub fn render(w: &mut String, v: &ValidationSection) {
             .mean_signed_error_interval
             .and_then(|i| i.ci95)
             .map_or(String::new(), |c| {
-                format!(" [{:+.1}%, {:+.1}%]", 100.0 * c[0], 100.0 * c[1])
+                format!(" [{}, {}]", signed_pct1(c[0]), signed_pct1(c[1]))
             });
         let ag = |a: Option<crate::report::model::validation::Agreement>| {
-            a.map_or("—".into(), |a| format!("{} of {}", a.agree, a.of))
+            a.map_or(DASH.into(), |a| format!("{} of {}", a.agree, a.of))
         };
         let _ = writeln!(
             w,
@@ -93,8 +76,8 @@ pub fn render(w: &mut String, v: &ValidationSection) {
             s.quantity,
             s.model,
             s.n,
-            abs_pct(s.mape),
-            pct(s.mean_signed_error),
+            or_dash(s.mape, pct1),
+            or_dash(s.mean_signed_error, signed_pct1),
             ag(s.choice_agrees),
             ag(s.within_range)
         );
@@ -106,7 +89,7 @@ pub fn render(w: &mut String, v: &ValidationSection) {
     for c in &v.checks {
         let f = |x: f64| {
             if c.error == "relative" {
-                format!("{:.2}%", 100.0 * x)
+                pct2(x)
             } else {
                 format!("{x:.3}")
             }
@@ -120,8 +103,8 @@ pub fn render(w: &mut String, v: &ValidationSection) {
             c.error,
             f(c.mean_abs_error),
             f(c.max_abs_error),
-            c.tolerance.map_or("—".into(), f),
-            c.passes.map_or("—", |p| if p { "yes" } else { "no" })
+            c.tolerance.map_or(DASH.into(), f),
+            yes_no(c.passes)
         );
     }
     rows_tables(w, v);
@@ -179,17 +162,17 @@ fn rows_tables(w: &mut String, v: &ValidationSection) {
                 r.setting,
                 r.draft,
                 r.target,
-                r.gamma.map_or("—".into(), |g| g.to_string()),
-                num(r.measured)
+                r.gamma.map_or(DASH.into(), |g| g.to_string()),
+                measurement(r.measured)
             );
             if has_pub {
-                let _ = write!(line, " {} |", num(r.published));
+                let _ = write!(line, " {} |", measurement(r.published));
             }
             for m in &models {
                 let cell = match (r.predicted.get(*m), r.predicted_range.get(*m)) {
-                    (Some(p), _) => num(*p),
+                    (Some(p), _) => measurement(*p),
                     (None, Some([a, b])) => format!("{a:.2}–{b:.2}"),
-                    _ => "—".into(),
+                    _ => DASH.into(),
                 };
                 let _ = write!(line, " {cell} |");
             }
@@ -207,7 +190,7 @@ fn rows_tables(w: &mut String, v: &ValidationSection) {
                 let _ = write!(
                     line,
                     " {} | {} |",
-                    r.measured_best.as_deref().unwrap_or("—"),
+                    r.measured_best.as_deref().unwrap_or(DASH),
                     chosen.join("; ")
                 );
             }
