@@ -4,6 +4,7 @@ pub mod lab_iid;
 pub mod paper;
 pub mod sensitivity;
 pub mod shape;
+pub mod table;
 pub mod validation;
 
 use super::format::{DASH, bootstrap_stat, fixed_or_dash, interval_or_dash, si, sig3, yes_bold_no};

@@ -1,6 +1,7 @@
 //! The report's "The paper side by side" section (pure renderer of
 //! [`crate::report::model::paper::PaperSection`]).
 
+use super::table::MdTable;
 use crate::fit::interval::IntervalMethod;
 use crate::report::format::{DASH, coefficient, yes_bold_no};
 use crate::report::model::paper::PaperSection;
@@ -25,10 +26,16 @@ pub fn render(w: &mut String, p: &PaperSection) {
     for n in &p.notes {
         let _ = writeln!(w, "- {n}");
     }
-    let _ = writeln!(
-        w,
-        "\n| group | quantity | this refit | 95% interval (method) | published | published inside? | source |\n| --- | --- | --- | --- | --- | --- | --- |"
-    );
+    w.push('\n');
+    let mut t = MdTable::new([
+        "group",
+        "quantity",
+        "this refit",
+        "95% interval (method)",
+        "published",
+        "published inside?",
+        "source",
+    ]);
     for r in &p.rows {
         let (ours, int) = match r.ours {
             Some(i) => (
@@ -44,18 +51,17 @@ pub fn render(w: &mut String, p: &PaperSection) {
             ),
             None => (DASH.into(), DASH.into()),
         };
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            r.group,
-            r.quantity,
+        t.row([
+            r.group.clone(),
+            r.quantity.clone(),
             ours,
             int,
             r.published.map_or(DASH.into(), coefficient),
-            yes_bold_no(r.inside),
-            r.source
-        );
+            yes_bold_no(r.inside).to_string(),
+            r.source.clone(),
+        ]);
     }
+    t.write_to(w);
     let outside: Vec<String> = p
         .rows
         .iter()

@@ -1,6 +1,7 @@
 //! The report's "Sensitivity of N*" section (pure renderer of
 //! [`crate::derive::sensitivity::SensitivitySection`]).
 
+use super::table::MdTable;
 use crate::derive::sensitivity::{InputEffect, SensitivitySection};
 use crate::report::format::{DASH, pct0, pct1, sig3, signed_pct0, signed_pct1};
 use std::fmt::Write;
@@ -28,20 +29,19 @@ pub fn caption(s: Option<&SensitivitySection>) -> String {
 /// Renders the section.
 pub fn render(w: &mut String, s: &SensitivitySection) {
     let _ = writeln!(w, "\n## Sensitivity of N*\n\n{}\n", s.note);
-    let _ = writeln!(
-        w,
-        "| input | median over targets of the largest move | smallest and largest move |\n| --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "input",
+        "median over targets of the largest move",
+        "smallest and largest move",
+    ]);
     for i in &s.inputs {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} to {} |",
-            i.input,
+        t.row([
+            i.input.clone(),
             pct1(i.median_max_abs_change),
-            signed_pct1(i.range[0]),
-            signed_pct1(i.range[1])
-        );
+            format!("{} to {}", signed_pct1(i.range[0]), signed_pct1(i.range[1])),
+        ]);
     }
+    t.write_to(w);
     let variants: Vec<String> = s
         .targets
         .first()
@@ -52,23 +52,19 @@ pub fn render(w: &mut String, s: &SensitivitySection) {
                 .collect()
         })
         .unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         w,
-        "\nN* (3 significant figures) and S under each variant; the change against the base in brackets.\n\n| target | family | base N* | base S |"
+        "\nN* (3 significant figures) and S under each variant; the change against the base in brackets.\n"
     );
-    for v in &variants {
-        let _ = write!(w, " {v} |");
-    }
-    let _ = writeln!(w, "\n|{}", " --- |".repeat(4 + variants.len()));
+    let head = ["target", "family", "base N*", "base S"].map(String::from);
+    let mut table = MdTable::new(head.into_iter().chain(variants));
     for t in &s.targets {
-        let _ = write!(
-            w,
-            "| {} | {} | {} | {} |",
-            t.target,
-            t.draft_family,
+        let mut row = vec![
+            t.target.clone(),
+            t.draft_family.clone(),
             t.base.map_or(DASH.into(), |b| sig3(b.n_star)),
-            t.base.map_or(DASH.into(), |b| format!("{:.2}", b.speedup))
-        );
+            t.base.map_or(DASH.into(), |b| format!("{:.2}", b.speedup)),
+        ];
         for v in &t.variants {
             let cell = match (v.solved, v.rel_change) {
                 (Some(x), Some(c)) => format!(
@@ -80,9 +76,10 @@ pub fn render(w: &mut String, s: &SensitivitySection) {
                 (Some(x), None) => format!("{}, S {:.2}", sig3(x.n_star), x.speedup),
                 _ => DASH.into(),
             };
-            let _ = write!(w, " {cell} |");
+            row.push(cell);
         }
-        let _ = writeln!(w);
+        table.row(row);
     }
+    table.write_to(w);
     let _ = writeln!(w, "\n![sensitivity of N*](figures/nstar_sensitivity.png)");
 }
