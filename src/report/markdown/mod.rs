@@ -7,10 +7,14 @@ pub mod shape;
 pub mod table;
 pub mod validation;
 
-use super::format::{DASH, bootstrap_stat, fixed_or_dash, interval_or_dash, si, sig3, yes_bold_no};
+use super::format::{
+    DASH, bootstrap_stat, bracket, fixed_or_dash, interval_or_dash, or_dash, pct1, si, sig3,
+    yes_bold_no,
+};
 use super::model::Report;
 use super::model::lab::LabSection;
 use std::fmt::Write;
+use table::MdTable;
 
 /// Renders the report as Markdown.
 pub fn render(r: &Report) -> String {
@@ -26,17 +30,17 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     if let Some(p) = top_paragraph(r) {
         let _ = writeln!(w, "{p}\n");
     }
-    let _ = writeln!(
-        w,
-        "## Inputs\n\n| role | path | sha256 | rows used |\n| --- | --- | --- | --- |"
-    );
+    let _ = writeln!(w, "## Inputs\n");
+    let mut t = MdTable::new(["role", "path", "sha256", "rows used"]);
     for i in &r.inputs {
-        let _ = writeln!(
-            w,
-            "| {} | `{}` | `{}` | {} |",
-            i.role, i.path, i.sha256, i.rows_used
-        );
+        t.row([
+            i.role.to_string(),
+            format!("`{}`", i.path),
+            format!("`{}`", i.sha256),
+            i.rows_used.to_string(),
+        ]);
     }
+    t.write_to(w);
 
     loss_section(w, r);
     alpha_section(w, r);
@@ -79,14 +83,17 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
 fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSection) {
     let _ = writeln!(w, "\n## N* on real hardware\n");
     let _ = writeln!(w, "{}\n", h.note);
-    let mut head = String::from("| target | draft family | FLOP model (`{}`): N* (γ, S) |");
-    head = head.replace("{}", &r.nstar.cost_model);
-    let mut rule = String::from("| --- | --- | --- |");
-    for m in &h.models {
-        head += &format!(" `{}`: N* (γ, S) |", m.cost_model);
-        rule += " --- |";
-    }
-    let _ = writeln!(w, "{head}\n{rule}");
+    let mut head = vec![
+        "target".to_string(),
+        "draft family".into(),
+        format!("FLOP model (`{}`): N* (γ, S)", r.nstar.cost_model),
+    ];
+    head.extend(
+        h.models
+            .iter()
+            .map(|m| format!("`{}`: N* (γ, S)", m.cost_model)),
+    );
+    let mut t = MdTable::new(head);
     let cell = |n: Option<f64>, g: Option<u64>, s: Option<f64>, fits: Option<bool>| match (n, g, s)
     {
         (Some(n), Some(g), Some(s)) => format!(
@@ -97,31 +104,28 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
         _ => "none".into(),
     };
     for (i, c) in r.nstar.cells.iter().enumerate() {
-        let mut row = format!(
-            "| {} | {} | {} |",
-            c.target,
-            c.draft_family,
+        let mut row = vec![
+            c.target.clone(),
+            c.draft_family.clone(),
             cell(
                 c.outcome.n_star,
                 c.outcome.gamma_star_int,
                 c.outcome.speedup_int,
-                None
-            )
-        );
+                None,
+            ),
+        ];
         for m in &h.models {
             let x = &m.cells[i];
-            row += &format!(
-                " {} |",
-                cell(
-                    x.outcome.n_star,
-                    x.outcome.gamma_star_int,
-                    x.outcome.speedup_int,
-                    x.fits_memory
-                )
-            );
+            row.push(cell(
+                x.outcome.n_star,
+                x.outcome.gamma_star_int,
+                x.outcome.speedup_int,
+                x.fits_memory,
+            ));
         }
-        let _ = writeln!(w, "{row}");
+        t.row(row);
     }
+    t.write_to(w);
     if h.models
         .iter()
         .any(|m| m.cells.iter().any(|c| c.fits_memory == Some(false)))
@@ -135,29 +139,32 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
         w,
         "\nγ is the best integer lookahead and S the speed-up at it (under a measured verification cost only integer γ is defined).\n"
     );
-    let _ = writeln!(
-        w,
-        "| cost model | device | rows | affine law t = t0 + k·P | LOAO error, affine (mean / max) | LOAO error, depth-aware |\n| --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "cost model",
+        "device",
+        "rows",
+        "affine law t = t0 + k·P",
+        "LOAO error, affine (mean / max)",
+        "LOAO error, depth-aware",
+    ]);
+    let mean_max = |d: [f64; 2]| format!("{} / {}", pct1(d[0]), pct1(d[1]));
     for m in &h.models {
-        let _ = writeln!(
-            w,
-            "| `{}` | {} | {}, ctx {}, batch {} (`{}`) | t0 = {:.4} ms, k = {:.4e} ms/param | {:.1}% / {:.1}% | {} |",
-            m.cost_model,
-            m.hardware,
-            m.mode,
-            m.ctx,
-            m.batch,
-            m.source.path,
-            m.affine_t0_ms,
-            m.affine_k_ms_per_param,
-            100.0 * m.affine_loao[0],
-            100.0 * m.affine_loao[1],
-            m.depth_loao
-                .map(|d| format!("{:.1}% / {:.1}%", 100.0 * d[0], 100.0 * d[1]))
-                .unwrap_or_else(|| DASH.into())
-        );
+        t.row([
+            format!("`{}`", m.cost_model),
+            m.hardware.to_string(),
+            format!(
+                "{}, ctx {}, batch {} (`{}`)",
+                m.mode, m.ctx, m.batch, m.source.path
+            ),
+            format!(
+                "t0 = {:.4} ms, k = {:.4e} ms/param",
+                m.affine_t0_ms, m.affine_k_ms_per_param
+            ),
+            mean_max(m.affine_loao),
+            or_dash(m.depth_loao, mean_max),
+        ]);
     }
+    t.write_to(w);
     let _ = writeln!(
         w,
         "\nN* uses the affine law for draft and target alike: the depth-aware form predicts measured shapes better but needs a layer count that a hypothetical draft of size N does not have (docs/latency.md)."
@@ -208,26 +215,30 @@ fn hardware_law_table(w: &mut String, r: &Report, h: &super::model::HardwareSect
         si(r.nstar.law.grid.m_min),
         si(r.nstar.law.grid.m_max)
     );
-    let _ = writeln!(
-        w,
-        "| cost model | μ | M0 | R² | max \\|line − exact\\|/exact | grid points | left out (memory) |\n| --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "cost model",
+        "μ",
+        "M0",
+        "R²",
+        "max \\|line − exact\\|/exact",
+        "grid points",
+        "left out (memory)",
+    ]);
     let l = &r.nstar.law;
     let flop_max = l
         .points
         .iter()
         .map(|p| ((l.mu.interval.point * p.m + l.m0.interval.point - p.n_star) / p.n_star).abs())
         .fold(0.0, f64::max);
-    let _ = writeln!(
-        w,
-        "| `{}` (FLOPs) | {:.3e} | {} | {:.4} | {:.1}% | {} | — |",
-        r.nstar.cost_model,
-        l.mu.interval.point,
+    t.row([
+        format!("`{}` (FLOPs)", r.nstar.cost_model),
+        format!("{:.3e}", l.mu.interval.point),
         si(l.m0.interval.point),
-        l.r2,
-        100.0 * flop_max,
-        l.points.len()
-    );
+        format!("{:.4}", l.r2),
+        pct1(flop_max),
+        l.points.len().to_string(),
+        DASH.into(),
+    ]);
     for m in &h.models {
         match &m.law {
             Some(x) => {
@@ -242,26 +253,25 @@ fn hardware_law_table(w: &mut String, r: &Report, h: &super::model::HardwareSect
                         ms.iter().map(|v| si(*v)).collect::<Vec<_>>().join(", ")
                     )
                 };
-                let _ = writeln!(
-                    w,
-                    "| `{}` | {:.3e} | {} | {:.4} | {:.1}% | {} | {out} |",
-                    m.cost_model,
-                    x.mu,
+                t.row([
+                    format!("`{}`", m.cost_model),
+                    format!("{:.3e}", x.mu),
                     si(x.m0),
-                    x.r2,
-                    100.0 * x.max_rel_error,
-                    x.points
-                );
+                    format!("{:.4}", x.r2),
+                    pct1(x.max_rel_error),
+                    x.points.to_string(),
+                    out,
+                ]);
             }
             None => {
-                let _ = writeln!(
-                    w,
-                    "| `{}` | — | — | — | — | — | not fitted (see warnings) |",
-                    m.cost_model
-                );
+                let mut row = vec![format!("`{}`", m.cost_model)];
+                row.extend([DASH; 5].map(String::from));
+                row.push("not fitted (see warnings)".into());
+                t.row(row);
             }
         }
     }
+    t.write_to(w);
     let _ = writeln!(
         w,
         "\nA grid target whose bf16 weights and KV caches (with its N* draft's) exceed one device is left out of the latency laws: multi-GPU latency is not in the table."
@@ -275,10 +285,16 @@ fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
         "\n### N* against batch size (`{}`)\n\nThe same model at b sequences per pass: times of the batched table, linear in ln b between measured batches (marked *interp.*). Verification grows with the batch faster than a decode step, so the best γ shortens and the speed-up falls.\n",
         b.cost_model
     );
-    let _ = writeln!(
-        w,
-        "| target | draft family | batch | N* | γ | S | v(γ+1) | best real draft (γ, S) |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "target",
+        "draft family",
+        "batch",
+        "N*",
+        "γ",
+        "S",
+        "v(γ+1)",
+        "best real draft (γ, S)",
+    ]);
     for x in &b.rows {
         let batch = match x.interpolated_from {
             Some([b0, b1]) => format!("{} (interp. {b0}–{b1})", x.batch),
@@ -299,16 +315,18 @@ fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
         let real = x.best_real_draft.as_ref().map_or(DASH.to_string(), |d| {
             format!("{} ({}, {:.3})", d.name, d.priced.gamma, d.priced.speedup)
         });
-        let _ = writeln!(
-            w,
-            "| {} | {} | {batch} | {n} | {} | {} | {} | {real} |",
-            x.target,
-            x.draft_family,
-            o.gamma_star_int.map_or(DASH.into(), |g| g.to_string()),
+        t.row([
+            x.target.clone(),
+            x.draft_family.clone(),
+            batch,
+            n,
+            or_dash(o.gamma_star_int, |g| g.to_string()),
             fixed_or_dash(o.speedup_int, 3),
-            fixed_or_dash(x.verify_ratio, 3)
-        );
+            fixed_or_dash(x.verify_ratio, 3),
+            real,
+        ]);
     }
+    t.write_to(w);
 }
 
 /// Adds a numbered caption (`**Figure N.** …`, a paragraph right below the
@@ -436,10 +454,13 @@ the best start stopped with: {}.\n",
         l.starts.at_best,
         l.best_start.reason
     );
-    let _ = writeln!(
-        w,
-        "| parameter | estimate | bootstrap SE | 95% CI | Besiroglu et al. 2024 |\n| --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "parameter",
+        "estimate",
+        "bootstrap SE",
+        "95% CI",
+        "Besiroglu et al. 2024",
+    ]);
     let published = [
         ("E", 1.8172, 0.0257),
         ("A", 482.01, 124.58),
@@ -454,34 +475,39 @@ the best start stopped with: {}.\n",
         l.params.alpha,
         l.params.beta,
     ];
+    // bootstrap SE and 95% CI of one estimate, four decimals
+    let se_ci = |k: &str| match &l.bootstrap {
+        Some(b) => {
+            let [lo, hi] = b.estimates[k].ci_or_nan();
+            (
+                format!("{:.4}", b.estimates[k].se_or_nan()),
+                bracket(lo, hi, 4),
+            )
+        }
+        None => (DASH.into(), DASH.into()),
+    };
     for ((name, pe, pse), v) in published.iter().zip(vals) {
-        let (se, ci) = match &l.bootstrap {
-            Some(b) => (
-                format!("{:.4}", b.estimates[*name].se_or_nan()),
-                format!(
-                    "[{:.4}, {:.4}]",
-                    b.estimates[*name].ci_or_nan()[0],
-                    b.estimates[*name].ci_or_nan()[1]
-                ),
-            ),
-            None => (DASH.into(), DASH.into()),
-        };
-        let _ = writeln!(w, "| {name} | {v:.6} | {se} | {ci} | {pe} (SE {pse}) |");
+        let (se, ci) = se_ci(name);
+        t.row([
+            name.to_string(),
+            format!("{v:.6}"),
+            se,
+            ci,
+            format!("{pe} (SE {pse})"),
+        ]);
     }
     for k in ["a_opt", "b_opt", "G"] {
-        let (se, ci) = match &l.bootstrap {
-            Some(b) => (
-                format!("{:.4}", b.estimates[k].se_or_nan()),
-                format!(
-                    "[{:.4}, {:.4}]",
-                    b.estimates[k].ci_or_nan()[0],
-                    b.estimates[k].ci_or_nan()[1]
-                ),
-            ),
-            None => (DASH.into(), DASH.into()),
-        };
-        let _ = writeln!(w, "| {k} | {:.6} | {se} | {ci} | |", l.derived[k]);
+        let (se, ci) = se_ci(k);
+        // a derived quantity has no published value: a blank cell
+        t.row([
+            Some(k.to_string()),
+            Some(format!("{:.6}", l.derived[k])),
+            Some(se),
+            Some(ci),
+            None,
+        ]);
     }
+    t.write_to(w);
     if let Some(b) = &l.bootstrap {
         let _ = writeln!(
             w,
@@ -523,54 +549,48 @@ in the manifest.",
             "Fitted on `{}` ({} rows, {} targets).\n",
             f.input.path, f.input.rows_used, f.input.targets
         );
-        let _ = writeln!(
-            w,
-            "| coefficient | estimate | SE | 95% CI | p |\n| --- | --- | --- | --- | --- |"
-        );
+        let mut t = MdTable::new(["coefficient", "estimate", "SE", "95% CI", "p"]);
         for (k, c) in &g.coefficients {
-            let (v, ci) = (c.estimate.point, c.estimate.ci_or_nan());
-            let _ = writeln!(
-                w,
-                "| {k} | {v:.6} | {:.6} | [{:.6}, {:.6}] | {:.3e} |",
-                c.estimate.se_or_nan(),
-                ci[0],
-                ci[1],
-                c.p
-            );
+            let (v, [lo, hi]) = (c.estimate.point, c.estimate.ci_or_nan());
+            t.row([
+                k.clone(),
+                format!("{v:.6}"),
+                format!("{:.6}", c.estimate.se_or_nan()),
+                bracket(lo, hi, 6),
+                format!("{:.3e}", c.p),
+            ]);
         }
+        t.write_to(w);
         let _ = writeln!(
             w,
             "\nGlobal R² {:.4}, adjusted {:.4}, RMSE {:.5}, n {}.\n",
             g.r2, g.adj_r2, g.rmse, g.n
         );
-        let _ = writeln!(
-            w,
-            "| target | A | C | R² | RMSE | n |\n| --- | --- | --- | --- | --- | --- |"
-        );
+        let mut tt = MdTable::new(["target", "A", "C", "R²", "RMSE", "n"]);
         for t in &f.per_target {
-            let _ = writeln!(
-                w,
-                "| {} | {:.5} | {:.5} | {:.4} | {:.5} | {} |",
-                t.target,
-                t.fit.coef("A").unwrap_or(f64::NAN),
-                t.fit.coef("C").unwrap_or(f64::NAN),
-                t.fit.r2,
-                t.fit.rmse,
-                t.fit.n
-            );
+            tt.row([
+                t.target.clone(),
+                format!("{:.5}", t.fit.coef("A").unwrap_or(f64::NAN)),
+                format!("{:.5}", t.fit.coef("C").unwrap_or(f64::NAN)),
+                format!("{:.4}", t.fit.r2),
+                format!("{:.5}", t.fit.rmse),
+                t.fit.n.to_string(),
+            ]);
         }
+        tt.write_to(w);
         if !f.per_family.is_empty() {
-            let _ = writeln!(
-                w,
-                "\n| draft family | target term | R² | RMSE | n |\n| --- | --- | --- | --- | --- |"
-            );
+            w.push('\n');
+            let mut t = MdTable::new(["draft family", "target term", "R²", "RMSE", "n"]);
             for fam in &f.per_family {
-                let _ = writeln!(
-                    w,
-                    "| {} | {} | {:.4} | {:.5} | {} |",
-                    fam.name, fam.uses_target_ppl, fam.fit.r2, fam.fit.rmse, fam.fit.n
-                );
+                t.row([
+                    fam.name.clone(),
+                    fam.uses_target_ppl.to_string(),
+                    format!("{:.4}", fam.fit.r2),
+                    format!("{:.5}", fam.fit.rmse),
+                    fam.fit.n.to_string(),
+                ]);
             }
+            t.write_to(w);
         }
         if let Some(t) = &f.target_term {
             let _ = writeln!(
@@ -585,17 +605,16 @@ in the manifest.",
             fixed_or_dash(f.cv.loto_rmse, 5),
             fixed_or_dash(f.cv.lofo_rmse, 5)
         );
-        let _ = writeln!(
-            w,
-            "| form | CV RMSE | AIC (α scale) | R² |\n| --- | --- | --- | --- |"
-        );
+        let mut t = MdTable::new(["form", "CV RMSE", "AIC (α scale)", "R²"]);
         for fo in &f.forms {
-            let _ = writeln!(
-                w,
-                "| {} | {:.5} | {:.2} | {:.4} |",
-                fo.name, fo.cv_rmse, fo.aic, fo.r2
-            );
+            t.row([
+                fo.name.to_string(),
+                format!("{:.5}", fo.cv_rmse),
+                format!("{:.2}", fo.aic),
+                format!("{:.4}", fo.r2),
+            ]);
         }
+        t.write_to(w);
         let _ = writeln!(
             w,
             "\n![predicted versus measured alpha](figures/alpha_predicted.png)"
@@ -618,31 +637,26 @@ fn estimates_section(w: &mut String, r: &Report) {
                 "`{}` ({} table, column `{}`):\n",
                 e.path, e.kind, e.value_col
             );
-            let _ = writeln!(
-                w,
-                "| draft | target | settings | α | 95% CI | n | flags |\n| --- | --- | --- | --- | --- | --- | --- |"
-            );
+            let mut t = MdTable::new(["draft", "target", "settings", "α", "95% CI", "n", "flags"]);
             for row in &e.rows {
                 let settings: Vec<String> = row
                     .groups
                     .iter()
                     .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
                     .collect();
-                let _ = writeln!(
-                    w,
-                    "| {} | {} | {} | {:.4} | {} | {} | {} |",
-                    row.draft,
-                    row.target,
+                t.row([
+                    row.draft.clone(),
+                    row.target.clone(),
                     settings.join(", "),
-                    row.alpha.point,
+                    format!("{:.4}", row.alpha.point),
                     row.alpha
                         .ci95
-                        .map(|c| format!("[{:.4}, {:.4}]", c[0], c[1]))
-                        .unwrap_or_else(|| "undefined".into()),
-                    row.n,
-                    row.flags.join("; ")
-                );
+                        .map_or_else(|| "undefined".into(), |[a, b]| bracket(a, b, 4)),
+                    row.n.to_string(),
+                    row.flags.join("; "),
+                ]);
             }
+            t.write_to(w);
         }
     }
 }
