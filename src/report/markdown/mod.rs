@@ -8,8 +8,8 @@ pub mod table;
 pub mod validation;
 
 use super::format::{
-    DASH, bootstrap_stat, bracket, fixed_or_dash, interval_or_dash, or_dash, pct1, si, sig3,
-    yes_bold_no,
+    DASH, bootstrap_stat, bracket, bracket_sci, fixed_or_dash, interval_or_dash, or_dash, pct1, si,
+    sig3, yes_bold_no,
 };
 use super::model::Report;
 use super::model::lab::LabSection;
@@ -684,36 +684,31 @@ Intervals: 95% percentile intervals over {} paired bootstrap draws of the laws; 
             "they carry the loss law's and the fitted acceptance law's sampling uncertainty (the cost model and γ are fixed — see \"Sensitivity of N*\" for what they move)"
         }
     );
-    let mut head = String::from("| target | M | Dt |");
-    let mut rule = String::from("| --- | --- | --- |");
-    for f in &n.draft_families {
-        head += &format!(" {f} |");
-        rule += " --- |";
-    }
-    let _ = writeln!(w, "{head}\n{rule}");
+    let head = ["target", "M", "Dt"].map(String::from);
+    let mut t = MdTable::new(head.into_iter().chain(n.draft_families.iter().cloned()));
     for chunk in n.cells.chunks(n.draft_families.len().max(1)) {
         let c0 = &chunk[0];
-        let mut line = format!(
-            "| {} | {} | {} |",
-            c0.target,
+        let mut line = vec![
+            c0.target.clone(),
             si(c0.target_params),
-            si(c0.target_tokens)
-        );
+            si(c0.target_tokens),
+        ];
         for c in chunk {
-            line += &match c.outcome.n_star {
+            line.push(match c.outcome.n_star {
                 Some(v) => format!(
-                    " {} [{}, {}] (α {:.3}, S* {:.3}) |",
+                    "{} [{}, {}] (α {:.3}, S* {:.3})",
                     sig3(v),
                     sig3(c.n_star_draws.interval.ci_or_nan()[0]),
                     sig3(c.n_star_draws.interval.ci_or_nan()[1]),
                     c.outcome.alpha.unwrap_or(f64::NAN),
                     c.outcome.speedup.unwrap_or(f64::NAN)
                 ),
-                None => " none |".into(),
-            };
+                None => "none".into(),
+            });
         }
-        let _ = writeln!(w, "{line}");
+        t.row(line);
     }
+    t.write_to(w);
     let law = &n.law;
     let _ = writeln!(w, "\n### The N* linear law\n");
     let _ = writeln!(
@@ -727,37 +722,36 @@ fitted by OLS N* = μ·M + M0:\n",
         si(law.grid.d_min),
         si(law.grid.d_max)
     );
-    let _ = writeln!(w, "| | μ | M0 |\n| --- | --- | --- |");
-    let _ = writeln!(
-        w,
-        "| this refit | {:.4e} | {} |",
-        law.mu.interval.point,
-        si(law.m0.interval.point)
-    );
-    let _ = writeln!(
-        w,
-        "| 95% interval, bootstrap draws ({} of {}) | [{:.4e}, {:.4e}] | [{}, {}] |",
-        law.mu.n,
-        law.mu.n + law.mu.failed,
-        law.mu.interval.ci_or_nan()[0],
-        law.mu.interval.ci_or_nan()[1],
-        si(law.m0.interval.ci_or_nan()[0]),
-        si(law.m0.interval.ci_or_nan()[1])
-    );
-    let _ = writeln!(
-        w,
-        "| formal OLS interval on the grid (shrinks with grid size) | [{:.4e}, {:.4e}] | [{}, {}] |",
-        law.mu_ols.ci_or_nan()[0],
-        law.mu_ols.ci_or_nan()[1],
-        si(law.m0_ols.ci_or_nan()[0]),
-        si(law.m0_ols.ci_or_nan()[1])
-    );
-    let _ = writeln!(
-        w,
-        "| SDSL paper | {:.4e} | {} |",
-        law.paper_mu,
-        si(law.paper_m0)
-    );
+    // the row-label column has a blank header
+    let mut t = MdTable::new([None, Some("μ"), Some("M0")]);
+    let si_bracket = |[a, b]: [f64; 2]| format!("[{}, {}]", si(a), si(b));
+    let [mu_lo, mu_hi] = law.mu.interval.ci_or_nan();
+    let [ols_lo, ols_hi] = law.mu_ols.ci_or_nan();
+    t.row([
+        "this refit".to_string(),
+        format!("{:.4e}", law.mu.interval.point),
+        si(law.m0.interval.point),
+    ])
+    .row([
+        format!(
+            "95% interval, bootstrap draws ({} of {})",
+            law.mu.n,
+            law.mu.n + law.mu.failed
+        ),
+        bracket_sci(mu_lo, mu_hi, 4),
+        si_bracket(law.m0.interval.ci_or_nan()),
+    ])
+    .row([
+        "formal OLS interval on the grid (shrinks with grid size)".to_string(),
+        bracket_sci(ols_lo, ols_hi, 4),
+        si_bracket(law.m0_ols.ci_or_nan()),
+    ])
+    .row([
+        "SDSL paper".to_string(),
+        format!("{:.4e}", law.paper_mu),
+        si(law.paper_m0),
+    ]);
+    t.write_to(w);
     if let Some([mu, lam, m0]) = law.log_d {
         let _ = writeln!(
             w,
@@ -787,23 +781,27 @@ one target pass verifies γ + 1 tokens, tokens per FLOP = S/(2M).\n",
         lab.note
     );
     let _ = writeln!(w, "### The ladder\n");
-    let _ = writeln!(
-        w,
-        "| checkpoint | N | N with embeddings | D (tokens) | epochs | held-out loss | ppl |\n| --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "checkpoint",
+        "N",
+        "N with embeddings",
+        "D (tokens)",
+        "epochs",
+        "held-out loss",
+        "ppl",
+    ]);
     for r in &lab.ladder {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {:.2} | {:.4} | {:.3} |",
-            r.model,
-            r.n,
-            r.n_total,
-            r.d,
-            r.epochs,
-            r.loss,
-            r.loss.exp()
-        );
+        t.row([
+            r.model.clone(),
+            r.n.to_string(),
+            r.n_total.to_string(),
+            r.d.to_string(),
+            format!("{:.2}", r.epochs),
+            format!("{:.4}", r.loss),
+            format!("{:.3}", r.loss.exp()),
+        ]);
     }
+    t.write_to(w);
     lab_loss(w, lab);
     lab_alpha(w, lab);
     lab_estimator(w, lab);
@@ -824,10 +822,7 @@ fn lab_loss(w: &mut String, lab: &LabSection) {
         l.starts.converged,
         l.starts.at_best
     );
-    let _ = writeln!(
-        w,
-        "| parameter | estimate | bootstrap SE | 95% CI |\n| --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new(["parameter", "estimate", "bootstrap SE", "95% CI"]);
     let p = &l.params;
     for (name, v) in [
         ("E", p.e),
@@ -847,8 +842,9 @@ fn lab_loss(w: &mut String, lab: &LabSection) {
             ),
             None => (DASH.into(), DASH.into()),
         };
-        let _ = writeln!(w, "| {name} | {v:.6} | {se} | {c} |");
+        t.row([name.to_string(), format!("{v:.6}"), se, c]);
     }
+    t.write_to(w);
     if l.bootstrap.is_some() {
         let _ = writeln!(
             w,
@@ -885,44 +881,49 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
         g.rmse,
         fixed_or_dash(a.cv.loto_rmse, 4)
     );
-    let _ = writeln!(
-        w,
-        "| target | drafts | slope A | 95% CI | intercept C | R² | RMSE |\n| --- | --- | --- | --- | --- | --- | --- |"
-    );
-    for t in &a.per_target {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {:.5} | {} | {:.4} | {:.4} | {:.4} |",
-            t.target,
-            t.fit.n,
-            t.fit.coef("A").unwrap_or(f64::NAN),
-            interval_or_dash(t.fit.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
-            t.fit.coef("C").unwrap_or(f64::NAN),
-            t.fit.r2,
-            t.fit.rmse
-        );
+    let mut t = MdTable::new([
+        "target",
+        "drafts",
+        "slope A",
+        "95% CI",
+        "intercept C",
+        "R²",
+        "RMSE",
+    ]);
+    let fit_row = |name: String, fit: &crate::fit::alpha_analysis::FitOut| {
+        [
+            name,
+            fit.n.to_string(),
+            format!("{:.5}", fit.coef("A").unwrap_or(f64::NAN)),
+            interval_or_dash(fit.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
+            format!("{:.4}", fit.coef("C").unwrap_or(f64::NAN)),
+            format!("{:.4}", fit.r2),
+            format!("{:.4}", fit.rmse),
+        ]
+    };
+    for pt in &a.per_target {
+        t.row(fit_row(pt.target.clone(), &pt.fit));
     }
-    let _ = writeln!(
-        w,
-        "| **global** | {} | {:.5} | {} | {:.4} | {:.4} | {:.4} |",
-        g.n,
-        g.coef("A").unwrap_or(f64::NAN),
-        interval_or_dash(g.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
-        g.coef("C").unwrap_or(f64::NAN),
-        g.r2,
-        g.rmse
-    );
-    let _ = writeln!(
-        w,
-        "\n| form | cross-validated RMSE | CV | AIC (α scale) | in-sample R² |\n| --- | --- | --- | --- | --- |"
-    );
+    t.row(fit_row("**global**".into(), g));
+    t.write_to(w);
+    w.push('\n');
+    let mut t = MdTable::new([
+        "form",
+        "cross-validated RMSE",
+        "CV",
+        "AIC (α scale)",
+        "in-sample R²",
+    ]);
     for f in &a.forms {
-        let _ = writeln!(
-            w,
-            "| {} | {:.4} | {} | {:.1} | {:.4} |",
-            f.name, f.cv_rmse, f.cv, f.aic, f.r2
-        );
+        t.row([
+            f.name.to_string(),
+            format!("{:.4}", f.cv_rmse),
+            f.cv.to_string(),
+            format!("{:.1}", f.aic),
+            format!("{:.4}", f.r2),
+        ]);
     }
+    t.write_to(w);
     for o in &lab.other_temperatures {
         let r2: Vec<f64> = o.fit.per_target.iter().map(|t| t.fit.r2).collect();
         let _ = writeln!(
