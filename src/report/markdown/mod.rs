@@ -975,28 +975,33 @@ is the check of the estimator (and of the i.i.d. model behind it); the held-out 
 measured on a fixed corpus is from acceptance in generation.\n"
         );
     }
-    let _ = writeln!(
-        w,
-        "| draft | target | γ | iterations | MLE α | 95% CI | Σ min (sampler) | covered | Σ min (held-out) | covered |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "draft",
+        "target",
+        "γ",
+        "iterations",
+        "MLE α",
+        "95% CI",
+        "Σ min (sampler)",
+        "covered",
+        "Σ min (held-out)",
+        "covered",
+    ]);
     for r in e.pairs.iter().chain(&e.per_gamma) {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {:.4} | {} | {} | {} | {} | {} |",
-            r.draft,
-            r.target,
-            r.gamma
-                .map(|g| g.to_string())
-                .unwrap_or_else(|| "all".into()),
-            r.iterations,
-            r.mle.point,
+        t.row([
+            r.draft.clone(),
+            r.target.clone(),
+            r.gamma.map_or_else(|| "all".into(), |g| g.to_string()),
+            r.iterations.to_string(),
+            format!("{:.4}", r.mle.point),
             interval_or_dash(r.mle.ci95, 4),
             fixed_or_dash(r.summin_sampler, 4),
-            yes_bold_no(r.covered_sampler),
+            yes_bold_no(r.covered_sampler).to_string(),
             fixed_or_dash(r.summin_heldout, 4),
-            yes_bold_no(r.covered_heldout)
-        );
+            yes_bold_no(r.covered_heldout).to_string(),
+        ]);
     }
+    t.write_to(w);
 }
 
 /// The lab N* from the ladder's laws versus the best measured draft.
@@ -1011,37 +1016,42 @@ fn lab_nstar(w: &mut String, lab: &LabSection) {
 \"Measured\" ranks the ladder's drafts with the same training tokens by S at their best integer γ from their measured α; \
 \"sampled\" is the best (draft, γ) of the real sampler by emitted tokens per counted FLOP.\n"
     );
-    let _ = writeln!(
-        w,
-        "| target | M | N* (law) | α(N*) | γ | tokens/GFLOP (law) | best measured draft | its N | α | γ | tokens/GFLOP | best sampled (γ, tokens/GFLOP) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "target",
+        "M",
+        "N* (law)",
+        "α(N*)",
+        "γ",
+        "tokens/GFLOP (law)",
+        "best measured draft",
+        "its N",
+        "α",
+        "γ",
+        "tokens/GFLOP",
+        "best sampled (γ, tokens/GFLOP)",
+    ]);
     for n in &lab.nstar {
         let best = n.measured.first();
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            n.target,
-            n.m,
+        t.row([
+            n.target.clone(),
+            n.m.to_string(),
             n.n_star
                 .map(|v| format!("{v:.0}"))
                 .unwrap_or_else(|| format!("none: {}", n.n_star_error.clone().unwrap_or_default())),
             fixed_or_dash(n.law_alpha, 4),
-            n.law_gamma_int
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| DASH.into()),
+            or_dash(n.law_gamma_int, |v| v.to_string()),
             fixed_or_dash(n.law_tokens_per_gflop, 1),
-            best.map(|b| b.draft.clone()).unwrap_or_else(|| DASH.into()),
-            best.map(|b| b.n.to_string()).unwrap_or_else(|| DASH.into()),
+            or_dash(best, |b| b.draft.clone()),
+            or_dash(best, |b| b.n.to_string()),
             fixed_or_dash(best.map(|b| b.alpha), 4),
-            best.map(|b| b.gamma_int.to_string())
-                .unwrap_or_else(|| DASH.into()),
+            or_dash(best, |b| b.gamma_int.to_string()),
             fixed_or_dash(best.map(|b| b.tokens_per_gflop), 1),
-            n.sampled_best
-                .as_ref()
-                .map(|s| format!("{} (γ {}, {:.1})", s.draft, s.gamma, s.tokens_per_gflop))
-                .unwrap_or_else(|| DASH.into())
-        );
+            or_dash(n.sampled_best.as_ref(), |s| {
+                format!("{} (γ {}, {:.1})", s.draft, s.gamma, s.tokens_per_gflop)
+            }),
+        ]);
     }
+    t.write_to(w);
     let smallest = lab.ladder.iter().map(|r| r.n).fold(f64::INFINITY, f64::min);
     let largest = lab.ladder.iter().map(|r| r.n).fold(0.0, f64::max);
     let outside: Vec<&str> = lab
