@@ -139,32 +139,7 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
         w,
         "\nγ is the best integer lookahead and S the speed-up at it (under a measured verification cost only integer γ is defined).\n"
     );
-    let mut t = MdTable::new([
-        "cost model",
-        "device",
-        "rows",
-        "affine law t = t0 + k·P",
-        "LOAO error, affine (mean / max)",
-        "LOAO error, depth-aware",
-    ]);
-    let mean_max = |d: [f64; 2]| format!("{} / {}", pct1(d[0]), pct1(d[1]));
-    for m in &h.models {
-        t.row([
-            format!("`{}`", m.cost_model),
-            m.hardware.to_string(),
-            format!(
-                "{}, ctx {}, batch {} (`{}`)",
-                m.mode, m.ctx, m.batch, m.source.path
-            ),
-            format!(
-                "t0 = {:.4} ms, k = {:.4e} ms/param",
-                m.affine_t0_ms, m.affine_k_ms_per_param
-            ),
-            mean_max(m.affine_loao),
-            or_dash(m.depth_loao, mean_max),
-        ]);
-    }
-    t.write_to(w);
+    latency_models_table(w, h);
     let _ = writeln!(
         w,
         "\nN* uses the affine law for draft and target alike: the depth-aware form predicts measured shapes better but needs a layer count that a hypothetical draft of size N does not have (docs/latency.md)."
@@ -203,6 +178,36 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
     if let Some(b) = &h.batch_sweep {
         batch_sweep_table(w, b);
     }
+}
+
+/// The latency laws behind each cost model, with their leave-one-architecture-out errors.
+fn latency_models_table(w: &mut String, h: &super::model::HardwareSection) {
+    let mut t = MdTable::new([
+        "cost model",
+        "device",
+        "rows",
+        "affine law t = t0 + k·P",
+        "LOAO error, affine (mean / max)",
+        "LOAO error, depth-aware",
+    ]);
+    let mean_max = |d: [f64; 2]| format!("{} / {}", pct1(d[0]), pct1(d[1]));
+    for m in &h.models {
+        t.row([
+            format!("`{}`", m.cost_model),
+            m.hardware.to_string(),
+            format!(
+                "{}, ctx {}, batch {} (`{}`)",
+                m.mode, m.ctx, m.batch, m.source.path
+            ),
+            format!(
+                "t0 = {:.4} ms, k = {:.4e} ms/param",
+                m.affine_t0_ms, m.affine_k_ms_per_param
+            ),
+            mean_max(m.affine_loao),
+            or_dash(m.depth_loao, mean_max),
+        ]);
+    }
+    t.write_to(w);
 }
 
 /// The N* law N* = μ·M + M0 under the FLOP model and each latency model.
