@@ -41,7 +41,7 @@ pub fn commented_from_bytes(
     bytes: &[u8],
 ) -> Result<(Table, String, String), SdslError> {
     let label = label.to_string();
-    let sha = sha256_hex(&bytes);
+    let sha = sha256_hex(bytes);
     let mut start = 0usize;
     let mut comment = Vec::new();
     while bytes[start..].starts_with(b"#") {
@@ -528,10 +528,10 @@ pub fn nemo_from(t: &Table, src: String, sha: String) -> Result<Sourced<NemoRow>
         t.str_column("thinking_mode")?,
     );
     let temp = t.f64_column("temperature")?;
-    let k = whole(&t, "k_num_speculative_tokens")?;
-    let tar = unit(&t, "tar_steady_steps2to5")?;
-    let s1 = opt_f64(&t, "tar_step1")?;
-    let gs = opt_f64(&t, "generation_speedup")?;
+    let k = whole(t, "k_num_speculative_tokens")?;
+    let tar = unit(t, "tar_steady_steps2to5")?;
+    let s1 = opt_f64(t, "tar_step1")?;
+    let gs = opt_f64(t, "generation_speedup")?;
     let rows = (0..t.height())
         .map(|i| NemoRow {
             target: tg[i].clone(),
@@ -544,7 +544,7 @@ pub fn nemo_from(t: &Table, src: String, sha: String) -> Result<Sourced<NemoRow>
             generation_speedup: gs[i],
         })
         .collect();
-    Ok(sourced(&t, src, sha, rows))
+    Ok(sourced(t, src, sha, rows))
 }
 
 /// One sampler run of the lab (`datasets/lab/speculative.csv`).
@@ -579,12 +579,12 @@ pub fn read_lab_runs(path: &Path) -> Result<Sourced<LabRunRow>, SdslError> {
 /// source line and hash).
 pub fn lab_runs_from(t: &Table, src: String, sha: String) -> Result<Sourced<LabRunRow>, SdslError> {
     let (d, tg) = (t.str_column("draft")?, t.str_column("target")?);
-    let g = whole(&t, "gamma")?;
+    let g = whole(t, "gamma")?;
     let cols = ["iterations", "emitted", "draft_params", "target_params"]
         .iter()
-        .map(|c| pos(&t, c))
+        .map(|c| pos(t, c))
         .collect::<Result<Vec<_>, _>>()?;
-    let a = unit(&t, "alpha_summin_heldout")?;
+    let a = unit(t, "alpha_summin_heldout")?;
     let rows = (0..t.height())
         .map(|i| LabRunRow {
             draft: d[i].clone(),
@@ -597,7 +597,7 @@ pub fn lab_runs_from(t: &Table, src: String, sha: String) -> Result<Sourced<LabR
             alpha_heldout: a[i],
         })
         .collect();
-    Ok(sourced(&t, src, sha, rows))
+    Ok(sourced(t, src, sha, rows))
 }
 
 /// The nominal parameter count in a model name: the first token (split on
