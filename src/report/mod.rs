@@ -6,6 +6,7 @@ pub mod csv_out;
 pub mod figures;
 pub mod format;
 pub mod markdown;
+pub mod md_table;
 pub mod model;
 #[cfg(feature = "schema")]
 pub mod schema;

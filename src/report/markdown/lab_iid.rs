@@ -1,8 +1,8 @@
 //! The report's "Lab: is acceptance i.i.d.?" section (pure renderer of
 //! [`crate::report::model::lab_iid::LabIidSection`]).
 
-use super::table::MdTable;
 use crate::report::format::{fixed_or_dash, interval_or_dash};
+use crate::report::md_table::MdTable;
 use crate::report::model::lab_iid::LabIidSection;
 use std::fmt::Write;
 

@@ -4,17 +4,16 @@ pub mod lab_iid;
 pub mod paper;
 pub mod sensitivity;
 pub mod shape;
-pub mod table;
 pub mod validation;
 
 use super::format::{
     DASH, bootstrap_stat, bracket, bracket_sci, fixed_or_dash, interval_or_dash, or_dash, pct1, si,
     sig3, yes_bold_no,
 };
+use super::md_table::MdTable;
 use super::model::Report;
 use super::model::lab::LabSection;
 use std::fmt::Write;
-use table::MdTable;
 
 /// Renders the report as Markdown.
 pub fn render(r: &Report) -> String {

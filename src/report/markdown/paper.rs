@@ -1,9 +1,9 @@
 //! The report's "The paper side by side" section (pure renderer of
 //! [`crate::report::model::paper::PaperSection`]).
 
-use super::table::MdTable;
 use crate::fit::interval::IntervalMethod;
 use crate::report::format::{DASH, coefficient, yes_bold_no};
+use crate::report::md_table::MdTable;
 use crate::report::model::paper::PaperSection;
 use std::fmt::Write;
 

@@ -1,9 +1,9 @@
 //! The report's "Sensitivity of N*" section (pure renderer of
 //! [`crate::derive::sensitivity::SensitivitySection`]).
 
-use super::table::MdTable;
 use crate::derive::sensitivity::{InputEffect, SensitivitySection};
 use crate::report::format::{DASH, pct0, pct1, sig3, signed_pct0, signed_pct1};
+use crate::report::md_table::MdTable;
 use std::fmt::Write;
 
 /// The input that moves N* most, as a phrase.

@@ -1,10 +1,10 @@
 //! The report's "Shape of the N* law" section (pure renderer of
 //! [`crate::derive::nstar_shape::NstarShape`]).
 
-use super::table::MdTable;
 use crate::derive::nstar_shape::NstarShape;
 use crate::fit::interval::Interval;
 use crate::report::format::{coefficient, pct1, sig3, signed_pct1};
+use crate::report::md_table::MdTable;
 use std::fmt::Write;
 
 /// An estimate with its 95% interval, each a [`coefficient`].

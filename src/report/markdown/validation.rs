@@ -2,8 +2,8 @@
 //! paragraph at the top of `report.md` (pure renderers of
 //! [`crate::report::model::validation::ValidationSection`]).
 
-use super::table::MdTable;
 use crate::report::format::{DASH, measurement, or_dash, pct1, pct2, signed_pct1, yes_no};
+use crate::report::md_table::MdTable;
 use crate::report::model::validation::{ValidationRow, ValidationSection, ValidationSummary};
 use std::fmt::Write;
 
