@@ -127,6 +127,14 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// A share as a percentage with one decimal: `100·x` then `%` (0.1234 →
+/// `12.3%`; NaN → `NaN%`). The floor of the report's percentages
+/// ([`crate::report::format`]), here because `derive` writes it into its
+/// verdict sentences too.
+pub fn pct1(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
 /// At most `max` items of a list for a message, joined with ", ", then
 /// "… (and N more)"; each item is cut at 80 characters.
 pub fn capped_list<I>(items: I, max: usize) -> String
@@ -258,6 +266,13 @@ mod tests {
         let e = SdslError::InvalidArgument("no row here".into());
         assert_eq!((e.row(), e.column(), e.path()), (None, None, None));
     }
+    #[test]
+    fn a_share_is_a_percentage_with_one_decimal() {
+        assert_eq!(pct1(0.1234), "12.3%");
+        assert_eq!(pct1(-0.05), "-5.0%");
+        assert_eq!(pct1(f64::NAN), "NaN%");
+    }
+
     #[test]
     fn numbers_are_short_in_messages() {
         assert_eq!(num(1e300), "1e300");

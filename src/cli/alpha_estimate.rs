@@ -140,7 +140,7 @@ pub fn run(a: EstimateArgs) -> anyhow::Result<()> {
             r.alpha.point,
             r.alpha
                 .ci95
-                .map(|c| format!("[{:.4}, {:.4}]", c[0], c[1]))
+                .map(|[a, b]| crate::report::format::bracket(a, b, 4))
                 .unwrap_or_else(|| "undefined".into()),
             r.n,
             if r.estimator == "logs-mle" {

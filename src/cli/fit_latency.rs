@@ -5,6 +5,7 @@ use crate::fit::latency::{
     DEFAULT_REPLICATES, FormFit, LatencyFitSpec, LatencyProfile, LatencySelection, RelError,
 };
 use crate::ingest::latency::{Mode, read_latency_table};
+use crate::report::format::{bracket_sci, pct1};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -96,18 +97,24 @@ pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()>
     Ok(())
 }
 
-fn pct(e: &RelError) -> String {
+/// Mean and worst relative error, each a [`pct1`] right-aligned in six
+/// characters.
+fn rel_error(e: &RelError) -> String {
     format!(
-        "{:5.1}% mean, {:5.1}% max ({})",
-        100.0 * e.mean_abs,
-        100.0 * e.max_abs,
+        "{:>6} mean, {:>6} max ({})",
+        pct1(e.mean_abs),
+        pct1(e.max_abs),
         e.worst_arch
     )
 }
 
 fn errors<L>(name: &str, f: &FormFit<L>) {
-    println!("  {name:<7} in-sample   {}", pct(&f.in_sample));
-    println!("  {:<7} leave-one-architecture-out {}", "", pct(&f.loao));
+    println!("  {name:<7} in-sample   {}", rel_error(&f.in_sample));
+    println!(
+        "  {:<7} leave-one-architecture-out {}",
+        "",
+        rel_error(&f.loao)
+    );
 }
 
 fn ci(p: &LatencyProfile, key: &str) -> String {
@@ -115,11 +122,8 @@ fn ci(p: &LatencyProfile, key: &str) -> String {
         .as_ref()
         .and_then(|b| b.estimates.get(key))
         .map(|e| {
-            format!(
-                "  95% CI [{:.4e}, {:.4e}]",
-                e.ci_or_nan()[0],
-                e.ci_or_nan()[1]
-            )
+            let [a, b] = e.ci_or_nan();
+            format!("  95% CI {}", bracket_sci(a, b, 4))
         })
         .unwrap_or_default()
 }

@@ -339,4 +339,4 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub use crate::report::si;
+pub use crate::report::format::si;

@@ -358,7 +358,7 @@ fn verdict(fits: &[ShapeFit]) -> String {
             .map(|(_, s)| s.max_abs)
             .fold(0.0, f64::max)
     };
-    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    let pct = crate::error::pct1;
     let power_wins = p.in_grid.max_abs < l.in_grid.max_abs && lomo(p) < lomo(l);
     let line_wins = l.in_grid.max_abs < p.in_grid.max_abs && lomo(l) < lomo(p);
     let who = if power_wins {

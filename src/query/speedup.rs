@@ -204,9 +204,9 @@ pub fn speedup_latency(
             warnings.push(format!(
                 "the {role} {} has {} parameters, outside the table's fitted range {}–{}: its time extrapolates the affine law{}",
                 m.name,
-                crate::report::si(m.params),
-                crate::report::si(lo),
-                crate::report::si(hi),
+                crate::report::format::si(m.params),
+                crate::report::format::si(lo),
+                crate::report::format::si(hi),
                 if role == "target" {
                     " and its v(q) is taken at the nearest fitted size"
                 } else {

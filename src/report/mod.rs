@@ -4,7 +4,9 @@
 pub mod csv_out;
 #[cfg(feature = "plots")]
 pub mod figures;
+pub mod format;
 pub mod markdown;
+pub mod md_table;
 pub mod model;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -71,32 +73,4 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SdslError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io)
-}
-
-/// The divisor and suffix that write a count of magnitude `a` compactly
-/// (T, B, M, k or none).
-pub fn si_scale(a: f64) -> (f64, &'static str) {
-    if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "B")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    }
-}
-
-/// Formats a count of parameters or tokens compactly (e.g. 117.3M, 12.85B).
-pub fn si(v: f64) -> String {
-    let (d, s) = si_scale(v.abs());
-    let digits = format!("{:.4}", v / d);
-    let digits = if digits.contains('.') {
-        digits.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &digits
-    };
-    format!("{digits}{s}")
 }

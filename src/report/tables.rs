@@ -10,33 +10,20 @@
 //! full precision of `report.json`); an undefined value is an empty cell.
 
 use super::csv_out::CsvTable;
+use super::format::{csv_num, csv_opt, latex_num};
 use super::model::{FigureData, Report};
 use crate::error::SdslError;
 use crate::fit::alpha_analysis::FitOut;
 use crate::fit::interval::Interval;
 
-/// A number as a CSV cell (empty when not finite).
-fn n(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
-}
-
-/// An optional number as a CSV cell.
-fn o(v: Option<f64>) -> String {
-    v.map_or(String::new(), n)
-}
-
 /// The five cells of an interval: estimate, se, lower, upper, method.
 fn iv(i: &Interval) -> [String; 5] {
     let ci = i.ci95;
     [
-        n(i.point),
-        o(i.se),
-        o(ci.map(|c| c[0])),
-        o(ci.map(|c| c[1])),
+        csv_num(i.point),
+        csv_opt(i.se),
+        csv_opt(ci.map(|c| c[0])),
+        csv_opt(ci.map(|c| c[1])),
         serde_json::to_value(i.method)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -101,7 +88,7 @@ fn loss_params(r: &Report) -> Result<String, SdslError> {
         };
         let mut row = vec![k.to_string()];
         row.extend(cells);
-        row.push(n(pubv));
+        row.push(csv_num(pubv));
         t.row(&row)?;
     }
     for (k, v) in &r.loss.derived {
@@ -121,7 +108,7 @@ fn draws(f: &FigureData) -> Result<String, SdslError> {
     let mut t = CsvTable::new(&["replicate", "E", "A", "B", "alpha", "beta"])?;
     for (i, d) in f.loss_draws.iter().enumerate() {
         let mut row = vec![i.to_string()];
-        row.extend(d.iter().map(|v| n(*v)));
+        row.extend(d.iter().map(|v| csv_num(*v)));
         t.row(&row)?;
     }
     t.finish()
@@ -152,22 +139,22 @@ fn nstar(r: &Report) -> Result<String, SdslError> {
         let o_ = &c.outcome;
         t.row(&[
             c.target.clone(),
-            n(c.target_params),
-            n(c.target_tokens),
+            csv_num(c.target_params),
+            csv_num(c.target_tokens),
             c.draft_family.clone(),
-            n(c.draft_tokens),
-            o(o_.n_star),
+            csv_num(c.draft_tokens),
+            csv_opt(o_.n_star),
             se,
             lo,
             hi,
             m,
             c.n_star_draws.n.to_string(),
             c.n_star_draws.failed.to_string(),
-            o(o_.alpha),
-            o(o_.gamma_star),
-            o(o_.speedup),
+            csv_opt(o_.alpha),
+            csv_opt(o_.gamma_star),
+            csv_opt(o_.speedup),
             o_.gamma_star_int.map_or(String::new(), |g| g.to_string()),
-            o(o_.speedup_int),
+            csv_opt(o_.speedup_int),
         ])?;
     }
     t.finish()
@@ -192,7 +179,12 @@ fn alpha_fits(r: &Report) -> Result<String, SdslError> {
         for (k, c) in &f.coefficients {
             let mut row = vec![scope.to_string(), name.to_string(), k.clone()];
             row.extend(iv(&c.estimate));
-            row.extend([n(c.p), n(f.r2), n(f.rmse), f.n.to_string()]);
+            row.extend([
+                csv_num(c.p),
+                csv_num(f.r2),
+                csv_num(f.rmse),
+                f.n.to_string(),
+            ]);
             t.row(&row)?;
         }
         Ok(())
@@ -271,8 +263,8 @@ fn validation(v: &super::model::validation::ValidationSection) -> Result<String,
                 r.target.clone(),
                 r.gamma.map_or(String::new(), |g| g.to_string()),
                 model.clone(),
-                o(r.measured),
-                o(*p),
+                csv_opt(r.measured),
+                csv_opt(*p),
             ])?;
         }
     }
@@ -322,11 +314,11 @@ fn hardware(h: &super::model::HardwareSection) -> Result<String, SdslError> {
             batch.to_string(),
             target.clone(),
             family.clone(),
-            o(outcome.n_star),
+            csv_opt(outcome.n_star),
             outcome
                 .gamma_star_int
                 .map_or(String::new(), |g| g.to_string()),
-            o(outcome.speedup_int),
+            csv_opt(outcome.speedup_int),
             b(fits),
         ])?;
     }
@@ -345,10 +337,10 @@ fn latency_fig(h: &super::model::HardwareSection) -> Result<String, SdslError> {
         for (p, ms) in &s.points {
             t.row(&[
                 s.label.clone(),
-                n(*p),
-                n(*ms),
-                n(s.t0_ms),
-                n(s.k_ms_per_param),
+                csv_num(*p),
+                csv_num(*ms),
+                csv_num(s.t0_ms),
+                csv_num(s.k_ms_per_param),
             ])?;
         }
     }
@@ -358,10 +350,17 @@ fn latency_fig(h: &super::model::HardwareSection) -> Result<String, SdslError> {
 fn nstar_points(r: &Report) -> Result<String, SdslError> {
     let mut t = CsvTable::new(&["kind", "m", "d", "n_star", "band_lower", "band_upper"])?;
     for p in &r.nstar.law.points {
-        t.row(&["grid", &n(p.m), &n(p.d), &n(p.n_star), "", ""])?;
+        t.row(&[
+            "grid",
+            &csv_num(p.m),
+            &csv_num(p.d),
+            &csv_num(p.n_star),
+            "",
+            "",
+        ])?;
     }
     for (m, lo, hi) in &r.figures.nstar_band {
-        t.row(&["band", &n(*m), "", "", &n(*lo), &n(*hi)])?;
+        t.row(&["band", &csv_num(*m), "", "", &csv_num(*lo), &csv_num(*hi)])?;
     }
     t.finish()
 }
@@ -379,7 +378,13 @@ fn figure_data(prefix: &str, f: &FigureData) -> Result<Vec<(String, String)>, Sd
         let mut t = CsvTable::new(&["n", "d", "loss", "fitted", "residual"])?;
         for &(nn, d, l) in &f.loss_points {
             let fit = f.loss_law.as_ref().map_or(f64::NAN, |law| law.loss(nn, d));
-            t.row(&[n(nn), n(d), n(l), n(fit), n(l - fit)])?;
+            t.row(&[
+                csv_num(nn),
+                csv_num(d),
+                csv_num(l),
+                csv_num(fit),
+                csv_num(l - fit),
+            ])?;
         }
         out.push((path("loss_fit"), t.finish()?));
     }
@@ -387,10 +392,10 @@ fn figure_data(prefix: &str, f: &FigureData) -> Result<Vec<(String, String)>, Sd
         let mut t = CsvTable::new(&["series", "kind", "draft_ppl", "alpha"])?;
         for a in &f.alpha_lines {
             for (x, y) in &a.points {
-                t.row(&[a.label.as_str(), "point", &n(*x), &n(*y)])?;
+                t.row(&[a.label.as_str(), "point", &csv_num(*x), &csv_num(*y)])?;
             }
             for (x, y) in &a.line {
-                t.row(&[a.label.as_str(), "line", &n(*x), &n(*y)])?;
+                t.row(&[a.label.as_str(), "line", &csv_num(*x), &csv_num(*y)])?;
             }
         }
         out.push((path("alpha_vs_ppl"), t.finish()?));
@@ -400,7 +405,7 @@ fn figure_data(prefix: &str, f: &FigureData) -> Result<Vec<(String, String)>, Sd
         for (i, (m, p)) in f.alpha_pred.iter().enumerate() {
             let g = f.alpha_pred_group.get(i).cloned().unwrap_or_default();
             let l = f.alpha_pred_log.get(i).copied();
-            t.row(&[g, n(*m), n(*p), o(l)])?;
+            t.row(&[g, csv_num(*m), csv_num(*p), csv_opt(l)])?;
         }
         out.push((path("alpha_predicted"), t.finish()?));
     }
@@ -413,7 +418,13 @@ fn figure_data(prefix: &str, f: &FigureData) -> Result<Vec<(String, String)>, Sd
                 ("sampled", &c.sampled),
             ] {
                 for (x, s) in pts {
-                    t.row(&[c.label.clone(), kind.into(), n(*x), n(*s), o(c.n_star)])?;
+                    t.row(&[
+                        c.label.clone(),
+                        kind.into(),
+                        csv_num(*x),
+                        csv_num(*s),
+                        csv_opt(c.n_star),
+                    ])?;
                 }
             }
         }
@@ -431,19 +442,6 @@ fn tex(s: &str) -> String {
         .replace('#', "\\#")
 }
 
-/// A number to 4 significant figures for LaTeX (— when undefined).
-fn sig(v: f64) -> String {
-    if !v.is_finite() {
-        return "---".into();
-    }
-    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
-        let e = v.abs().log10().floor() as i32;
-        format!("${:.3}\\times10^{{{e}}}$", v / 10f64.powi(e))
-    } else {
-        format!("{}", (v * 1e4).round() / 1e4)
-    }
-}
-
 fn loss_params_tex(r: &Report) -> String {
     let mut s = String::from(
         "% sdsl refit: the loss law L(N, D) = E + A/N^alpha + B/D^beta (requires booktabs)\n\\begin{tabular}{lrrrr}\n\\toprule\nparameter & estimate & bootstrap SE & 95\\% CI (percentile) & Besiroglu et al.\\ (2024) \\\\\n\\midrule\n",
@@ -458,12 +456,16 @@ fn loss_params_tex(r: &Report) -> String {
         ("beta", "$\\beta$", p.beta, published.beta),
     ] {
         let i = r.loss.bootstrap.as_ref().and_then(|b| b.estimates.get(k));
-        let se = i.map_or("---".into(), |i| sig(i.se_or_nan()));
+        let se = i.map_or("---".into(), |i| latex_num(i.se_or_nan()));
         let ci = i.map_or("---".into(), |i| {
             let c = i.ci_or_nan();
-            format!("[{}, {}]", sig(c[0]), sig(c[1]))
+            format!("[{}, {}]", latex_num(c[0]), latex_num(c[1]))
         });
-        s += &format!("{tk} & {} & {se} & {ci} & {} \\\\\n", sig(v), sig(pv));
+        s += &format!(
+            "{tk} & {} & {se} & {ci} & {} \\\\\n",
+            latex_num(v),
+            latex_num(pv)
+        );
     }
     s += "\\bottomrule\n\\end{tabular}\n";
     s
@@ -480,13 +482,13 @@ fn nstar_tex(r: &Report) -> String {
             "{} & {} & {} & [{}, {}] & {} & {} \\\\\n",
             tex(&c.target),
             tex(&c.draft_family),
-            c.outcome.n_star.map_or("---".into(), sig),
-            sig(ci[0]),
-            sig(ci[1]),
+            c.outcome.n_star.map_or("---".into(), latex_num),
+            latex_num(ci[0]),
+            latex_num(ci[1]),
             c.outcome
                 .gamma_star_int
                 .map_or("---".into(), |g| g.to_string()),
-            c.outcome.speedup_int.map_or("---".into(), sig)
+            c.outcome.speedup_int.map_or("---".into(), latex_num)
         );
     }
     s += "\\bottomrule\n\\end{tabular}\n";

@@ -132,7 +132,7 @@ pub fn nemo(
             .map(|(q, s)| format!("{q} → {s}"))
             .collect::<Vec<_>>()
             .join(", "),
-        crate::report::si(d),
+        crate::report::format::si(d),
         if no_size.is_empty() {
             String::new()
         } else {

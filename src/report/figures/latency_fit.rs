@@ -12,7 +12,7 @@ use plotters::prelude::*;
 /// law is drawn on 120 log-spaced P across that range where t > 0. Without
 /// any point the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &[LatencySeries]) -> DrawResult {
-    let fmt = super::pow10;
+    let fmt = crate::report::format::pow10;
     let tfmt = |v: &f64| format!("{v}");
     let frame =
         Frame::new("Decode-step time versus model size (H200, batch 1): data and affine laws")

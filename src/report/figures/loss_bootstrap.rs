@@ -66,7 +66,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             let edges: Vec<f64> = (0..=BINS)
                 .map(|b| (lo.ln() + (hi.ln() - lo.ln()) * b as f64 / BINS as f64).exp())
                 .collect();
-            let fmt = super::pow10;
+            let fmt = crate::report::format::pow10;
             histogram(
                 &panels[k],
                 frame.x_fmt(&fmt),
@@ -81,13 +81,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             let edges: Vec<f64> = (0..=BINS)
                 .map(|b| lo + (hi - lo) * b as f64 / BINS as f64)
                 .collect();
-            let fmt = |v: &f64| {
-                if v.abs() >= 100.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v:.3}")
-                }
-            };
+            let fmt = crate::report::format::axis_tick;
             histogram(
                 &panels[k],
                 frame.x_fmt(&fmt),

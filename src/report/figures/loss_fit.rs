@@ -18,7 +18,7 @@ use plotters::prelude::*;
 /// are left out; without a law or without a usable point the frame says
 /// "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    let fmt = super::pow10;
+    let fmt = crate::report::format::pow10;
     let frame = Frame::new("Loss-law fit: L(N, D) = E + A/N^α + B/D^β")
         .title_size(22)
         .axes("", "loss (nats/token)")
@@ -121,7 +121,7 @@ fn residuals<DB: DrawingBackend>(
     law: &crate::law::LossLaw,
     xr: std::ops::Range<f64>,
 ) -> DrawResult {
-    let fmt = super::pow10;
+    let fmt = crate::report::format::pow10;
     let res: Vec<(f64, f64, usize)> = points
         .iter()
         .filter_map(|p| {

@@ -536,30 +536,6 @@ pub fn log_span(a: f64, b: f64) -> (f64, f64) {
     (lo / 2.0, hi * 2.0)
 }
 
-/// A tick label of a logarithmic axis as a power of ten: "10⁸" for an exact
-/// power, "3×10⁸" otherwise (one significant digit of the mantissa, which
-/// is what plotters' log key points carry); plain for 0 and non-finite.
-pub fn pow10(v: &f64) -> String {
-    if !v.is_finite() || *v == 0.0 {
-        return format!("{v}");
-    }
-    let exp = v.abs().log10().floor() as i32;
-    let mant = v / 10f64.powi(exp);
-    let sup: String = exp
-        .to_string()
-        .chars()
-        .map(|c| match c {
-            '-' => '⁻',
-            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize],
-        })
-        .collect();
-    if (mant - mant.round()).abs() < 1e-6 && mant.round() == 1.0 {
-        format!("10{sup}")
-    } else {
-        format!("{}×10{sup}", (mant * 10.0).round() / 10.0)
-    }
-}
-
 /// Whether a point has finite coordinates (others are left out of series).
 pub fn finite(p: &(f64, f64)) -> bool {
     p.0.is_finite() && p.1.is_finite()
@@ -642,15 +618,6 @@ mod tests {
         assert_eq!(log_range([0.0, 4.0].into_iter()), (2.0, 8.0));
         assert_eq!(log_span(-1.0, 100.0), (50.0, 200.0));
         assert_eq!(log_span(100.0, 1.0), (1.0, 100.0));
-    }
-
-    #[test]
-    fn log_tick_labels_are_powers_of_ten() {
-        assert_eq!(pow10(&1e8), "10⁸");
-        assert_eq!(pow10(&3e9), "3×10⁹");
-        assert_eq!(pow10(&1e-3), "10⁻³");
-        assert_eq!(pow10(&2.5e10), "2.5×10¹⁰");
-        assert_eq!(pow10(&0.0), "0");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use plotters::prelude::*;
 /// lab). Points that are not finite or have a
 /// non-positive N are left out; without any the frame says "no data".
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -> DrawResult {
-    let fmt = super::pow10;
+    let fmt = crate::report::format::pow10;
     let title = f
         .speedup_title
         .as_deref()

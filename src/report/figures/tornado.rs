@@ -60,7 +60,7 @@ pub fn draw<DB: DrawingBackend>(
             String::new()
         }
     };
-    let xfmt = |v: &f64| format!("{:+.0}%", 100.0 * v);
+    let xfmt = |v: &f64| crate::report::format::signed_pct0(*v);
     let frame =
         Frame::new("Sensitivity of N*: change against the N* table (range over targets, median)")
             .title_size(17)

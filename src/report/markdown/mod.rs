@@ -6,35 +6,14 @@ pub mod sensitivity;
 pub mod shape;
 pub mod validation;
 
+use super::format::{
+    DASH, bootstrap_stat, bracket, bracket_sci, fixed_or_dash, interval_or_dash, or_dash, pct1, si,
+    sig3, yes_bold_no,
+};
+use super::md_table::MdTable;
 use super::model::Report;
 use super::model::lab::LabSection;
 use std::fmt::Write;
-
-fn si(v: f64) -> String {
-    super::si(v)
-}
-
-/// A count with three significant figures and an SI suffix (117M, 1.23B),
-/// as in the main N* table.
-pub fn sig3(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    let (d, s) = super::si_scale(v.abs());
-    let x = v / d;
-    let digits = if x.abs() >= 100.0 {
-        0
-    } else if x.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{x:.digits$}{s}")
-}
-
-fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    v.map(f).unwrap_or_else(|| "—".into())
-}
 
 /// Renders the report as Markdown.
 pub fn render(r: &Report) -> String {
@@ -50,17 +29,17 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     if let Some(p) = top_paragraph(r) {
         let _ = writeln!(w, "{p}\n");
     }
-    let _ = writeln!(
-        w,
-        "## Inputs\n\n| role | path | sha256 | rows used |\n| --- | --- | --- | --- |"
-    );
+    let _ = writeln!(w, "## Inputs\n");
+    let mut t = MdTable::new(["role", "path", "sha256", "rows used"]);
     for i in &r.inputs {
-        let _ = writeln!(
-            w,
-            "| {} | `{}` | `{}` | {} |",
-            i.role, i.path, i.sha256, i.rows_used
-        );
+        t.row([
+            i.role.to_string(),
+            format!("`{}`", i.path),
+            format!("`{}`", i.sha256),
+            i.rows_used.to_string(),
+        ]);
     }
+    t.write_to(w);
 
     loss_section(w, r);
     alpha_section(w, r);
@@ -103,14 +82,17 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
 fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSection) {
     let _ = writeln!(w, "\n## N* on real hardware\n");
     let _ = writeln!(w, "{}\n", h.note);
-    let mut head = String::from("| target | draft family | FLOP model (`{}`): N* (γ, S) |");
-    head = head.replace("{}", &r.nstar.cost_model);
-    let mut rule = String::from("| --- | --- | --- |");
-    for m in &h.models {
-        head += &format!(" `{}`: N* (γ, S) |", m.cost_model);
-        rule += " --- |";
-    }
-    let _ = writeln!(w, "{head}\n{rule}");
+    let mut head = vec![
+        "target".to_string(),
+        "draft family".into(),
+        format!("FLOP model (`{}`): N* (γ, S)", r.nstar.cost_model),
+    ];
+    head.extend(
+        h.models
+            .iter()
+            .map(|m| format!("`{}`: N* (γ, S)", m.cost_model)),
+    );
+    let mut t = MdTable::new(head);
     let cell = |n: Option<f64>, g: Option<u64>, s: Option<f64>, fits: Option<bool>| match (n, g, s)
     {
         (Some(n), Some(g), Some(s)) => format!(
@@ -121,31 +103,28 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
         _ => "none".into(),
     };
     for (i, c) in r.nstar.cells.iter().enumerate() {
-        let mut row = format!(
-            "| {} | {} | {} |",
-            c.target,
-            c.draft_family,
+        let mut row = vec![
+            c.target.clone(),
+            c.draft_family.clone(),
             cell(
                 c.outcome.n_star,
                 c.outcome.gamma_star_int,
                 c.outcome.speedup_int,
-                None
-            )
-        );
+                None,
+            ),
+        ];
         for m in &h.models {
             let x = &m.cells[i];
-            row += &format!(
-                " {} |",
-                cell(
-                    x.outcome.n_star,
-                    x.outcome.gamma_star_int,
-                    x.outcome.speedup_int,
-                    x.fits_memory
-                )
-            );
+            row.push(cell(
+                x.outcome.n_star,
+                x.outcome.gamma_star_int,
+                x.outcome.speedup_int,
+                x.fits_memory,
+            ));
         }
-        let _ = writeln!(w, "{row}");
+        t.row(row);
     }
+    t.write_to(w);
     if h.models
         .iter()
         .any(|m| m.cells.iter().any(|c| c.fits_memory == Some(false)))
@@ -159,29 +138,7 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
         w,
         "\nγ is the best integer lookahead and S the speed-up at it (under a measured verification cost only integer γ is defined).\n"
     );
-    let _ = writeln!(
-        w,
-        "| cost model | device | rows | affine law t = t0 + k·P | LOAO error, affine (mean / max) | LOAO error, depth-aware |\n| --- | --- | --- | --- | --- | --- |"
-    );
-    for m in &h.models {
-        let _ = writeln!(
-            w,
-            "| `{}` | {} | {}, ctx {}, batch {} (`{}`) | t0 = {:.4} ms, k = {:.4e} ms/param | {:.1}% / {:.1}% | {} |",
-            m.cost_model,
-            m.hardware,
-            m.mode,
-            m.ctx,
-            m.batch,
-            m.source.path,
-            m.affine_t0_ms,
-            m.affine_k_ms_per_param,
-            100.0 * m.affine_loao[0],
-            100.0 * m.affine_loao[1],
-            m.depth_loao
-                .map(|d| format!("{:.1}% / {:.1}%", 100.0 * d[0], 100.0 * d[1]))
-                .unwrap_or_else(|| "—".into())
-        );
-    }
+    latency_models_table(w, h);
     let _ = writeln!(
         w,
         "\nN* uses the affine law for draft and target alike: the depth-aware form predicts measured shapes better but needs a layer count that a hypothetical draft of size N does not have (docs/latency.md)."
@@ -222,6 +179,36 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
     }
 }
 
+/// The latency laws behind each cost model, with their leave-one-architecture-out errors.
+fn latency_models_table(w: &mut String, h: &super::model::HardwareSection) {
+    let mut t = MdTable::new([
+        "cost model",
+        "device",
+        "rows",
+        "affine law t = t0 + k·P",
+        "LOAO error, affine (mean / max)",
+        "LOAO error, depth-aware",
+    ]);
+    let mean_max = |d: [f64; 2]| format!("{} / {}", pct1(d[0]), pct1(d[1]));
+    for m in &h.models {
+        t.row([
+            format!("`{}`", m.cost_model),
+            m.hardware.to_string(),
+            format!(
+                "{}, ctx {}, batch {} (`{}`)",
+                m.mode, m.ctx, m.batch, m.source.path
+            ),
+            format!(
+                "t0 = {:.4} ms, k = {:.4e} ms/param",
+                m.affine_t0_ms, m.affine_k_ms_per_param
+            ),
+            mean_max(m.affine_loao),
+            or_dash(m.depth_loao, mean_max),
+        ]);
+    }
+    t.write_to(w);
+}
+
 /// The N* law N* = μ·M + M0 under the FLOP model and each latency model.
 fn hardware_law_table(w: &mut String, r: &Report, h: &super::model::HardwareSection) {
     let _ = writeln!(
@@ -232,26 +219,30 @@ fn hardware_law_table(w: &mut String, r: &Report, h: &super::model::HardwareSect
         si(r.nstar.law.grid.m_min),
         si(r.nstar.law.grid.m_max)
     );
-    let _ = writeln!(
-        w,
-        "| cost model | μ | M0 | R² | max \\|line − exact\\|/exact | grid points | left out (memory) |\n| --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "cost model",
+        "μ",
+        "M0",
+        "R²",
+        "max \\|line − exact\\|/exact",
+        "grid points",
+        "left out (memory)",
+    ]);
     let l = &r.nstar.law;
     let flop_max = l
         .points
         .iter()
         .map(|p| ((l.mu.interval.point * p.m + l.m0.interval.point - p.n_star) / p.n_star).abs())
         .fold(0.0, f64::max);
-    let _ = writeln!(
-        w,
-        "| `{}` (FLOPs) | {:.3e} | {} | {:.4} | {:.1}% | {} | — |",
-        r.nstar.cost_model,
-        l.mu.interval.point,
+    t.row([
+        format!("`{}` (FLOPs)", r.nstar.cost_model),
+        format!("{:.3e}", l.mu.interval.point),
         si(l.m0.interval.point),
-        l.r2,
-        100.0 * flop_max,
-        l.points.len()
-    );
+        format!("{:.4}", l.r2),
+        pct1(flop_max),
+        l.points.len().to_string(),
+        DASH.into(),
+    ]);
     for m in &h.models {
         match &m.law {
             Some(x) => {
@@ -266,26 +257,25 @@ fn hardware_law_table(w: &mut String, r: &Report, h: &super::model::HardwareSect
                         ms.iter().map(|v| si(*v)).collect::<Vec<_>>().join(", ")
                     )
                 };
-                let _ = writeln!(
-                    w,
-                    "| `{}` | {:.3e} | {} | {:.4} | {:.1}% | {} | {out} |",
-                    m.cost_model,
-                    x.mu,
+                t.row([
+                    format!("`{}`", m.cost_model),
+                    format!("{:.3e}", x.mu),
                     si(x.m0),
-                    x.r2,
-                    100.0 * x.max_rel_error,
-                    x.points
-                );
+                    format!("{:.4}", x.r2),
+                    pct1(x.max_rel_error),
+                    x.points.to_string(),
+                    out,
+                ]);
             }
             None => {
-                let _ = writeln!(
-                    w,
-                    "| `{}` | — | — | — | — | — | not fitted (see warnings) |",
-                    m.cost_model
-                );
+                let mut row = vec![format!("`{}`", m.cost_model)];
+                row.extend([DASH; 5].map(String::from));
+                row.push("not fitted (see warnings)".into());
+                t.row(row);
             }
         }
     }
+    t.write_to(w);
     let _ = writeln!(
         w,
         "\nA grid target whose bf16 weights and KV caches (with its N* draft's) exceed one device is left out of the latency laws: multi-GPU latency is not in the table."
@@ -299,10 +289,16 @@ fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
         "\n### N* against batch size (`{}`)\n\nThe same model at b sequences per pass: times of the batched table, linear in ln b between measured batches (marked *interp.*). Verification grows with the batch faster than a decode step, so the best γ shortens and the speed-up falls.\n",
         b.cost_model
     );
-    let _ = writeln!(
-        w,
-        "| target | draft family | batch | N* | γ | S | v(γ+1) | best real draft (γ, S) |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "target",
+        "draft family",
+        "batch",
+        "N*",
+        "γ",
+        "S",
+        "v(γ+1)",
+        "best real draft (γ, S)",
+    ]);
     for x in &b.rows {
         let batch = match x.interpolated_from {
             Some([b0, b1]) => format!("{} (interp. {b0}–{b1})", x.batch),
@@ -320,19 +316,21 @@ fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
                 sig3(n)
             )
         });
-        let real = x.best_real_draft.as_ref().map_or("—".to_string(), |d| {
+        let real = x.best_real_draft.as_ref().map_or(DASH.to_string(), |d| {
             format!("{} ({}, {:.3})", d.name, d.priced.gamma, d.priced.speedup)
         });
-        let _ = writeln!(
-            w,
-            "| {} | {} | {batch} | {n} | {} | {} | {} | {real} |",
-            x.target,
-            x.draft_family,
-            o.gamma_star_int.map_or("—".into(), |g| g.to_string()),
-            o.speedup_int.map_or("—".into(), |s| format!("{s:.3}")),
-            x.verify_ratio.map_or("—".into(), |v| format!("{v:.3}"))
-        );
+        t.row([
+            x.target.clone(),
+            x.draft_family.clone(),
+            batch,
+            n,
+            or_dash(o.gamma_star_int, |g| g.to_string()),
+            fixed_or_dash(o.speedup_int, 3),
+            fixed_or_dash(x.verify_ratio, 3),
+            real,
+        ]);
     }
+    t.write_to(w);
 }
 
 /// Adds a numbered caption (`**Figure N.** …`, a paragraph right below the
@@ -365,7 +363,7 @@ fn caption(name: &str, r: &Report) -> String {
             .map(|i| format!("`{}`", i.path))
             .collect();
         if v.is_empty() {
-            "—".to_string()
+            DASH.to_string()
         } else {
             v.join(", ")
         }
@@ -460,10 +458,13 @@ the best start stopped with: {}.\n",
         l.starts.at_best,
         l.best_start.reason
     );
-    let _ = writeln!(
-        w,
-        "| parameter | estimate | bootstrap SE | 95% CI | Besiroglu et al. 2024 |\n| --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "parameter",
+        "estimate",
+        "bootstrap SE",
+        "95% CI",
+        "Besiroglu et al. 2024",
+    ]);
     let published = [
         ("E", 1.8172, 0.0257),
         ("A", 482.01, 124.58),
@@ -478,34 +479,39 @@ the best start stopped with: {}.\n",
         l.params.alpha,
         l.params.beta,
     ];
+    // bootstrap SE and 95% CI of one estimate, four decimals
+    let se_ci = |k: &str| match &l.bootstrap {
+        Some(b) => {
+            let [lo, hi] = b.estimates[k].ci_or_nan();
+            (
+                format!("{:.4}", b.estimates[k].se_or_nan()),
+                bracket(lo, hi, 4),
+            )
+        }
+        None => (DASH.into(), DASH.into()),
+    };
     for ((name, pe, pse), v) in published.iter().zip(vals) {
-        let (se, ci) = match &l.bootstrap {
-            Some(b) => (
-                format!("{:.4}", b.estimates[*name].se_or_nan()),
-                format!(
-                    "[{:.4}, {:.4}]",
-                    b.estimates[*name].ci_or_nan()[0],
-                    b.estimates[*name].ci_or_nan()[1]
-                ),
-            ),
-            None => ("—".into(), "—".into()),
-        };
-        let _ = writeln!(w, "| {name} | {v:.6} | {se} | {ci} | {pe} (SE {pse}) |");
+        let (se, ci) = se_ci(name);
+        t.row([
+            name.to_string(),
+            format!("{v:.6}"),
+            se,
+            ci,
+            format!("{pe} (SE {pse})"),
+        ]);
     }
     for k in ["a_opt", "b_opt", "G"] {
-        let (se, ci) = match &l.bootstrap {
-            Some(b) => (
-                format!("{:.4}", b.estimates[k].se_or_nan()),
-                format!(
-                    "[{:.4}, {:.4}]",
-                    b.estimates[k].ci_or_nan()[0],
-                    b.estimates[k].ci_or_nan()[1]
-                ),
-            ),
-            None => ("—".into(), "—".into()),
-        };
-        let _ = writeln!(w, "| {k} | {:.6} | {se} | {ci} | |", l.derived[k]);
+        let (se, ci) = se_ci(k);
+        // a derived quantity has no published value: a blank cell
+        t.row([
+            Some(k.to_string()),
+            Some(format!("{:.6}", l.derived[k])),
+            Some(se),
+            Some(ci),
+            None,
+        ]);
     }
+    t.write_to(w);
     if let Some(b) = &l.bootstrap {
         let _ = writeln!(
             w,
@@ -547,54 +553,48 @@ in the manifest.",
             "Fitted on `{}` ({} rows, {} targets).\n",
             f.input.path, f.input.rows_used, f.input.targets
         );
-        let _ = writeln!(
-            w,
-            "| coefficient | estimate | SE | 95% CI | p |\n| --- | --- | --- | --- | --- |"
-        );
+        let mut t = MdTable::new(["coefficient", "estimate", "SE", "95% CI", "p"]);
         for (k, c) in &g.coefficients {
-            let (v, ci) = (c.estimate.point, c.estimate.ci_or_nan());
-            let _ = writeln!(
-                w,
-                "| {k} | {v:.6} | {:.6} | [{:.6}, {:.6}] | {:.3e} |",
-                c.estimate.se_or_nan(),
-                ci[0],
-                ci[1],
-                c.p
-            );
+            let (v, [lo, hi]) = (c.estimate.point, c.estimate.ci_or_nan());
+            t.row([
+                k.clone(),
+                format!("{v:.6}"),
+                format!("{:.6}", c.estimate.se_or_nan()),
+                bracket(lo, hi, 6),
+                format!("{:.3e}", c.p),
+            ]);
         }
+        t.write_to(w);
         let _ = writeln!(
             w,
             "\nGlobal R² {:.4}, adjusted {:.4}, RMSE {:.5}, n {}.\n",
             g.r2, g.adj_r2, g.rmse, g.n
         );
-        let _ = writeln!(
-            w,
-            "| target | A | C | R² | RMSE | n |\n| --- | --- | --- | --- | --- | --- |"
-        );
+        let mut tt = MdTable::new(["target", "A", "C", "R²", "RMSE", "n"]);
         for t in &f.per_target {
-            let _ = writeln!(
-                w,
-                "| {} | {:.5} | {:.5} | {:.4} | {:.5} | {} |",
-                t.target,
-                t.fit.coef("A").unwrap_or(f64::NAN),
-                t.fit.coef("C").unwrap_or(f64::NAN),
-                t.fit.r2,
-                t.fit.rmse,
-                t.fit.n
-            );
+            tt.row([
+                t.target.clone(),
+                format!("{:.5}", t.fit.coef("A").unwrap_or(f64::NAN)),
+                format!("{:.5}", t.fit.coef("C").unwrap_or(f64::NAN)),
+                format!("{:.4}", t.fit.r2),
+                format!("{:.5}", t.fit.rmse),
+                t.fit.n.to_string(),
+            ]);
         }
+        tt.write_to(w);
         if !f.per_family.is_empty() {
-            let _ = writeln!(
-                w,
-                "\n| draft family | target term | R² | RMSE | n |\n| --- | --- | --- | --- | --- |"
-            );
+            w.push('\n');
+            let mut t = MdTable::new(["draft family", "target term", "R²", "RMSE", "n"]);
             for fam in &f.per_family {
-                let _ = writeln!(
-                    w,
-                    "| {} | {} | {:.4} | {:.5} | {} |",
-                    fam.name, fam.uses_target_ppl, fam.fit.r2, fam.fit.rmse, fam.fit.n
-                );
+                t.row([
+                    fam.name.clone(),
+                    fam.uses_target_ppl.to_string(),
+                    format!("{:.4}", fam.fit.r2),
+                    format!("{:.5}", fam.fit.rmse),
+                    fam.fit.n.to_string(),
+                ]);
             }
+            t.write_to(w);
         }
         if let Some(t) = &f.target_term {
             let _ = writeln!(
@@ -606,20 +606,19 @@ in the manifest.",
         let _ = writeln!(
             w,
             "\nCross-validated RMSE of α: leave-one-target-out {}, leave-one-family-out {}.\n",
-            opt(f.cv.loto_rmse, |x| format!("{x:.5}")),
-            opt(f.cv.lofo_rmse, |x| format!("{x:.5}"))
+            fixed_or_dash(f.cv.loto_rmse, 5),
+            fixed_or_dash(f.cv.lofo_rmse, 5)
         );
-        let _ = writeln!(
-            w,
-            "| form | CV RMSE | AIC (α scale) | R² |\n| --- | --- | --- | --- |"
-        );
+        let mut t = MdTable::new(["form", "CV RMSE", "AIC (α scale)", "R²"]);
         for fo in &f.forms {
-            let _ = writeln!(
-                w,
-                "| {} | {:.5} | {:.2} | {:.4} |",
-                fo.name, fo.cv_rmse, fo.aic, fo.r2
-            );
+            t.row([
+                fo.name.to_string(),
+                format!("{:.5}", fo.cv_rmse),
+                format!("{:.2}", fo.aic),
+                format!("{:.4}", fo.r2),
+            ]);
         }
+        t.write_to(w);
         let _ = writeln!(
             w,
             "\n![predicted versus measured alpha](figures/alpha_predicted.png)"
@@ -642,31 +641,26 @@ fn estimates_section(w: &mut String, r: &Report) {
                 "`{}` ({} table, column `{}`):\n",
                 e.path, e.kind, e.value_col
             );
-            let _ = writeln!(
-                w,
-                "| draft | target | settings | α | 95% CI | n | flags |\n| --- | --- | --- | --- | --- | --- | --- |"
-            );
+            let mut t = MdTable::new(["draft", "target", "settings", "α", "95% CI", "n", "flags"]);
             for row in &e.rows {
                 let settings: Vec<String> = row
                     .groups
                     .iter()
                     .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
                     .collect();
-                let _ = writeln!(
-                    w,
-                    "| {} | {} | {} | {:.4} | {} | {} | {} |",
-                    row.draft,
-                    row.target,
+                t.row([
+                    row.draft.clone(),
+                    row.target.clone(),
                     settings.join(", "),
-                    row.alpha.point,
+                    format!("{:.4}", row.alpha.point),
                     row.alpha
                         .ci95
-                        .map(|c| format!("[{:.4}, {:.4}]", c[0], c[1]))
-                        .unwrap_or_else(|| "undefined".into()),
-                    row.n,
-                    row.flags.join("; ")
-                );
+                        .map_or_else(|| "undefined".into(), |[a, b]| bracket(a, b, 4)),
+                    row.n.to_string(),
+                    row.flags.join("; "),
+                ]);
             }
+            t.write_to(w);
         }
     }
 }
@@ -694,36 +688,31 @@ Intervals: 95% percentile intervals over {} paired bootstrap draws of the laws; 
             "they carry the loss law's and the fitted acceptance law's sampling uncertainty (the cost model and γ are fixed — see \"Sensitivity of N*\" for what they move)"
         }
     );
-    let mut head = String::from("| target | M | Dt |");
-    let mut rule = String::from("| --- | --- | --- |");
-    for f in &n.draft_families {
-        head += &format!(" {f} |");
-        rule += " --- |";
-    }
-    let _ = writeln!(w, "{head}\n{rule}");
+    let head = ["target", "M", "Dt"].map(String::from);
+    let mut t = MdTable::new(head.into_iter().chain(n.draft_families.iter().cloned()));
     for chunk in n.cells.chunks(n.draft_families.len().max(1)) {
         let c0 = &chunk[0];
-        let mut line = format!(
-            "| {} | {} | {} |",
-            c0.target,
+        let mut line = vec![
+            c0.target.clone(),
             si(c0.target_params),
-            si(c0.target_tokens)
-        );
+            si(c0.target_tokens),
+        ];
         for c in chunk {
-            line += &match c.outcome.n_star {
+            line.push(match c.outcome.n_star {
                 Some(v) => format!(
-                    " {} [{}, {}] (α {:.3}, S* {:.3}) |",
+                    "{} [{}, {}] (α {:.3}, S* {:.3})",
                     sig3(v),
                     sig3(c.n_star_draws.interval.ci_or_nan()[0]),
                     sig3(c.n_star_draws.interval.ci_or_nan()[1]),
                     c.outcome.alpha.unwrap_or(f64::NAN),
                     c.outcome.speedup.unwrap_or(f64::NAN)
                 ),
-                None => " none |".into(),
-            };
+                None => "none".into(),
+            });
         }
-        let _ = writeln!(w, "{line}");
+        t.row(line);
     }
+    t.write_to(w);
     let law = &n.law;
     let _ = writeln!(w, "\n### The N* linear law\n");
     let _ = writeln!(
@@ -737,37 +726,36 @@ fitted by OLS N* = μ·M + M0:\n",
         si(law.grid.d_min),
         si(law.grid.d_max)
     );
-    let _ = writeln!(w, "| | μ | M0 |\n| --- | --- | --- |");
-    let _ = writeln!(
-        w,
-        "| this refit | {:.4e} | {} |",
-        law.mu.interval.point,
-        si(law.m0.interval.point)
-    );
-    let _ = writeln!(
-        w,
-        "| 95% interval, bootstrap draws ({} of {}) | [{:.4e}, {:.4e}] | [{}, {}] |",
-        law.mu.n,
-        law.mu.n + law.mu.failed,
-        law.mu.interval.ci_or_nan()[0],
-        law.mu.interval.ci_or_nan()[1],
-        si(law.m0.interval.ci_or_nan()[0]),
-        si(law.m0.interval.ci_or_nan()[1])
-    );
-    let _ = writeln!(
-        w,
-        "| formal OLS interval on the grid (shrinks with grid size) | [{:.4e}, {:.4e}] | [{}, {}] |",
-        law.mu_ols.ci_or_nan()[0],
-        law.mu_ols.ci_or_nan()[1],
-        si(law.m0_ols.ci_or_nan()[0]),
-        si(law.m0_ols.ci_or_nan()[1])
-    );
-    let _ = writeln!(
-        w,
-        "| SDSL paper | {:.4e} | {} |",
-        law.paper_mu,
-        si(law.paper_m0)
-    );
+    // the row-label column has a blank header
+    let mut t = MdTable::new([None, Some("μ"), Some("M0")]);
+    let si_bracket = |[a, b]: [f64; 2]| format!("[{}, {}]", si(a), si(b));
+    let [mu_lo, mu_hi] = law.mu.interval.ci_or_nan();
+    let [ols_lo, ols_hi] = law.mu_ols.ci_or_nan();
+    t.row([
+        "this refit".to_string(),
+        format!("{:.4e}", law.mu.interval.point),
+        si(law.m0.interval.point),
+    ])
+    .row([
+        format!(
+            "95% interval, bootstrap draws ({} of {})",
+            law.mu.n,
+            law.mu.n + law.mu.failed
+        ),
+        bracket_sci(mu_lo, mu_hi, 4),
+        si_bracket(law.m0.interval.ci_or_nan()),
+    ])
+    .row([
+        "formal OLS interval on the grid (shrinks with grid size)".to_string(),
+        bracket_sci(ols_lo, ols_hi, 4),
+        si_bracket(law.m0_ols.ci_or_nan()),
+    ])
+    .row([
+        "SDSL paper".to_string(),
+        format!("{:.4e}", law.paper_mu),
+        si(law.paper_m0),
+    ]);
+    t.write_to(w);
     if let Some([mu, lam, m0]) = law.log_d {
         let _ = writeln!(
             w,
@@ -781,31 +769,6 @@ fitted by OLS N* = μ·M + M0:\n",
         w,
         "\n![speed-up versus draft size](figures/speedup_vs_n.png)\n\n![N* versus M](figures/nstar_vs_m.png)"
     );
-}
-
-fn ci(v: Option<[f64; 2]>, digits: usize) -> String {
-    v.map(|[a, b]| format!("[{a:.digits$}, {b:.digits$}]"))
-        .unwrap_or_else(|| "—".into())
-}
-
-fn yes_no(v: Option<bool>) -> &'static str {
-    match v {
-        Some(true) => "yes",
-        Some(false) => "**no**",
-        None => "—",
-    }
-}
-
-/// A bootstrap statistic that may be huge or undefined on a weakly
-/// identified fit.
-fn num(v: f64) -> String {
-    if !v.is_finite() {
-        "undefined".into()
-    } else if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
-        format!("{v:.3e}")
-    } else {
-        format!("{v:.4}")
-    }
 }
 
 fn render_lab(w: &mut String, lab: &LabSection) {
@@ -822,23 +785,27 @@ one target pass verifies γ + 1 tokens, tokens per FLOP = S/(2M).\n",
         lab.note
     );
     let _ = writeln!(w, "### The ladder\n");
-    let _ = writeln!(
-        w,
-        "| checkpoint | N | N with embeddings | D (tokens) | epochs | held-out loss | ppl |\n| --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "checkpoint",
+        "N",
+        "N with embeddings",
+        "D (tokens)",
+        "epochs",
+        "held-out loss",
+        "ppl",
+    ]);
     for r in &lab.ladder {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {:.2} | {:.4} | {:.3} |",
-            r.model,
-            r.n,
-            r.n_total,
-            r.d,
-            r.epochs,
-            r.loss,
-            r.loss.exp()
-        );
+        t.row([
+            r.model.clone(),
+            r.n.to_string(),
+            r.n_total.to_string(),
+            r.d.to_string(),
+            format!("{:.2}", r.epochs),
+            format!("{:.4}", r.loss),
+            format!("{:.3}", r.loss.exp()),
+        ]);
     }
+    t.write_to(w);
     lab_loss(w, lab);
     lab_alpha(w, lab);
     lab_estimator(w, lab);
@@ -859,10 +826,7 @@ fn lab_loss(w: &mut String, lab: &LabSection) {
         l.starts.converged,
         l.starts.at_best
     );
-    let _ = writeln!(
-        w,
-        "| parameter | estimate | bootstrap SE | 95% CI |\n| --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new(["parameter", "estimate", "bootstrap SE", "95% CI"]);
     let p = &l.params;
     for (name, v) in [
         ("E", p.e),
@@ -873,17 +837,18 @@ fn lab_loss(w: &mut String, lab: &LabSection) {
     ] {
         let (se, c) = match &l.bootstrap {
             Some(b) => (
-                num(b.estimates[name].se_or_nan()),
+                bootstrap_stat(b.estimates[name].se_or_nan()),
                 format!(
                     "[{}, {}]",
-                    num(b.estimates[name].ci_or_nan()[0]),
-                    num(b.estimates[name].ci_or_nan()[1])
+                    bootstrap_stat(b.estimates[name].ci_or_nan()[0]),
+                    bootstrap_stat(b.estimates[name].ci_or_nan()[1])
                 ),
             ),
-            None => ("—".into(), "—".into()),
+            None => (DASH.into(), DASH.into()),
         };
-        let _ = writeln!(w, "| {name} | {v:.6} | {se} | {c} |");
+        t.row([name.to_string(), format!("{v:.6}"), se, c]);
     }
+    t.write_to(w);
     if l.bootstrap.is_some() {
         let _ = writeln!(
             w,
@@ -918,46 +883,51 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
         g.coef("C").unwrap_or(f64::NAN),
         g.r2,
         g.rmse,
-        opt(a.cv.loto_rmse, |v| format!("{v:.4}"))
+        fixed_or_dash(a.cv.loto_rmse, 4)
     );
-    let _ = writeln!(
-        w,
-        "| target | drafts | slope A | 95% CI | intercept C | R² | RMSE |\n| --- | --- | --- | --- | --- | --- | --- |"
-    );
-    for t in &a.per_target {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {:.5} | {} | {:.4} | {:.4} | {:.4} |",
-            t.target,
-            t.fit.n,
-            t.fit.coef("A").unwrap_or(f64::NAN),
-            ci(t.fit.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
-            t.fit.coef("C").unwrap_or(f64::NAN),
-            t.fit.r2,
-            t.fit.rmse
-        );
+    let mut t = MdTable::new([
+        "target",
+        "drafts",
+        "slope A",
+        "95% CI",
+        "intercept C",
+        "R²",
+        "RMSE",
+    ]);
+    let fit_row = |name: String, fit: &crate::fit::alpha_analysis::FitOut| {
+        [
+            name,
+            fit.n.to_string(),
+            format!("{:.5}", fit.coef("A").unwrap_or(f64::NAN)),
+            interval_or_dash(fit.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
+            format!("{:.4}", fit.coef("C").unwrap_or(f64::NAN)),
+            format!("{:.4}", fit.r2),
+            format!("{:.4}", fit.rmse),
+        ]
+    };
+    for pt in &a.per_target {
+        t.row(fit_row(pt.target.clone(), &pt.fit));
     }
-    let _ = writeln!(
-        w,
-        "| **global** | {} | {:.5} | {} | {:.4} | {:.4} | {:.4} |",
-        g.n,
-        g.coef("A").unwrap_or(f64::NAN),
-        ci(g.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
-        g.coef("C").unwrap_or(f64::NAN),
-        g.r2,
-        g.rmse
-    );
-    let _ = writeln!(
-        w,
-        "\n| form | cross-validated RMSE | CV | AIC (α scale) | in-sample R² |\n| --- | --- | --- | --- | --- |"
-    );
+    t.row(fit_row("**global**".into(), g));
+    t.write_to(w);
+    w.push('\n');
+    let mut t = MdTable::new([
+        "form",
+        "cross-validated RMSE",
+        "CV",
+        "AIC (α scale)",
+        "in-sample R²",
+    ]);
     for f in &a.forms {
-        let _ = writeln!(
-            w,
-            "| {} | {:.4} | {} | {:.1} | {:.4} |",
-            f.name, f.cv_rmse, f.cv, f.aic, f.r2
-        );
+        t.row([
+            f.name.to_string(),
+            format!("{:.4}", f.cv_rmse),
+            f.cv.to_string(),
+            format!("{:.1}", f.aic),
+            format!("{:.4}", f.r2),
+        ]);
     }
+    t.write_to(w);
     for o in &lab.other_temperatures {
         let r2: Vec<f64> = o.fit.per_target.iter().map(|t| t.fit.r2).collect();
         let _ = writeln!(
@@ -967,7 +937,7 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
             o.fit.global.fit.r2,
             r2.iter().cloned().fold(f64::INFINITY, f64::min),
             r2.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
-            opt(o.fit.cv.loto_rmse, |v| format!("{v:.4}"))
+            fixed_or_dash(o.fit.cv.loto_rmse, 4)
         );
     }
     let _ = writeln!(
@@ -1009,28 +979,33 @@ is the check of the estimator (and of the i.i.d. model behind it); the held-out 
 measured on a fixed corpus is from acceptance in generation.\n"
         );
     }
-    let _ = writeln!(
-        w,
-        "| draft | target | γ | iterations | MLE α | 95% CI | Σ min (sampler) | covered | Σ min (held-out) | covered |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "draft",
+        "target",
+        "γ",
+        "iterations",
+        "MLE α",
+        "95% CI",
+        "Σ min (sampler)",
+        "covered",
+        "Σ min (held-out)",
+        "covered",
+    ]);
     for r in e.pairs.iter().chain(&e.per_gamma) {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {:.4} | {} | {} | {} | {} | {} |",
-            r.draft,
-            r.target,
-            r.gamma
-                .map(|g| g.to_string())
-                .unwrap_or_else(|| "all".into()),
-            r.iterations,
-            r.mle.point,
-            ci(r.mle.ci95, 4),
-            opt(r.summin_sampler, |v| format!("{v:.4}")),
-            yes_no(r.covered_sampler),
-            opt(r.summin_heldout, |v| format!("{v:.4}")),
-            yes_no(r.covered_heldout)
-        );
+        t.row([
+            r.draft.clone(),
+            r.target.clone(),
+            r.gamma.map_or_else(|| "all".into(), |g| g.to_string()),
+            r.iterations.to_string(),
+            format!("{:.4}", r.mle.point),
+            interval_or_dash(r.mle.ci95, 4),
+            fixed_or_dash(r.summin_sampler, 4),
+            yes_bold_no(r.covered_sampler).to_string(),
+            fixed_or_dash(r.summin_heldout, 4),
+            yes_bold_no(r.covered_heldout).to_string(),
+        ]);
     }
+    t.write_to(w);
 }
 
 /// The lab N* from the ladder's laws versus the best measured draft.
@@ -1045,37 +1020,42 @@ fn lab_nstar(w: &mut String, lab: &LabSection) {
 \"Measured\" ranks the ladder's drafts with the same training tokens by S at their best integer γ from their measured α; \
 \"sampled\" is the best (draft, γ) of the real sampler by emitted tokens per counted FLOP.\n"
     );
-    let _ = writeln!(
-        w,
-        "| target | M | N* (law) | α(N*) | γ | tokens/GFLOP (law) | best measured draft | its N | α | γ | tokens/GFLOP | best sampled (γ, tokens/GFLOP) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "target",
+        "M",
+        "N* (law)",
+        "α(N*)",
+        "γ",
+        "tokens/GFLOP (law)",
+        "best measured draft",
+        "its N",
+        "α",
+        "γ",
+        "tokens/GFLOP",
+        "best sampled (γ, tokens/GFLOP)",
+    ]);
     for n in &lab.nstar {
         let best = n.measured.first();
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            n.target,
-            n.m,
+        t.row([
+            n.target.clone(),
+            n.m.to_string(),
             n.n_star
                 .map(|v| format!("{v:.0}"))
                 .unwrap_or_else(|| format!("none: {}", n.n_star_error.clone().unwrap_or_default())),
-            opt(n.law_alpha, |v| format!("{v:.4}")),
-            n.law_gamma_int
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "—".into()),
-            opt(n.law_tokens_per_gflop, |v| format!("{v:.1}")),
-            best.map(|b| b.draft.clone()).unwrap_or_else(|| "—".into()),
-            best.map(|b| b.n.to_string()).unwrap_or_else(|| "—".into()),
-            opt(best.map(|b| b.alpha), |v| format!("{v:.4}")),
-            best.map(|b| b.gamma_int.to_string())
-                .unwrap_or_else(|| "—".into()),
-            opt(best.map(|b| b.tokens_per_gflop), |v| format!("{v:.1}")),
-            n.sampled_best
-                .as_ref()
-                .map(|s| format!("{} (γ {}, {:.1})", s.draft, s.gamma, s.tokens_per_gflop))
-                .unwrap_or_else(|| "—".into())
-        );
+            fixed_or_dash(n.law_alpha, 4),
+            or_dash(n.law_gamma_int, |v| v.to_string()),
+            fixed_or_dash(n.law_tokens_per_gflop, 1),
+            or_dash(best, |b| b.draft.clone()),
+            or_dash(best, |b| b.n.to_string()),
+            fixed_or_dash(best.map(|b| b.alpha), 4),
+            or_dash(best, |b| b.gamma_int.to_string()),
+            fixed_or_dash(best.map(|b| b.tokens_per_gflop), 1),
+            or_dash(n.sampled_best.as_ref(), |s| {
+                format!("{} (γ {}, {:.1})", s.draft, s.gamma, s.tokens_per_gflop)
+            }),
+        ]);
     }
+    t.write_to(w);
     let smallest = lab.ladder.iter().map(|r| r.n).fold(f64::INFINITY, f64::min);
     let largest = lab.ladder.iter().map(|r| r.n).fold(0.0, f64::max);
     let outside: Vec<&str> = lab

@@ -2,16 +2,10 @@
 //! [`crate::report::model::paper::PaperSection`]).
 
 use crate::fit::interval::IntervalMethod;
+use crate::report::format::{DASH, coefficient, yes_bold_no};
+use crate::report::md_table::MdTable;
 use crate::report::model::paper::PaperSection;
 use std::fmt::Write;
-
-fn v(x: f64) -> String {
-    if x.abs() >= 1e4 || (x.abs() < 1e-2 && x != 0.0) {
-        format!("{x:.4e}")
-    } else {
-        format!("{x:.4}")
-    }
-}
 
 fn method(m: IntervalMethod) -> &'static str {
     match m {
@@ -32,32 +26,42 @@ pub fn render(w: &mut String, p: &PaperSection) {
     for n in &p.notes {
         let _ = writeln!(w, "- {n}");
     }
-    let _ = writeln!(
-        w,
-        "\n| group | quantity | this refit | 95% interval (method) | published | published inside? | source |\n| --- | --- | --- | --- | --- | --- | --- |"
-    );
+    w.push('\n');
+    let mut t = MdTable::new([
+        "group",
+        "quantity",
+        "this refit",
+        "95% interval (method)",
+        "published",
+        "published inside?",
+        "source",
+    ]);
     for r in &p.rows {
         let (ours, int) = match r.ours {
             Some(i) => (
-                v(i.point),
-                i.ci95.map_or("—".into(), |c| {
-                    format!("[{}, {}] ({})", v(c[0]), v(c[1]), method(i.method))
+                coefficient(i.point),
+                i.ci95.map_or(DASH.into(), |c| {
+                    format!(
+                        "[{}, {}] ({})",
+                        coefficient(c[0]),
+                        coefficient(c[1]),
+                        method(i.method)
+                    )
                 }),
             ),
-            None => ("—".into(), "—".into()),
+            None => (DASH.into(), DASH.into()),
         };
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            r.group,
-            r.quantity,
+        t.row([
+            r.group.clone(),
+            r.quantity.clone(),
             ours,
             int,
-            r.published.map_or("—".into(), v),
-            r.inside.map_or("—", |b| if b { "yes" } else { "**no**" }),
-            r.source
-        );
+            r.published.map_or(DASH.into(), coefficient),
+            yes_bold_no(r.inside).to_string(),
+            r.source.clone(),
+        ]);
     }
+    t.write_to(w);
     let outside: Vec<String> = p
         .rows
         .iter()

@@ -1,19 +1,20 @@
 //! The report's "Sensitivity of N*" section (pure renderer of
 //! [`crate::derive::sensitivity::SensitivitySection`]).
 
-use super::sig3;
 use crate::derive::sensitivity::{InputEffect, SensitivitySection};
+use crate::report::format::{DASH, pct0, pct1, sig3, signed_pct0, signed_pct1};
+use crate::report::md_table::MdTable;
 use std::fmt::Write;
 
 /// The input that moves N* most, as a phrase.
 pub fn most_sensitive_phrase(s: &SensitivitySection) -> Option<String> {
     let top: &InputEffect = s.inputs.first()?;
     Some(format!(
-        "the input that moves N* most is the **{}** (median over the N*-table targets of its largest move {:.0}%, range {:+.0}% to {:+.0}%), far outside the N* intervals, which carry only the loss law's bootstrap",
+        "the input that moves N* most is the **{}** (median over the N*-table targets of its largest move {}, range {} to {}), far outside the N* intervals, which carry only the loss law's bootstrap",
         top.input,
-        100.0 * top.median_max_abs_change,
-        100.0 * top.range[0],
-        100.0 * top.range[1]
+        pct0(top.median_max_abs_change),
+        signed_pct0(top.range[0]),
+        signed_pct0(top.range[1])
     ))
 }
 
@@ -28,20 +29,19 @@ pub fn caption(s: Option<&SensitivitySection>) -> String {
 /// Renders the section.
 pub fn render(w: &mut String, s: &SensitivitySection) {
     let _ = writeln!(w, "\n## Sensitivity of N*\n\n{}\n", s.note);
-    let _ = writeln!(
-        w,
-        "| input | median over targets of the largest move | smallest and largest move |\n| --- | --- | --- |"
-    );
+    let mut t = MdTable::new([
+        "input",
+        "median over targets of the largest move",
+        "smallest and largest move",
+    ]);
     for i in &s.inputs {
-        let _ = writeln!(
-            w,
-            "| {} | {:.1}% | {:+.1}% to {:+.1}% |",
-            i.input,
-            100.0 * i.median_max_abs_change,
-            100.0 * i.range[0],
-            100.0 * i.range[1]
-        );
+        t.row([
+            i.input.clone(),
+            pct1(i.median_max_abs_change),
+            format!("{} to {}", signed_pct1(i.range[0]), signed_pct1(i.range[1])),
+        ]);
     }
+    t.write_to(w);
     let variants: Vec<String> = s
         .targets
         .first()
@@ -52,49 +52,34 @@ pub fn render(w: &mut String, s: &SensitivitySection) {
                 .collect()
         })
         .unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         w,
-        "\nN* (3 significant figures) and S under each variant; the change against the base in brackets.\n\n| target | family | base N* | base S |"
+        "\nN* (3 significant figures) and S under each variant; the change against the base in brackets.\n"
     );
-    for v in &variants {
-        let _ = write!(w, " {v} |");
-    }
-    let _ = writeln!(w, "\n|{}", " --- |".repeat(4 + variants.len()));
+    let head = ["target", "family", "base N*", "base S"].map(String::from);
+    let mut table = MdTable::new(head.into_iter().chain(variants));
     for t in &s.targets {
-        let _ = write!(
-            w,
-            "| {} | {} | {} | {} |",
-            t.target,
-            t.draft_family,
-            t.base.map_or("—".into(), |b| sig3(b.n_star)),
-            t.base.map_or("—".into(), |b| format!("{:.2}", b.speedup))
-        );
+        let mut row = vec![
+            t.target.clone(),
+            t.draft_family.clone(),
+            t.base.map_or(DASH.into(), |b| sig3(b.n_star)),
+            t.base.map_or(DASH.into(), |b| format!("{:.2}", b.speedup)),
+        ];
         for v in &t.variants {
             let cell = match (v.solved, v.rel_change) {
                 (Some(x), Some(c)) => format!(
-                    "{} ({:+.0}%), S {:.2}",
+                    "{} ({}), S {:.2}",
                     sig3(x.n_star),
-                    100.0 * c,
+                    signed_pct0(c),
                     x.speedup
                 ),
                 (Some(x), None) => format!("{}, S {:.2}", sig3(x.n_star), x.speedup),
-                _ => "—".into(),
+                _ => DASH.into(),
             };
-            let _ = write!(w, " {cell} |");
+            row.push(cell);
         }
-        let _ = writeln!(w);
+        table.row(row);
     }
+    table.write_to(w);
     let _ = writeln!(w, "\n![sensitivity of N*](figures/nstar_sensitivity.png)");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sig3;
-
-    #[test]
-    fn three_significant_figures() {
-        assert_eq!(sig3(117_312_000.0), "117M");
-        assert_eq!(sig3(1_234_000_000.0), "1.23B");
-        assert_eq!(sig3(45_670_000.0), "45.7M");
-    }
 }

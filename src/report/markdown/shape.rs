@@ -3,23 +3,20 @@
 
 use crate::derive::nstar_shape::NstarShape;
 use crate::fit::interval::Interval;
+use crate::report::format::{coefficient, pct1, sig3, signed_pct1};
+use crate::report::md_table::MdTable;
 use std::fmt::Write;
 
-fn pct(x: f64) -> String {
-    format!("{:+.1}%", 100.0 * x)
-}
-
+/// An estimate with its 95% interval, each a [`coefficient`].
 fn coef(i: &Interval) -> String {
-    let v = |x: f64| {
-        if x.abs() >= 1e4 || (x.abs() < 1e-2 && x != 0.0) {
-            format!("{x:.4e}")
-        } else {
-            format!("{x:.4}")
-        }
-    };
     match i.ci95 {
-        Some([a, b]) => format!("{} [{}, {}]", v(i.point), v(a), v(b)),
-        None => v(i.point),
+        Some([a, b]) => format!(
+            "{} [{}, {}]",
+            coefficient(i.point),
+            coefficient(a),
+            coefficient(b)
+        ),
+        None => coefficient(i.point),
     }
 }
 
@@ -30,10 +27,15 @@ pub fn render(w: &mut String, s: &NstarShape) {
         "\n## The shape of the N* law\n\nOn the same grid of exact N* as the linear law above (the refit's point laws, c = N/M), the straight line N* = μ·M + M0 (OLS), the power law N* = κ·M^p·D^q (OLS of ln N* on ln M and ln D) and the paper's line (μ = 2.71e-3, M0 = 8.71e7, not refitted). Errors are (law − exact)/exact. Leave-one-M-out: each target size's points predicted by the law refitted without them (mean |error| with a t interval over the held-out sizes). Extrapolation: M = 1e9 and 1e12 at each grid D against N* solved there; the interval is the 95% OLS interval of the law's fitted value.\n\n{}\n",
         s.verdict
     );
-    let _ = writeln!(
-        w,
-        "| form | coefficients (95% OLS t interval) | in grid: mean / max |error| | leave-one-M-out mean |error| (95% t) / max | M = 1e9: mean / worst | M = 1e12: mean / worst |\n| --- | --- | --- | --- | --- | --- |"
-    );
+    // the headers carry a bare `|error|`, written verbatim as before
+    let mut t = MdTable::new([
+        "form",
+        "coefficients (95% OLS t interval)",
+        "in grid: mean / max |error|",
+        "leave-one-M-out mean |error| (95% t) / max",
+        "M = 1e9: mean / worst",
+        "M = 1e12: mean / worst",
+    ]);
     for f in &s.fits {
         let cs: Vec<String> = f
             .coefficients
@@ -42,54 +44,56 @@ pub fn render(w: &mut String, s: &NstarShape) {
             .collect();
         let lomo = match (f.leave_one_m_out, f.leave_one_m_out_max) {
             (Some(i), Some(m)) => format!(
-                "{:.1}%{} / {:.1}%",
-                100.0 * i.point,
+                "{}{} / {}",
+                pct1(i.point),
                 i.ci95.map_or(String::new(), |c| format!(
-                    " [{:.1}%, {:.1}%]",
-                    100.0 * c[0],
-                    100.0 * c[1]
+                    " [{}, {}]",
+                    pct1(c[0]),
+                    pct1(c[1])
                 )),
-                100.0 * m
+                pct1(m)
             ),
             _ => "— (not fitted)".into(),
         };
         let ext: Vec<String> = f
             .extrapolation
             .iter()
-            .map(|(_, e)| format!("{:.1}% / {}", 100.0 * e.mean_abs, pct(e.worst_signed)))
+            .map(|(_, e)| format!("{} / {}", pct1(e.mean_abs), signed_pct1(e.worst_signed)))
             .collect();
-        let _ = writeln!(
-            w,
-            "| {} | {} | {:.1}% / {:.1}% | {} | {} |",
-            f.form,
+        let mut row = vec![
+            f.form.clone(),
             cs.join("; "),
-            100.0 * f.in_grid.mean_abs,
-            100.0 * f.in_grid.max_abs,
+            format!("{} / {}", pct1(f.in_grid.mean_abs), pct1(f.in_grid.max_abs)),
             lomo,
-            ext.join(" | ")
-        );
+        ];
+        row.extend(ext); // one cell per extrapolation M
+        t.row(row);
     }
+    t.write_to(w);
     let _ = writeln!(
         w,
-        "\nExtrapolated points (relative error with its 95% interval):\n\n| M | D | exact N* | form | law N* | error [95%] |\n| --- | --- | --- | --- | --- | --- |"
+        "\nExtrapolated points (relative error with its 95% interval):\n"
     );
+    let mut t = MdTable::new(["M", "D", "exact N*", "form", "law N*", "error [95%]"]);
     for f in &s.fits {
         for x in &f.extrapolated {
-            let _ = writeln!(
-                w,
-                "| {:.0e} | {:.2e} | {} | {} | {} | {}{} |",
-                x.m,
-                x.d,
-                super::sig3(x.exact),
-                f.form,
-                super::sig3(x.predicted),
-                pct(x.rel_error.point),
-                x.rel_error.ci95.map_or(String::new(), |c| format!(
-                    " [{}, {}]",
-                    pct(c[0]),
-                    pct(c[1])
-                ))
-            );
+            t.row([
+                format!("{:.0e}", x.m),
+                format!("{:.2e}", x.d),
+                sig3(x.exact),
+                f.form.clone(),
+                sig3(x.predicted),
+                format!(
+                    "{}{}",
+                    signed_pct1(x.rel_error.point),
+                    x.rel_error.ci95.map_or(String::new(), |c| format!(
+                        " [{}, {}]",
+                        signed_pct1(c[0]),
+                        signed_pct1(c[1])
+                    ))
+                ),
+            ]);
         }
     }
+    t.write_to(w);
 }

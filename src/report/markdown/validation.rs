@@ -2,26 +2,10 @@
 //! paragraph at the top of `report.md` (pure renderers of
 //! [`crate::report::model::validation::ValidationSection`]).
 
+use crate::report::format::{DASH, measurement, or_dash, pct1, pct2, signed_pct1, yes_no};
+use crate::report::md_table::MdTable;
 use crate::report::model::validation::{ValidationRow, ValidationSection, ValidationSummary};
 use std::fmt::Write;
-
-fn pct(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| format!("{:+.1}%", 100.0 * x))
-}
-
-fn abs_pct(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| format!("{:.1}%", 100.0 * x))
-}
-
-fn num(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| {
-        if x.abs() >= 100.0 || (x.abs() < 0.01 && x != 0.0) {
-            format!("{x:.3e}")
-        } else {
-            format!("{x:.3}")
-        }
-    })
-}
 
 /// The largest failures: summaries with a MAPE, one per (source, quantity),
 /// largest MAPE first.
@@ -57,8 +41,8 @@ pub fn failure_phrase(s: &ValidationSummary) -> String {
         s.source,
         s.quantity,
         s.n,
-        abs_pct(s.mape),
-        pct(s.mean_signed_error)
+        or_dash(s.mape, pct1),
+        or_dash(s.mean_signed_error, signed_pct1)
     )
 }
 
@@ -72,58 +56,70 @@ pub fn render(w: &mut String, v: &ValidationSection) {
     for n in &v.notes {
         let _ = writeln!(w, "- {n}");
     }
-    let _ = writeln!(
-        w,
-        "\n### Summary\n\n| source | quantity | model | n | MAPE | mean signed error (95% t interval) | choice agrees | measured within range |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    let _ = writeln!(w, "\n### Summary\n");
+    let mut t = MdTable::new([
+        "source",
+        "quantity",
+        "model",
+        "n",
+        "MAPE",
+        "mean signed error (95% t interval)",
+        "choice agrees",
+        "measured within range",
+    ]);
     for s in &v.summary {
         let int = s
             .mean_signed_error_interval
             .and_then(|i| i.ci95)
             .map_or(String::new(), |c| {
-                format!(" [{:+.1}%, {:+.1}%]", 100.0 * c[0], 100.0 * c[1])
+                format!(" [{}, {}]", signed_pct1(c[0]), signed_pct1(c[1]))
             });
         let ag = |a: Option<crate::report::model::validation::Agreement>| {
-            a.map_or("—".into(), |a| format!("{} of {}", a.agree, a.of))
+            a.map_or(DASH.into(), |a| format!("{} of {}", a.agree, a.of))
         };
-        let _ = writeln!(
-            w,
-            "| {} | {} | `{}` | {} | {} | {}{int} | {} | {} |",
-            s.source,
-            s.quantity,
-            s.model,
-            s.n,
-            abs_pct(s.mape),
-            pct(s.mean_signed_error),
+        t.row([
+            s.source.clone(),
+            s.quantity.clone(),
+            format!("`{}`", s.model),
+            s.n.to_string(),
+            or_dash(s.mape, pct1),
+            format!("{}{int}", or_dash(s.mean_signed_error, signed_pct1)),
             ag(s.choice_agrees),
-            ag(s.within_range)
-        );
+            ag(s.within_range),
+        ]);
     }
-    let _ = writeln!(
-        w,
-        "\n### Checks\n\n| source | what | n | error | mean | max | tolerance | passes |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    t.write_to(w);
+    let _ = writeln!(w, "\n### Checks\n");
+    let mut t = MdTable::new([
+        "source",
+        "what",
+        "n",
+        "error",
+        "mean",
+        "max",
+        "tolerance",
+        "passes",
+    ]);
     for c in &v.checks {
         let f = |x: f64| {
             if c.error == "relative" {
-                format!("{:.2}%", 100.0 * x)
+                pct2(x)
             } else {
                 format!("{x:.3}")
             }
         };
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            c.source,
-            c.what,
-            c.n,
-            c.error,
+        t.row([
+            c.source.clone(),
+            c.what.clone(),
+            c.n.to_string(),
+            c.error.clone(),
             f(c.mean_abs_error),
             f(c.max_abs_error),
-            c.tolerance.map_or("—".into(), f),
-            c.passes.map_or("—", |p| if p { "yes" } else { "no" })
-        );
+            c.tolerance.map_or(DASH.into(), f),
+            yes_no(c.passes).to_string(),
+        ]);
     }
+    t.write_to(w);
     rows_tables(w, v);
     let _ = writeln!(w, "\n### Sources\n");
     for s in &v.sources {
@@ -157,41 +153,41 @@ fn rows_tables(w: &mut String, v: &ValidationSection) {
         let has_choice = rows.iter().any(|r| r.measured_best.is_some());
         let has_best_gamma = rows.iter().any(|r| !r.best_gamma.is_empty());
         let _ = writeln!(w, "\n### {src}: {q}\n");
-        let mut head = "| setting | draft | target | γ | measured |".to_string();
+        let mut head: Vec<String> = ["setting", "draft", "target", "γ", "measured"]
+            .map(String::from)
+            .into();
         if has_pub {
-            head.push_str(" printed |");
+            head.push("printed".into());
         }
         for m in &models {
-            let _ = write!(head, " `{m}` |");
+            head.push(format!("`{m}`"));
         }
         if has_best_gamma {
-            head.push_str(" best integer γ |");
+            head.push("best integer γ".into());
         }
         if has_choice {
-            head.push_str(" measured best | chosen |");
+            head.extend(["measured best".into(), "chosen".into()]);
         }
-        head.push_str(" note |");
-        let cols = head.matches('|').count() - 1;
-        let _ = writeln!(w, "{head}\n|{}", " --- |".repeat(cols));
+        head.push("note".into());
+        let mut t = MdTable::new(head);
         for r in rows {
-            let mut line = format!(
-                "| {} | {} | {} | {} | {} |",
-                r.setting,
-                r.draft,
-                r.target,
-                r.gamma.map_or("—".into(), |g| g.to_string()),
-                num(r.measured)
-            );
+            let mut line = vec![
+                r.setting.clone(),
+                r.draft.clone(),
+                r.target.clone(),
+                r.gamma.map_or(DASH.into(), |g| g.to_string()),
+                measurement(r.measured),
+            ];
             if has_pub {
-                let _ = write!(line, " {} |", num(r.published));
+                line.push(measurement(r.published));
             }
             for m in &models {
                 let cell = match (r.predicted.get(*m), r.predicted_range.get(*m)) {
-                    (Some(p), _) => num(*p),
+                    (Some(p), _) => measurement(*p),
                     (None, Some([a, b])) => format!("{a:.2}–{b:.2}"),
-                    _ => "—".into(),
+                    _ => DASH.into(),
                 };
-                let _ = write!(line, " {cell} |");
+                line.push(cell);
             }
             if has_best_gamma {
                 let bg: Vec<String> = r
@@ -199,20 +195,17 @@ fn rows_tables(w: &mut String, v: &ValidationSection) {
                     .iter()
                     .map(|(m, g)| format!("{m}: {g}"))
                     .collect();
-                let _ = write!(line, " {} |", bg.join("; "));
+                line.push(bg.join("; "));
             }
             if has_choice {
                 let chosen: Vec<String> =
                     r.chosen.iter().map(|(m, c)| format!("{m}: {c}")).collect();
-                let _ = write!(
-                    line,
-                    " {} | {} |",
-                    r.measured_best.as_deref().unwrap_or("—"),
-                    chosen.join("; ")
-                );
+                line.push(r.measured_best.as_deref().unwrap_or(DASH).to_string());
+                line.push(chosen.join("; "));
             }
-            let _ = writeln!(line, " {} |", r.note.as_deref().unwrap_or(""));
-            w.push_str(&line);
+            line.push(r.note.clone().unwrap_or_default());
+            t.row(line);
         }
+        t.write_to(w);
     }
 }
