@@ -22,8 +22,9 @@
 //!   (TOML), and the [`pipeline`].
 //! - `plots`: figures (plotters) and writing report directories.
 //!
-//! With `default-features = false` the crate builds the laws, the fits and
-//! N* without polars, plotters or clap.
+//! With `default-features = false` the crate builds the laws, the fits, N*,
+//! the name resolution of `latency:…` models and shipped laws (`catalog`) and
+//! the one-shot queries without polars, plotters or clap.
 //!
 //! # Example
 //! Refit the loss law on Epoch AI's Chinchilla table (Hoffmann's 4500-start
@@ -34,7 +35,8 @@
 //! # #[cfg(feature = "io")] {
 //! use sdsl::derive::nstar::NStarSetup;
 //! use sdsl::fit::loss::{Constraints, LossData, LossFitSpec, Objective, SolverSettings, StartGrid};
-//! use sdsl::ingest::{laws, loss_table::{LossTableSpec, read_loss_table}};
+//! use sdsl::catalog::laws;
+//! use sdsl::ingest::loss_table::{LossTableSpec, read_loss_table};
 //! use sdsl::law::CostModel;
 //! use std::path::Path;
 //!

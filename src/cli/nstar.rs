@@ -64,7 +64,7 @@ pub struct LawCmdArgs {
 }
 
 pub use crate::query::nstar_law::{FitOut, GridOut, INTERVAL_NOTE, LawOut, Paper, nstar_law};
-pub use crate::query::nstar_table::{TableOut, TableRow};
+pub use crate::query::nstar_table::TableOut;
 
 /// Runs `sdsl nstar ...`.
 pub fn run(c: NstarCommand) -> anyhow::Result<()> {

@@ -484,6 +484,58 @@ impl CostFunction for NegSpeedup<'_, '_> {
     }
 }
 
+/// One N* cell — a target × draft family with its N* and what follows: the
+/// one record of the report's N* table (with `n_star_draws`), its hardware
+/// tables (with `fits_memory`) and `sdsl nstar table --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NstarCell {
+    /// Target.
+    pub target: String,
+    /// Target parameters.
+    pub target_params: f64,
+    /// Target pre-training tokens.
+    pub target_tokens: f64,
+    /// Draft family.
+    pub draft_family: String,
+    /// Draft pre-training tokens.
+    pub draft_tokens: f64,
+    /// N* under the point laws with the SD and 95% percentile interval of
+    /// N* over the bootstrap draws (the loss law's uncertainty only); the
+    /// main N* table only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_star_draws: Option<crate::derive::uncertainty::DrawInterval>,
+    /// N* under the point laws and what follows from it, or why there is none.
+    #[serde(flatten)]
+    pub outcome: CellOutcome,
+    /// Under a latency cost model: whether the bf16 weights (and KV caches)
+    /// of the target and the N* draft fit the device's memory (multi-GPU
+    /// latency is not measured, so a cell that does not fit is flagged, not
+    /// extrapolated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fits_memory: Option<bool>,
+}
+
+impl NstarCell {
+    /// The cell of target `t` with the drafts of family `f`.
+    pub fn new(
+        t: &crate::ingest::registry::Model,
+        f: &crate::ingest::registry::DraftFamily,
+        outcome: CellOutcome,
+    ) -> NstarCell {
+        NstarCell {
+            target: t.name.clone(),
+            target_params: t.params,
+            target_tokens: t.tokens,
+            draft_family: f.name.clone(),
+            draft_tokens: f.tokens,
+            n_star_draws: None,
+            outcome,
+            fits_memory: None,
+        }
+    }
+}
+
 /// N* of one (target, draft family) cell as reported in tables: the optimum's
 /// main quantities, or why there is none (all None, with `error`).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -13,8 +13,8 @@ use crate::fit::latency::LatencyProfile;
 use crate::ingest::registry::{DraftFamily, Model, Registry};
 use crate::law::{AlphaLaw, CostModel, LossLaw};
 use crate::report::model::{
-    BatchRow, BatchSweepSection, DraftRanking, FigureData, FileRef, HardwareCell, HardwareLaw,
-    HardwareModel, HardwareSection, LatencySeries, RankedDraft, SpeedupCurve,
+    BatchRow, BatchSweepSection, DraftRanking, FigureData, FileRef, HardwareLaw, HardwareModel,
+    HardwareSection, LatencySeries, NstarCell, RankedDraft, SpeedupCurve,
 };
 
 /// What the section assumes (printed in the report).
@@ -174,11 +174,9 @@ fn model_section(
             let fits_memory = outcome
                 .n_star
                 .and_then(|n| profile.fits_memory((&t.arch, t.params), ("", n)));
-            cells.push(HardwareCell {
-                target: t.name.clone(),
-                draft_family: f.name.clone(),
-                outcome,
+            cells.push(NstarCell {
                 fits_memory,
+                ..NstarCell::new(t, f, outcome)
             });
             if let Some(drafts) = rank_drafts(&setup, profile, t, f) {
                 rankings.push(DraftRanking {

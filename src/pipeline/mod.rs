@@ -390,13 +390,8 @@ pub fn nstar_stage(
                 dd: f.tokens,
             });
             cells.push(NstarCell {
-                target: t.name.clone(),
-                target_params: t.params,
-                target_tokens: t.tokens,
-                draft_family: f.name.clone(),
-                draft_tokens: f.tokens,
-                n_star_draws: interval(f64::NAN, &[]),
-                outcome: CellOutcome::from(&r),
+                n_star_draws: Some(interval(f64::NAN, &[])),
+                ..NstarCell::new(t, f, CellOutcome::from(&r))
             });
         }
     }
@@ -457,9 +452,13 @@ pub fn draws_stage(
     );
     progress.end();
     for (c, vals) in nstar.cells.iter_mut().zip(&res.cells) {
-        c.n_star_draws = interval(c.outcome.n_star.unwrap_or(f64::NAN), vals);
+        c.n_star_draws = Some(interval(c.outcome.n_star.unwrap_or(f64::NAN), vals));
     }
-    let failed: usize = nstar.cells.iter().map(|c| c.n_star_draws.failed).sum();
+    let failed: usize = nstar
+        .cells
+        .iter()
+        .filter_map(|c| c.n_star_draws.map(|d| d.failed))
+        .sum();
     if failed > 0 {
         ledger.warnings.push(format!(
             "{failed} (draw, cell) pairs had no interior N* and are excluded from the intervals"

@@ -203,7 +203,7 @@ fn appendix_f_nstar(inputs: &Inputs, cells: &[NstarCell]) -> Option<PaperRow> {
     let val = r.gap_over_m;
     let n125 = 125e6;
     let implied = n125 - val * c.target_params;
-    let interval = c.n_star_draws.interval;
+    let interval = c.n_star_draws?.interval;
     c.outcome.n_star.map(|_| {
         row(
             "N* table",

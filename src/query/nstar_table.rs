@@ -2,33 +2,10 @@
 //! layout): the record of `sdsl nstar table --json`.
 
 use super::Laws;
-use crate::derive::nstar::{CellOutcome, NStarSetup};
+use crate::derive::nstar::{CellOutcome, NStarSetup, NstarCell};
 use crate::error::SdslError;
 use crate::ingest::registry::Registry;
 use serde::Serialize;
-
-/// One cell of the N* table.
-#[derive(Debug, Serialize)]
-pub struct TableRow {
-    /// Target model.
-    pub target: String,
-    /// Target parameters.
-    pub target_params: f64,
-    /// Target pre-training tokens.
-    pub target_tokens: f64,
-    /// Draft family.
-    pub draft_family: String,
-    /// Draft pre-training tokens.
-    pub draft_tokens: f64,
-    /// N* and what follows from it, or why there is none.
-    #[serde(flatten)]
-    pub outcome: CellOutcome,
-    /// Under a latency cost model: whether the bf16 weights of the target and
-    /// the N* draft fit the device's memory (multi-GPU latency is not in the
-    /// table, so a cell that does not fit is flagged, not extrapolated).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fits_memory: Option<bool>,
-}
 
 /// The record of `sdsl nstar table --json`.
 #[derive(Debug, Serialize)]
@@ -44,7 +21,7 @@ pub struct TableOut {
     /// Draft families (columns).
     pub draft_families: Vec<String>,
     /// One row per target × draft family.
-    pub rows: Vec<TableRow>,
+    pub rows: Vec<NstarCell>,
     /// What the user should know (e.g. registry targets whose `arch` the
     /// latency table did not measure, sized by the KV law); the command
     /// prints these as warnings.
@@ -77,14 +54,9 @@ pub fn nstar_table(laws: &Laws, reg: &Registry) -> Result<TableOut, SdslError> {
             let fits_memory = latency
                 .zip(outcome.n_star)
                 .and_then(|(p, n)| p.fits_memory((&t.arch, t.params), ("", n)));
-            rows.push(TableRow {
-                target: t.name.clone(),
-                target_params: t.params,
-                target_tokens: t.tokens,
-                draft_family: f.name.clone(),
-                draft_tokens: f.tokens,
-                outcome,
+            rows.push(NstarCell {
                 fits_memory,
+                ..NstarCell::new(t, f, outcome)
             });
         }
     }

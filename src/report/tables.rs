@@ -135,7 +135,10 @@ fn nstar(r: &Report) -> Result<String, SdslError> {
         "speedup_int",
     ])?;
     for c in &r.nstar.cells {
-        let [_, se, lo, hi, m] = iv(&c.n_star_draws.interval);
+        let draws = c
+            .n_star_draws
+            .unwrap_or_else(|| crate::derive::uncertainty::interval(f64::NAN, &[]));
+        let [_, se, lo, hi, m] = iv(&draws.interval);
         let o_ = &c.outcome;
         t.row(&[
             c.target.clone(),
@@ -148,8 +151,8 @@ fn nstar(r: &Report) -> Result<String, SdslError> {
             lo,
             hi,
             m,
-            c.n_star_draws.n.to_string(),
-            c.n_star_draws.failed.to_string(),
+            draws.n.to_string(),
+            draws.failed.to_string(),
             csv_opt(o_.alpha),
             csv_opt(o_.gamma_star),
             csv_opt(o_.speedup),
@@ -477,7 +480,9 @@ fn nstar_tex(r: &Report) -> String {
         tex(&r.nstar.cost_model)
     );
     for c in &r.nstar.cells {
-        let ci = c.n_star_draws.interval.ci_or_nan();
+        let ci = c
+            .n_star_draws
+            .map_or([f64::NAN; 2], |d| d.interval.ci_or_nan());
         s += &format!(
             "{} & {} & {} & [{}, {}] & {} & {} \\\\\n",
             tex(&c.target),

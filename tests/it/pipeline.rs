@@ -69,7 +69,13 @@ fn pipeline_refit_builds_the_report_without_the_cli_and_matches_its_snapshots() 
         report.nstar.cells.len(),
         2 * report.nstar.draft_families.len()
     );
-    assert!(report.nstar.cells.iter().all(|c| c.n_star_draws.n > 0));
+    assert!(
+        report
+            .nstar
+            .cells
+            .iter()
+            .all(|c| c.n_star_draws.unwrap().n > 0)
+    );
     assert_eq!(report.estimates.len(), 1);
     assert!(report.lab.is_some());
     assert!(count.stages.load(Ordering::Relaxed) >= 6);

@@ -698,12 +698,15 @@ Intervals: 95% percentile intervals over {} paired bootstrap draws of the laws; 
             si(c0.target_tokens),
         ];
         for c in chunk {
+            let ci = c
+                .n_star_draws
+                .map_or([f64::NAN; 2], |d| d.interval.ci_or_nan());
             line.push(match c.outcome.n_star {
                 Some(v) => format!(
                     "{} [{}, {}] (α {:.3}, S* {:.3})",
                     sig3(v),
-                    sig3(c.n_star_draws.interval.ci_or_nan()[0]),
-                    sig3(c.n_star_draws.interval.ci_or_nan()[1]),
+                    sig3(ci[0]),
+                    sig3(ci[1]),
                     c.outcome.alpha.unwrap_or(f64::NAN),
                     c.outcome.speedup.unwrap_or(f64::NAN)
                 ),

@@ -8,6 +8,7 @@ pub mod paper;
 pub mod validation;
 
 use crate::derive::nstar::CellOutcome;
+pub use crate::derive::nstar::NstarCell;
 use crate::derive::nstar_law::{GridPoint, LawGrid};
 use crate::derive::uncertainty::DrawInterval;
 use crate::fit::alpha_analysis::FitAlphaOut;
@@ -24,7 +25,11 @@ use serde::Serialize;
 /// the lab estimator's `mle`, N* cells' `n_star_draws` and the N* law's
 /// `mu`, `m0` (over the draws) and `mu_ols`, `m0_ols`. Later keys are
 /// additive and keep the version.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: one N* cell record ([`NstarCell`]) for the N* table, the hardware
+/// tables and `sdsl nstar table`: hardware cells gain `target_params`,
+/// `target_tokens`, `draft_tokens`, and `fits_memory` is left out when
+/// unknown (it was `null`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything `sdsl refit` reports.
 #[derive(Debug, Serialize)]
@@ -136,28 +141,6 @@ pub struct EstimateSection {
     pub rows: Vec<EstimateRow>,
 }
 
-/// One cell of the N* table.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct NstarCell {
-    /// Target.
-    pub target: String,
-    /// Target parameters.
-    pub target_params: f64,
-    /// Target tokens.
-    pub target_tokens: f64,
-    /// Draft family.
-    pub draft_family: String,
-    /// Draft tokens.
-    pub draft_tokens: f64,
-    /// N* under the point laws with the SD and 95% percentile interval of
-    /// N* over the bootstrap draws (the loss law's uncertainty only).
-    pub n_star_draws: DrawInterval,
-    /// N* under the point laws and what follows from it, or why there is none.
-    #[serde(flatten)]
-    pub outcome: CellOutcome,
-}
-
 /// N* on real hardware: one entry per latency cost model.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -219,7 +202,7 @@ pub struct HardwareModel {
     /// The same for the depth-aware form, when the table has layer counts.
     pub depth_loao: Option<[f64; 2]>,
     /// N* per target × draft family (same order as `nstar.cells`).
-    pub cells: Vec<HardwareCell>,
+    pub cells: Vec<NstarCell>,
     /// The real drafts of each family ranked on measured times, for targets
     /// the table measured.
     pub rankings: Vec<DraftRanking>,
@@ -280,21 +263,6 @@ pub struct BatchRow {
     /// The best real draft of the family on measured times, when the table
     /// measured the target at this batch (or its neighbours).
     pub best_real_draft: Option<RankedDraft>,
-}
-
-/// One target × draft family under a latency model.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct HardwareCell {
-    /// Target.
-    pub target: String,
-    /// Draft family.
-    pub draft_family: String,
-    /// N* and what follows (γ and S at the best integer γ under a measured v).
-    #[serde(flatten)]
-    pub outcome: CellOutcome,
-    /// Whether the bf16 weights of target and N* draft fit the device.
-    pub fits_memory: Option<bool>,
 }
 
 /// A family's real drafts for one target, priced on measured times.
