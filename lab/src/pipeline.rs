@@ -394,6 +394,9 @@ fn ckpt_name(cfg: &GptConfig, budget: u64) -> String {
 }
 
 /// The whole experiment: train, measure, write the tables to `out`.
+// Long (≈240 lines): the experiment's stages in order (plan, training
+// jobs, measuring jobs, tables, manifest, swap-in), owning the child
+// processes and the timings that the manifest records.
 pub fn run(
     plan: &Plan,
     corpus_path: &Path,

@@ -154,6 +154,8 @@ pub fn run(a: PredictArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+// Long (≈135 lines): the human output of `predict`, line by line in the
+// order it prints (target, laws, N*, γ, S, real drafts, warnings).
 fn print_human(o: &PredictOut) {
     use crate::cli::si;
     let r = &o.result;

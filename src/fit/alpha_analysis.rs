@@ -256,6 +256,9 @@ fn rows_by(obs: &[Obs], key: impl Fn(&Obs) -> Option<&str>) -> Vec<(String, Vec<
 }
 
 /// Runs the whole analysis on a validated table (shared with `refit`).
+// Long (≈140 lines): the analysis's parts (global fit, target term test,
+// per-target and per-family fits, forms, cross-validation, bootstrap)
+// in report order, each a call; the function is their wiring.
 pub fn analyse(
     t: &AcceptTable,
     bootstrap: usize,

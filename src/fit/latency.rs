@@ -787,6 +787,10 @@ impl ValidLatencyFitSpec {
         })
     }
 
+    // Long (≈170 lines): the fit's steps in order (select rows, per-arch
+    // times, the affine and depth forms with their leave-one-out errors,
+    // the verification lines, the KV law, the bootstrap), sharing the
+    // selected rows; each step is a call, the rest is their wiring.
     fn fit_checked(&self, table: &LatencyTable) -> Result<LatencyProfile, SdslError> {
         let spec = self.0;
         let sel = spec.selection;
@@ -1345,6 +1349,9 @@ impl LatencyProfile {
     /// price drafts (t0 ≥ 0, k > 0) is [`Self::latency_cost`]'s check.
     /// Errors are [`SdslError::Data`] naming the field by its JSON path
     /// (`architectures[3].times_ms`) and the fix.
+    // Long (≈270 lines) on purpose: one check per field of the profile, in
+    // the file's order, each naming its JSON path; a flat list is what a
+    // reviewer audits against the format, helpers would hide the order.
     pub fn validate(&self, label: &str, max_gamma: u64) -> Result<(), SdslError> {
         let limit = crate::law::throughput::absurd_q_limit(max_gamma);
         let refit = format!("refit the profile with `sdsl fit latency TABLE --out {label}`");

@@ -92,6 +92,9 @@ fn dot(a: &V, b: &V, n: usize) -> f64 {
 
 /// Minimises `f` (which writes its gradient into the second argument and
 /// returns the value) from `x0` (length n ≤ MAX_DIM).
+// Long (≈130 lines): L-BFGS's two-loop recursion, line search call,
+// history update and stopping rules (Nocedal & Wright Alg. 7.4/7.5) in
+// one loop, as the algorithm is written.
 pub fn minimize<F>(mut f: F, x0: &[f64], tol_grad: f64, max_iters: u64) -> Minimum
 where
     F: FnMut(&[f64], &mut [f64]) -> f64,

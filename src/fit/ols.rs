@@ -162,6 +162,9 @@ pub fn ols(
 /// rows scaled by √wᵢ; R² uses the weighted mean and weighted sums of
 /// squares, RMSE is √(Σw·r²/Σw). With n = p the fit is exact: standard
 /// errors, t, p and intervals are NaN (null in JSON).
+// Long (≈150 lines): the estimator and every statistic it reports (SEs,
+// t, p, intervals, R², adjusted R², F, condition number) from one QR,
+// in the order of the textbook formulas (Greene, Econometric Analysis, ch. 4).
 pub fn wls(
     x: &DMatrix<f64>,
     y: &DVector<f64>,

@@ -678,6 +678,11 @@ fn batch_sweep_input(
     })
 }
 
+/// An error mapper naming the manifest value `loc`.
+fn at<'a, T>(cfg: &'a RefitConfig, loc: &'a Located<T>) -> impl Fn(SdslError) -> SdslError + 'a {
+    move |e| cfg.at(loc, e)
+}
+
 /// A lab table read once as a [`Table`].
 fn lab_table(
     cfg: &RefitConfig,
@@ -693,12 +698,6 @@ fn lab_inputs(
     rd: &mut Reader,
     list: &mut Vec<InputRef>,
 ) -> Result<LabInputs, SdslError> {
-    fn at<'a, T>(
-        cfg: &'a RefitConfig,
-        loc: &'a Located<T>,
-    ) -> impl Fn(SdslError) -> SdslError + 'a {
-        move |e| cfg.at(loc, e)
-    }
     // the loss ladder
     let lt = lab_table(cfg, rd, &lab.loss)?;
     let ladder = super::lab::ladder(&lt).map_err(at(cfg, &lab.loss))?;
@@ -752,35 +751,7 @@ fn lab_inputs(
     list.push(listed("lab sampler", st.label(), st.sha256(), st.height()));
     let sampler = super::lab::spec_rows(&st).map_err(at(cfg, &lab.speculative))?;
     // the per-iteration logs
-    let logs = lab_table(cfg, rd, &lab.logs)?;
-    let base = MeasureSpec {
-        kind: Some(MeasureKind::Logs),
-        gamma_col: None,
-        value_col: None,
-        group_cols: None,
-    };
-    let logs_pooled = measurements_from(&logs, &base).map_err(at(cfg, &lab.logs))?;
-    list.push(listed(
-        "lab logs",
-        &logs_pooled.path,
-        &logs_pooled.sha256,
-        logs_pooled.gamma.len(),
-    ));
-    let with_gamma: Vec<String> = DEFAULT_GROUP_COLS
-        .iter()
-        .chain(&[col::GAMMA])
-        .filter(|c| logs.has(c))
-        .map(|s| s.to_string())
-        .collect();
-    let logs_per_gamma = measurements_from(
-        &logs,
-        &MeasureSpec {
-            group_cols: Some(with_gamma),
-            ..base
-        },
-    )
-    .map_err(at(cfg, &lab.logs))?;
-    let runs = super::lab_iid::read_runs(&logs).map_err(at(cfg, &lab.logs))?;
+    let (logs_pooled, logs_per_gamma, runs) = lab_logs(cfg, lab, rd, list)?;
     // the plan, next to the tables
     let plan_path = lab
         .loss
@@ -825,6 +796,46 @@ fn lab_inputs(
         sampler_sourced,
         plan,
     })
+}
+
+/// The lab's per-iteration logs, read once: pooled per pair, per (pair,
+/// γ), and as runs of accepted counts.
+fn lab_logs(
+    cfg: &RefitConfig,
+    lab: &LabInput,
+    rd: &mut Reader,
+    list: &mut Vec<InputRef>,
+) -> Result<(Measurements, Measurements, Vec<super::lab_iid::Run>), SdslError> {
+    let logs = lab_table(cfg, rd, &lab.logs)?;
+    let base = MeasureSpec {
+        kind: Some(MeasureKind::Logs),
+        gamma_col: None,
+        value_col: None,
+        group_cols: None,
+    };
+    let logs_pooled = measurements_from(&logs, &base).map_err(at(cfg, &lab.logs))?;
+    list.push(listed(
+        "lab logs",
+        &logs_pooled.path,
+        &logs_pooled.sha256,
+        logs_pooled.gamma.len(),
+    ));
+    let with_gamma: Vec<String> = DEFAULT_GROUP_COLS
+        .iter()
+        .chain(&[col::GAMMA])
+        .filter(|c| logs.has(c))
+        .map(|s| s.to_string())
+        .collect();
+    let logs_per_gamma = measurements_from(
+        &logs,
+        &MeasureSpec {
+            group_cols: Some(with_gamma),
+            ..base
+        },
+    )
+    .map_err(at(cfg, &lab.logs))?;
+    let runs = super::lab_iid::read_runs(&logs).map_err(at(cfg, &lab.logs))?;
+    Ok((logs_pooled, logs_per_gamma, runs))
 }
 
 /// One validation table, listed and recorded as a source.

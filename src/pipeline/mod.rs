@@ -668,28 +668,7 @@ pub fn compute(inputs: &Inputs, progress: &dyn Progress) -> Result<Report, SdslE
             None
         }
     };
-    let lin = &nstar.law_fit.linear;
-    let ols = |c: &crate::fit::ols::Coefficient| {
-        Interval::new(c.estimate, Some(c.se), Some(c.ci95), IntervalMethod::OlsT)
-    };
-    let law = NstarLawSection {
-        mu: mu_int,
-        m0: m0_int,
-        mu_ols: ols(&lin.coefficients[0]),
-        m0_ols: ols(&lin.coefficients[1]),
-        r2: lin.r2,
-        log_d: nstar.law_fit.log_d.as_ref().map(|f| {
-            [
-                f.coefficients[0].estimate,
-                f.coefficients[1].estimate,
-                f.coefficients[2].estimate,
-            ]
-        }),
-        grid: inputs.nstar.law_grid.clone(),
-        points: nstar.law_fit.points.clone(),
-        paper_mu: PAPER_MU,
-        paper_m0: PAPER_M0,
-    };
+    let law = nstar_law_section(&nstar, &inputs.nstar.law_grid, mu_int, m0_int);
     let paper = paper::paper_stage(inputs, &loss, &alpha.section.law, &law, &nstar.cells);
     Ok(Report {
         schema_version: SCHEMA_VERSION,
@@ -717,6 +696,39 @@ pub fn compute(inputs: &Inputs, progress: &dyn Progress) -> Result<Report, SdslE
         warnings: ledger.warnings,
         figures,
     })
+}
+
+/// The N* law's section: the line over the grid with its OLS intervals,
+/// the intervals over the draws (`mu`, `m0`), the ln D form and the
+/// paper's values.
+fn nstar_law_section(
+    nstar: &NstarStage,
+    grid: &LawGrid,
+    mu: crate::derive::uncertainty::DrawInterval,
+    m0: crate::derive::uncertainty::DrawInterval,
+) -> NstarLawSection {
+    let lin = &nstar.law_fit.linear;
+    let ols = |c: &crate::fit::ols::Coefficient| {
+        Interval::new(c.estimate, Some(c.se), Some(c.ci95), IntervalMethod::OlsT)
+    };
+    NstarLawSection {
+        mu,
+        m0,
+        mu_ols: ols(&lin.coefficients[0]),
+        m0_ols: ols(&lin.coefficients[1]),
+        r2: lin.r2,
+        log_d: nstar.law_fit.log_d.as_ref().map(|f| {
+            [
+                f.coefficients[0].estimate,
+                f.coefficients[1].estimate,
+                f.coefficients[2].estimate,
+            ]
+        }),
+        grid: grid.clone(),
+        points: nstar.law_fit.points.clone(),
+        paper_mu: PAPER_MU,
+        paper_m0: PAPER_M0,
+    }
 }
 
 /// Writes `report` into the directory `out` (report.md, report.json,

@@ -134,6 +134,8 @@ pub struct PricedModel {
 /// profile (measured times where the table has the architectures, else the
 /// fitted law and v lines); S = E(α, γ)/(γ·c + v(γ+1)) over integer γ from
 /// 1 to q_max − 1 (γ\* and S\* at a continuous γ are null).
+// Long (≈130 lines): argument checks, the pair's prices (measured or by
+// the law, each said so), the integer γ search and the record, in order.
 pub fn speedup_latency(
     alpha: f64,
     gamma: Option<f64>,

@@ -18,6 +18,9 @@ use crate::report::model::validation::{LATENCY_GRAPH, SDSL_FLOPS, SDSL_LAW, Vali
 /// with Qwen2.5 stand-ins (`latency-h200-graph`); the α law's α against the
 /// measured α; the k each model picks against the measured best k. Drafts
 /// without a size and stand-in in the manifest are left out and listed.
+// Long (≈135 lines): per (draft, temperature, thinking) group, α from the
+// TARs, then the rows of each model (flops, law, latency) and the choice
+// marks; splitting would pass the group's rows and α around.
 pub fn nemo(
     t: &Sourced<iv::NemoRow>,
     v: &ValidationInput,
