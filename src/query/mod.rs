@@ -16,6 +16,7 @@
 //! (shipped names or files; the shipped laws, registry and H200 latency
 //! tables are compiled in, so nothing here needs the repository checkout).
 
+pub mod import;
 #[cfg(feature = "io")]
 pub mod nstar_law;
 #[cfg(feature = "io")]
