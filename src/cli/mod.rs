@@ -5,6 +5,7 @@ pub mod alpha_estimate;
 pub mod fit_alpha;
 pub mod fit_latency;
 pub mod fit_loss;
+pub mod import;
 pub mod nstar;
 pub mod predict;
 pub mod refit;
@@ -102,6 +103,8 @@ pub enum Command {
     Alpha(AlphaCommand),
     /// Regenerate every report table and figure from a manifest (datasets/refit.toml).
     Refit(refit::RefitArgs),
+    /// Read engine outputs (vLLM, SGLang, llama.cpp, lm-eval) into a runs table with alpha and speed-ups.
+    Import(import::ImportArgs),
     /// Check the laws against independent measurements (the manifest's `[validation]` section).
     Validate(validate::ValidateArgs),
     /// Print a shell completion script (e.g. `sdsl completions bash > /etc/bash_completion.d/sdsl`).
@@ -143,6 +146,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(FitCommand::Latency(a)) => fit_latency::run(a, &cli.global),
         Command::Refit(a) => refit::run(a, &cli.global),
         Command::Validate(a) => validate::run(a, &cli.global),
+        Command::Import(a) => import::run(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut buf = Vec::new();

@@ -20,8 +20,22 @@ S = E(α, γ)/(γ·c + v(γ+1)), over integer γ within the measured range (docs
 )]
 pub struct SpeedupArgs {
     /// Per-token acceptance rate α, in (0, 1).
-    #[arg(long, value_parser = crate::cli::unit_open)]
-    pub alpha: f64,
+    #[arg(long, value_parser = crate::cli::unit_open, group = "acceptance", required_unless_present_any = ["tar", "acceptance_length"])]
+    pub alpha: Option<f64>,
+    /// Token acceptance rate as vLLM or llama.cpp print it (accepted ÷
+    /// drafted tokens, a fraction in (0, 1)), measured at --measured-gamma;
+    /// converted to α by inverting TAR = α(1 − α^K)/((1 − α)K) (docs/import.md).
+    #[arg(long, value_parser = crate::cli::unit_open, group = "acceptance", requires = "measured_gamma")]
+    pub tar: Option<f64>,
+    /// Acceptance length τ (tokens per verification step, vLLM's
+    /// "acceptance length", SGLang's "accept length"), measured at
+    /// --measured-gamma; converted to α by inverting τ = (1 − α^(K+1))/(1 − α).
+    #[arg(long = "acceptance-length", value_parser = crate::cli::positive, group = "acceptance", requires = "measured_gamma")]
+    pub acceptance_length: Option<f64>,
+    /// The γ (k) at which --tar or --acceptance-length was measured; --gamma
+    /// stays the γ at which S is evaluated.
+    #[arg(long = "measured-gamma", value_name = "K", value_parser = crate::cli::max_gamma, conflicts_with = "alpha")]
+    pub measured_gamma: Option<u64>,
     /// Cost of a draft forward pass relative to a target pass, c > 0
     /// (required unless --cost-model latency:… prices the pair).
     #[arg(long = "cost-ratio", value_parser = crate::cli::positive, required_unless_present = "cost_model", conflicts_with = "cost_model")]
@@ -61,11 +75,15 @@ pub struct SpeedupArgs {
 pub use crate::query::speedup::{SpeedupLatency, SpeedupOut};
 
 /// Runs `sdsl speedup`.
-pub fn run(a: SpeedupArgs) -> anyhow::Result<()> {
+pub fn run(mut a: SpeedupArgs) -> anyhow::Result<()> {
+    let converted = measured_alpha(&a)?;
+    if let Some((alpha, _)) = &converted {
+        a.alpha = Some(*alpha);
+    }
     let out = match &a.cost_model {
         Some(spec) => latency_out(&a, spec)?,
         None => crate::query::speedup::speedup(
-            a.alpha,
+            a.alpha.expect("clap requires an acceptance flag"),
             a.cost_ratio.expect("clap requires --cost-ratio"),
             a.gamma,
         )?,
@@ -73,8 +91,56 @@ pub fn run(a: SpeedupArgs) -> anyhow::Result<()> {
     if a.json {
         return crate::cli::print_json(&out);
     }
+    if let Some((_, note)) = &converted {
+        println!("{note}");
+    }
     print_text(&out);
     Ok(())
+}
+
+/// α from `--tar` or `--acceptance-length` at `--measured-gamma` (None when
+/// `--alpha` is given), with a line saying how it was converted. Assumes
+/// i.i.d. acceptance (the capped geometric, docs/import.md).
+fn measured_alpha(a: &SpeedupArgs) -> anyhow::Result<Option<(f64, String)>> {
+    let Some(k) = a.measured_gamma else {
+        if a.alpha.is_none() {
+            anyhow::bail!(
+                "--tar and --acceptance-length need --measured-gamma K, the γ they were measured at"
+            );
+        }
+        return Ok(None);
+    };
+    let kf = k as f64;
+    let (alpha, what) = if let Some(t) = a.tar {
+        (
+            crate::fit::estimate::alpha_from_tar(t, kf),
+            format!("TAR {t}"),
+        )
+    } else if let Some(tau) = a.acceptance_length {
+        if !(tau > 1.0 && tau < kf + 1.0) {
+            anyhow::bail!(
+                "--acceptance-length {tau} at --measured-gamma {k}: τ must lie strictly between 1 and K + 1 = {} (every step yields at least the target's token and at most K + 1)",
+                k + 1
+            );
+        }
+        (
+            crate::fit::estimate::alpha_from_tau(tau, kf),
+            format!("acceptance length {tau}"),
+        )
+    } else {
+        anyhow::bail!(
+            "--measured-gamma goes with --tar or --acceptance-length (with --alpha it has no meaning)"
+        );
+    };
+    let alpha = alpha.filter(|x| *x > 0.0 && *x < 1.0).ok_or_else(|| {
+        anyhow::anyhow!("{what} at --measured-gamma {k} gives no α strictly between 0 and 1")
+    })?;
+    Ok(Some((
+        alpha,
+        format!(
+            "alpha = {alpha:.6} from {what} measured at gamma = {k} (i.i.d. acceptance; docs/import.md)"
+        ),
+    )))
 }
 
 /// The pair of `--cost-model latency:…` priced through the library.
@@ -123,7 +189,7 @@ fn latency_out(a: &SpeedupArgs, spec: &str) -> anyhow::Result<SpeedupOut> {
     let draft = model(&a.draft, a.draft_params)?;
     let target = model(&a.target, a.target_params)?;
     let out = crate::query::speedup::speedup_latency(
-        a.alpha,
+        a.alpha.expect("clap requires an acceptance flag"),
         a.gamma,
         spec,
         &draft,

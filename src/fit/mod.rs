@@ -3,6 +3,7 @@
 pub mod alpha;
 pub mod alpha_analysis;
 pub mod bootstrap;
+pub mod engine_acceptance;
 pub mod estimate;
 pub mod interval;
 pub mod latency;

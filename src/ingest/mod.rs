@@ -2,6 +2,7 @@
 
 pub mod acceptance;
 pub mod columns;
+pub mod engines;
 pub mod lab_plan;
 pub mod latency;
 pub mod laws;

@@ -19,6 +19,7 @@
 //! (shipped names or files; the shipped laws, registry and H200 latency
 //! tables are compiled in, so nothing here needs the repository checkout).
 
+pub mod import;
 pub mod nstar_law;
 pub mod nstar_table;
 pub mod predict;

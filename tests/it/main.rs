@@ -12,6 +12,7 @@ mod common;
 mod fit_alpha;
 mod fit_latency;
 mod fit_loss;
+mod import;
 mod inputs;
 mod lambert_w;
 mod latency;
