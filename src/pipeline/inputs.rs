@@ -38,6 +38,8 @@ use std::path::{Path, PathBuf};
 /// [`super::compute`] on it.
 #[derive(Debug)]
 pub struct Inputs {
+    /// The toolkit running the refit (version, commit when known).
+    pub toolkit: crate::report::model::Toolkit,
     /// The manifest's path and hash.
     pub manifest: FileRef,
     /// The seed of every bootstrap.
@@ -335,6 +337,7 @@ pub fn load(cfg: &RefitConfig) -> Result<Inputs, SdslError> {
         .map(|v| validation_inputs(cfg, v, lab.as_ref(), &mut rd, &mut list))
         .transpose()?;
     Ok(Inputs {
+        toolkit: crate::report::model::Toolkit::current(),
         manifest: FileRef {
             path: cfg.path.display().to_string(),
             sha256: sha256_hex(cfg.text.as_bytes()),

@@ -672,6 +672,7 @@ pub fn compute(inputs: &Inputs, progress: &dyn Progress) -> Result<Report, SdslE
     let paper = paper::paper_stage(inputs, &loss, &alpha.section.law, &law, &nstar.cells);
     Ok(Report {
         schema_version: SCHEMA_VERSION,
+        toolkit: inputs.toolkit.clone(),
         manifest: inputs.manifest.clone(),
         seed,
         inputs: ledger.inputs,

@@ -430,3 +430,44 @@ fn the_tables_as_data_carry_the_numbers_of_report_json() {
         "a header and one row per cell"
     );
 }
+
+/// The report names the toolkit: its version always, its commit only when
+/// the build environment gives one (`SDSL_BUILD_COMMIT`); the committed
+/// reports/ have none.
+#[test]
+fn the_report_names_the_toolkit_version_and_the_commit_when_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_sdsl"))
+        .args([
+            "refit",
+            "--manifest",
+            "tests/data/pipeline/refit.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("SDSL_BUILD_COMMIT", "0123abc")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["toolkit"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(json["toolkit"]["commit"], "0123abc");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("(commit `0123abc`)"), "{}", &md[..400]);
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/report.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(committed["toolkit"]["commit"].is_null());
+    assert_eq!(committed["toolkit"]["version"], env!("CARGO_PKG_VERSION"));
+}

@@ -31,12 +31,41 @@ use serde::Serialize;
 /// unknown (it was `null`).
 pub const SCHEMA_VERSION: u32 = 3;
 
+/// The toolkit that wrote a report: the crate version, and the git commit
+/// when the build environment says it (`SDSL_BUILD_COMMIT`, set by release
+/// and CI builds; null in the committed `reports/`, so that they do not
+/// change with every commit).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Toolkit {
+    /// `sdsl` crate version.
+    pub version: String,
+    /// Git commit, when known.
+    pub commit: Option<String>,
+}
+
+impl Toolkit {
+    /// This build's version, with the commit from `SDSL_BUILD_COMMIT` when
+    /// set and not empty.
+    pub fn current() -> Toolkit {
+        Toolkit {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            commit: std::env::var("SDSL_BUILD_COMMIT")
+                .ok()
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
+        }
+    }
+}
+
 /// Everything `sdsl refit` reports.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
     /// Schema version.
     pub schema_version: u32,
+    /// The toolkit that wrote the report.
+    pub toolkit: Toolkit,
     /// The manifest read.
     pub manifest: FileRef,
     /// Bootstrap seed.
