@@ -36,6 +36,12 @@ pub const CHI2_1_90: f64 = 2.705_543_454_095_404;
 pub struct AlphaEstimate {
     /// Point estimate.
     pub alpha: f64,
+    /// Standard error: for counts, from the observed information of
+    /// ℓ(α) = S·ln α + F·ln(1 − α), −ℓ''(α̂) = (S + F)³/(S·F), so
+    /// se = √(α̂(1 − α̂)/(S + F)) (None on the boundary, where it is 0 and
+    /// meaningless); for τ/TAR data the SD of the per-γ inversions over √m
+    /// (None for a single γ).
+    pub se: Option<f64>,
     /// 95% interval, None when undefined (a single γ for τ/TAR data).
     pub ci95: Option<[f64; 2]>,
     /// Whether the MLE sits on the boundary (0 or 1) with a one-sided interval.
@@ -79,6 +85,7 @@ pub fn mle_from_counts(accepted: f64, rejections: f64) -> AlphaEstimate {
     let hi = if f == 0.0 { 1.0 } else { bisect(a_hat, 1.0, g) };
     AlphaEstimate {
         alpha: a_hat,
+        se: (!boundary).then(|| (a_hat * (1.0 - a_hat) / (s + f)).sqrt()),
         ci95: Some([lo, hi]),
         boundary,
     }
@@ -130,19 +137,24 @@ pub fn alpha_from_taus(points: &[(f64, f64)]) -> Option<AlphaEstimate> {
         let hi0 = per.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         golden(lo0, hi0, ss)
     };
-    let ci95 = if per.len() >= 2 {
+    let (se, ci95) = if per.len() >= 2 {
         let m = per.len() as f64;
         let mean = per.iter().sum::<f64>() / m;
         let sd = (per.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt();
         let t = super::t975(m - 1.0);
-        let half = t * sd / m.sqrt();
+        let se = sd / m.sqrt();
+        let half = t * se;
         // α is a probability: the t-interval is clipped to [0, 1]
-        Some([(alpha - half).max(0.0), (alpha + half).min(1.0)])
+        (
+            Some(se),
+            Some([(alpha - half).max(0.0), (alpha + half).min(1.0)]),
+        )
     } else {
-        None
+        (None, None)
     };
     Some(AlphaEstimate {
         alpha,
+        se,
         ci95,
         boundary: false,
     })
@@ -267,6 +279,7 @@ pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {
             let first = idx[0];
             let est = est.unwrap_or(AlphaEstimate {
                 alpha: f64::NAN,
+                se: None,
                 ci95: None,
                 boundary: false,
             });
@@ -278,7 +291,7 @@ pub fn estimate(m: &Measurements) -> Vec<EstimateRow> {
                 target_ppl: m.ppl.as_ref().map(|p| p.1[first]),
                 alpha: Interval::new(
                     est.alpha,
-                    None,
+                    est.se,
                     est.ci95,
                     if method == "logs-mle" {
                         IntervalMethod::LikelihoodRatio
@@ -332,5 +345,37 @@ mod tests {
         );
         let e = mle_from_counts(0.0, 20.0);
         assert!(e.boundary && e.alpha == 0.0 && e.ci95.unwrap()[0] == 0.0);
+    }
+}
+
+#[cfg(test)]
+mod se_tests {
+    use super::*;
+
+    /// The counts' SE is 1/√(observed information): twin by a central
+    /// second difference of the log-likelihood at the MLE.
+    #[test]
+    fn the_mle_se_is_the_inverse_root_of_the_observed_information() {
+        for (s, f) in [(609.0, 161.0), (3.0, 7.0), (1974.0, 1026.0)] {
+            let e = mle_from_counts(s, f);
+            let h = 1e-4;
+            let a = e.alpha;
+            let d2 = (loglik(s, f, a + h) - 2.0 * loglik(s, f, a) + loglik(s, f, a - h)) / (h * h);
+            let se = (-1.0 / d2).sqrt();
+            assert!((e.se.unwrap() - se).abs() <= 1e-5 * se, "{s} {f}");
+        }
+        assert_eq!(mle_from_counts(5.0, 0.0).se, None);
+    }
+
+    /// τ data: the SE is the per-γ inversions' SD over √m (twin from the
+    /// interval's half-width, t·se).
+    #[test]
+    fn the_tau_se_is_the_half_width_over_t() {
+        let pts = [(2.0, 2.4), (4.0, 3.1), (6.0, 3.5)];
+        let e = alpha_from_taus(&pts).unwrap();
+        let [lo, hi] = e.ci95.unwrap();
+        let t = crate::fit::t975(2.0);
+        // the interval is centred on α unless clipped at 0 or 1
+        assert!(((hi - lo) / 2.0 - t * e.se.unwrap()).abs() < 1e-12);
     }
 }

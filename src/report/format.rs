@@ -171,12 +171,16 @@ pub fn yes_no(v: Option<bool>) -> &'static str {
 }
 
 /// A number as a CSV cell: the shortest text that reads back to the same
-/// `f64` (`{}`), empty when not finite.
+/// `f64`, positional (`{}`) for 1e-4 ≤ |v| < 1e15 and 0, scientific
+/// (`{:e}`, e.g. `1.49976842268997e-27`) outside, so a p-value or a huge
+/// SE does not print 40 digits; empty when not finite.
 pub fn csv_num(v: f64) -> String {
-    if v.is_finite() {
+    if !v.is_finite() {
+        String::new()
+    } else if v == 0.0 || (1e-4..1e15).contains(&v.abs()) {
         format!("{v}")
     } else {
-        String::new()
+        format!("{v:e}")
     }
 }
 
@@ -328,7 +332,21 @@ mod tests {
     #[test]
     fn csv_cells_are_exact_or_empty() {
         assert_eq!(csv_num(0.1), "0.1");
-        assert_eq!(csv_num(1e-20), "0.00000000000000000001");
+        assert_eq!(csv_num(1e-20), "1e-20");
+        assert_eq!(csv_num(1.49976842268997e-27), "1.49976842268997e-27");
+        assert_eq!(csv_num(12850000000.0), "12850000000");
+        assert_eq!(csv_num(3.9698096792332474e131), "3.9698096792332474e131");
+        assert_eq!(csv_num(0.0001), "0.0001");
+        // every form reads back to the same f64
+        for v in [
+            1e-20,
+            1.4997684226899699e-27,
+            0.0001,
+            3.9698096792332474e131,
+            -2.5e-7,
+        ] {
+            assert_eq!(csv_num(v).parse::<f64>().unwrap(), v);
+        }
         assert_eq!(csv_num(f64::NAN), "");
         assert_eq!(csv_opt(None), "");
         assert_eq!(csv_opt(Some(2.0)), "2");

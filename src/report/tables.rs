@@ -45,7 +45,9 @@ pub fn files(r: &Report) -> Result<Vec<(String, String)>, SdslError> {
     ];
     if let Some(v) = &r.validation {
         out.push(("tables/validation.csv".into(), validation(v)?));
+        out.push(("tables/validation_checks.csv".into(), validation_checks(v)?));
     }
+    out.push(("tables/README.md".into(), TABLES_README.to_string()));
     if let Some(h) = &r.hardware {
         out.push(("tables/hardware_nstar.csv".into(), hardware(h)?));
         out.push((
@@ -244,6 +246,9 @@ fn estimates(r: &Report) -> Result<String, SdslError> {
 }
 
 /// One row per (validation row, model): measured and predicted values.
+/// Every validation row × model: a point prediction, or the range a model
+/// allows where the source reports no α (Chen et al., the Hugging Face
+/// posts), with the choice each model makes.
 fn validation(v: &super::model::validation::ValidationSection) -> Result<String, SdslError> {
     let mut t = CsvTable::new(&[
         "source",
@@ -255,9 +260,15 @@ fn validation(v: &super::model::validation::ValidationSection) -> Result<String,
         "model",
         "measured",
         "predicted",
+        "predicted_range_lower",
+        "predicted_range_upper",
+        "chosen",
+        "measured_best",
     ])?;
     for r in &v.rows {
-        for (model, p) in &r.predicted {
+        let models = crate::fit::distinct(r.predicted.keys().chain(r.predicted_range.keys()));
+        for model in models {
+            let range = r.predicted_range.get(model);
             t.row(&[
                 r.source.clone(),
                 r.quantity.clone(),
@@ -267,12 +278,48 @@ fn validation(v: &super::model::validation::ValidationSection) -> Result<String,
                 r.gamma.map_or(String::new(), |g| g.to_string()),
                 model.clone(),
                 csv_opt(r.measured),
-                csv_opt(*p),
+                csv_opt(r.predicted.get(model).copied().flatten()),
+                csv_opt(range.map(|x| x[0])),
+                csv_opt(range.map(|x| x[1])),
+                r.chosen.get(model).cloned().unwrap_or_default(),
+                r.measured_best.clone().unwrap_or_default(),
             ])?;
         }
     }
     t.finish()
 }
+
+/// The implementation and scale checks item by item (the OPT WikiText-2
+/// perplexities, the formula on the H200 runs' own times, Leviathan's
+/// printed column).
+fn validation_checks(v: &super::model::validation::ValidationSection) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "source",
+        "what",
+        "item",
+        "error_kind",
+        "error",
+        "tolerance",
+        "passes",
+    ])?;
+    for c in &v.checks {
+        for (item, e) in &c.items {
+            t.row(&[
+                c.source.clone(),
+                c.what.clone(),
+                item.clone(),
+                c.error.clone(),
+                csv_num(*e),
+                csv_opt(c.tolerance),
+                c.passes.map_or(String::new(), |p| p.to_string()),
+            ])?;
+        }
+    }
+    t.finish()
+}
+
+/// `tables/README.md`: what each table holds, with units.
+const TABLES_README: &str = include_str!("tables_readme.md");
 
 fn hardware(h: &super::model::HardwareSection) -> Result<String, SdslError> {
     let mut t = CsvTable::new(&[
