@@ -198,49 +198,12 @@ pub fn latency_cost_model_capped(
     } else {
         None
     };
-    let (mut mode, mut ctx, mut batch, mut weights) = (None, None, None, None);
-    let mut given: Vec<&str> = Vec::new();
-    for opt in parts {
-        let (k, v) = opt
-            .split_once('=')
-            .ok_or_else(|| bad(format!("option '{opt}' is not key=value")))?;
-        // `ctx=512:ctx=128` contradicts itself: refused, not the last taken
-        if given.contains(&k) {
-            return Err(bad(format!(
-                "option '{k}' is given twice; give each option at most once"
-            )));
-        }
-        given.push(k);
-        let whole = |v: &str| {
-            v.parse::<u64>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| bad(format!("{k}={v} is not a whole number ≥ 1")))
-        };
-        match k {
-            "mode" => mode = Some(v.parse::<Mode>()?),
-            "ctx" => ctx = Some(whole(v)?),
-            "batch" => batch = Some(whole(v)?),
-            "weights" if gpu.is_some() => {
-                weights = Some(match v {
-                    "bf16" => 2.0,
-                    "fp8" => 1.0,
-                    _ => return Err(bad(format!("weights={v}: use weights=bf16 or weights=fp8"))),
-                })
-            }
-            "weights" => {
-                return Err(bad(
-                    "weights= applies to latency:roofline:GPU only (a measured table was measured in bf16)".into(),
-                ));
-            }
-            _ => {
-                return Err(bad(format!(
-                    "unknown option '{k}' (mode, ctx, batch{})",
-                    if gpu.is_some() { ", weights" } else { "" }
-                )));
-            }
-        }
-    }
+    let SpecOptions {
+        mode,
+        ctx,
+        batch,
+        weights,
+    } = parse_options(parts, gpu.is_some(), &bad)?;
     let profile = if let Some(gpu) = gpu {
         let d = LatencySelection::default();
         let sel = LatencySelection {
@@ -299,6 +262,71 @@ pub fn latency_cost_model_capped(
     let mut cost = profile.latency_cost()?;
     cost.max_gamma = max_gamma;
     Ok((CostModel::Latency(cost), profile))
+}
+
+/// The `key=value` options of a `latency:` spec, each at most once.
+#[derive(Default)]
+struct SpecOptions {
+    mode: Option<Mode>,
+    ctx: Option<u64>,
+    batch: Option<u64>,
+    /// Bytes per weight (`weights=bf16|fp8`, roofline only).
+    weights: Option<f64>,
+}
+
+/// Parses the options after the source (`roofline` says whether `weights=`
+/// is allowed); `bad` words an error in the spec's terms.
+fn parse_options<'a>(
+    parts: impl Iterator<Item = &'a str>,
+    roofline: bool,
+    bad: &dyn Fn(String) -> SdslError,
+) -> Result<SpecOptions, SdslError> {
+    let mut o = SpecOptions::default();
+    let gpu = roofline.then_some(());
+    let (mode, ctx, batch, weights) = (&mut o.mode, &mut o.ctx, &mut o.batch, &mut o.weights);
+    let mut given: Vec<&str> = Vec::new();
+    for opt in parts {
+        let (k, v) = opt
+            .split_once('=')
+            .ok_or_else(|| bad(format!("option '{opt}' is not key=value")))?;
+        // `ctx=512:ctx=128` contradicts itself: refused, not the last taken
+        if given.contains(&k) {
+            return Err(bad(format!(
+                "option '{k}' is given twice; give each option at most once"
+            )));
+        }
+        given.push(k);
+        let whole = |v: &str| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| bad(format!("{k}={v} is not a whole number ≥ 1")))
+        };
+        match k {
+            "mode" => *mode = Some(v.parse::<Mode>()?),
+            "ctx" => *ctx = Some(whole(v)?),
+            "batch" => *batch = Some(whole(v)?),
+            "weights" if gpu.is_some() => {
+                *weights = Some(match v {
+                    "bf16" => 2.0,
+                    "fp8" => 1.0,
+                    _ => return Err(bad(format!("weights={v}: use weights=bf16 or weights=fp8"))),
+                })
+            }
+            "weights" => {
+                return Err(bad(
+                    "weights= applies to latency:roofline:GPU only (a measured table was measured in bf16)".into(),
+                ));
+            }
+            _ => {
+                return Err(bad(format!(
+                    "unknown option '{k}' (mode, ctx, batch{})",
+                    if gpu.is_some() { ", weights" } else { "" }
+                )));
+            }
+        }
+    }
+    Ok(o)
 }
 
 /// The shipped H200 table for a selection (compiled in, with its hardware

@@ -340,6 +340,10 @@ pub struct CalibrationReport {
     pub loao: ErrorSummary,
 }
 
+/// The given η_fl recalibrated without one architecture (for the
+/// leave-one-architecture-out errors of a mode that takes η_fl from another).
+pub type EtaFlWithout<'a> = &'a dyn Fn(&str) -> Result<f64, SdslError>;
+
 /// [`calibrate`] with errors: in-sample, and leave-one-architecture-out
 /// (both stages refitted without the architecture; η_fl, when given, comes
 /// from `eta_fl_without(arch)`, the other mode's calibration without it).
@@ -347,7 +351,7 @@ pub fn calibrate_with_errors(
     peak: &Peak,
     mode: Mode,
     obs: &[Observation],
-    eta_fl: Option<(f64, &dyn Fn(&str) -> Result<f64, SdslError>)>,
+    eta_fl: Option<(f64, EtaFlWithout<'_>)>,
 ) -> Result<CalibrationReport, SdslError> {
     let refs: Vec<&Observation> = obs.iter().collect();
     let eff = calibrate(peak, &refs, eta_fl.map(|(e, _)| e))?;
