@@ -6,6 +6,8 @@
 //!   batch other than 1 reads the batched table, graph mode only; a batch
 //!   between measured ones (1, 4, 16, 64) is interpolated in ln b, see
 //!   [`crate::fit::latency::select`]);
+//! - `roofline:GPU` (plus `:weights=bf16|fp8`): a catalogued GPU priced by
+//!   the roofline law calibrated on the H200 tables ([`super::roofline`]);
 //! - FILE: a latency table (`.csv`/`.parquet`, fitted here without a
 //!   bootstrap) or a profile written by `sdsl fit latency --out` (`.json`;
 //!   its own selection is used and options are refused).
@@ -169,7 +171,7 @@ pub fn latency_cost_model_capped(
 ) -> Result<(CostModel, LatencyProfile), SdslError> {
     let bad = |why: String| {
         SdslError::InvalidArgument(format!(
-            "cost model '{spec}': {why}; expected 'latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B]' with NAME one of {}",
+            "cost model '{spec}': {why}; expected 'latency:NAME|FILE[:mode=graph|eager][:ctx=N][:batch=B]' with NAME one of {}, or 'latency:roofline:GPU[:mode=graph|eager][:ctx=N][:batch=B][:weights=bf16|fp8]' with GPU an id of datasets/hardware/gpus.csv",
             SHIPPED.map(|(name, _)| name).join(", ")
         ))
     };
@@ -181,33 +183,44 @@ pub fn latency_cost_model_capped(
     if source.is_empty() {
         return Err(bad("no table, profile or shipped name".into()));
     }
-    let (mut mode, mut ctx, mut batch) = (None, None, None);
-    let mut given: Vec<&str> = Vec::new();
-    for opt in parts {
-        let (k, v) = opt
-            .split_once('=')
-            .ok_or_else(|| bad(format!("option '{opt}' is not key=value")))?;
-        // `ctx=512:ctx=128` contradicts itself: refused, not the last taken
-        if given.contains(&k) {
-            return Err(bad(format!(
-                "option '{k}' is given twice; give each option at most once"
-            )));
+    let gpu = if source == "roofline" {
+        match parts.next() {
+            Some(g) if !g.is_empty() && !g.contains('=') => Some(g),
+            _ => {
+                let ids = super::gpus::catalogue()
+                    .map(|c| c.into_iter().map(|g| g.id).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default();
+                return Err(bad(format!(
+                    "'roofline' needs a GPU id after it (latency:roofline:GPU), one of: {ids}"
+                )));
+            }
         }
-        given.push(k);
-        let whole = |v: &str| {
-            v.parse::<u64>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| bad(format!("{k}={v} is not a whole number ≥ 1")))
+    } else {
+        None
+    };
+    let SpecOptions {
+        mode,
+        ctx,
+        batch,
+        weights,
+    } = parse_options(parts, gpu.is_some(), &bad)?;
+    let profile = if let Some(gpu) = gpu {
+        let d = LatencySelection::default();
+        let sel = LatencySelection {
+            mode: mode.unwrap_or(d.mode),
+            ctx: ctx.unwrap_or(d.ctx),
+            batch: batch.unwrap_or(d.batch),
         };
-        match k {
-            "mode" => mode = Some(v.parse::<Mode>()?),
-            "ctx" => ctx = Some(whole(v)?),
-            "batch" => batch = Some(whole(v)?),
-            _ => return Err(bad(format!("unknown option '{k}' (mode, ctx, batch)"))),
-        }
-    }
-    let profile = if let Some(shipped_mode) = shipped_mode(source) {
+        // the catalogue's own message lists the ids and says how to add one
+        super::roofline::roofline_profile(gpu, sel, weights.unwrap_or(2.0), max_gamma).map_err(
+            |e| match e {
+                SdslError::InvalidArgument(why) => {
+                    SdslError::InvalidArgument(format!("cost model '{spec}': {why}"))
+                }
+                e => e,
+            },
+        )?
+    } else if let Some(shipped_mode) = shipped_mode(source) {
         let sel = LatencySelection {
             mode: mode.unwrap_or(shipped_mode),
             ctx: ctx.unwrap_or(512),
@@ -249,6 +262,71 @@ pub fn latency_cost_model_capped(
     let mut cost = profile.latency_cost()?;
     cost.max_gamma = max_gamma;
     Ok((CostModel::Latency(cost), profile))
+}
+
+/// The `key=value` options of a `latency:` spec, each at most once.
+#[derive(Default)]
+struct SpecOptions {
+    mode: Option<Mode>,
+    ctx: Option<u64>,
+    batch: Option<u64>,
+    /// Bytes per weight (`weights=bf16|fp8`, roofline only).
+    weights: Option<f64>,
+}
+
+/// Parses the options after the source (`roofline` says whether `weights=`
+/// is allowed); `bad` words an error in the spec's terms.
+fn parse_options<'a>(
+    parts: impl Iterator<Item = &'a str>,
+    roofline: bool,
+    bad: &dyn Fn(String) -> SdslError,
+) -> Result<SpecOptions, SdslError> {
+    let mut o = SpecOptions::default();
+    let gpu = roofline.then_some(());
+    let (mode, ctx, batch, weights) = (&mut o.mode, &mut o.ctx, &mut o.batch, &mut o.weights);
+    let mut given: Vec<&str> = Vec::new();
+    for opt in parts {
+        let (k, v) = opt
+            .split_once('=')
+            .ok_or_else(|| bad(format!("option '{opt}' is not key=value")))?;
+        // `ctx=512:ctx=128` contradicts itself: refused, not the last taken
+        if given.contains(&k) {
+            return Err(bad(format!(
+                "option '{k}' is given twice; give each option at most once"
+            )));
+        }
+        given.push(k);
+        let whole = |v: &str| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| bad(format!("{k}={v} is not a whole number ≥ 1")))
+        };
+        match k {
+            "mode" => *mode = Some(v.parse::<Mode>()?),
+            "ctx" => *ctx = Some(whole(v)?),
+            "batch" => *batch = Some(whole(v)?),
+            "weights" if gpu.is_some() => {
+                *weights = Some(match v {
+                    "bf16" => 2.0,
+                    "fp8" => 1.0,
+                    _ => return Err(bad(format!("weights={v}: use weights=bf16 or weights=fp8"))),
+                })
+            }
+            "weights" => {
+                return Err(bad(
+                    "weights= applies to latency:roofline:GPU only (a measured table was measured in bf16)".into(),
+                ));
+            }
+            _ => {
+                return Err(bad(format!(
+                    "unknown option '{k}' (mode, ctx, batch{})",
+                    if gpu.is_some() { ", weights" } else { "" }
+                )));
+            }
+        }
+    }
+    Ok(o)
 }
 
 /// The shipped H200 table for a selection (compiled in, with its hardware
@@ -458,11 +536,16 @@ mod tests {
             "latency:h200-graph",
             "latency:h200-eager",
             "latency:h200-graph:batch=8",
+            "latency:roofline:h100-sxm",
+            "latency:roofline:a100-80gb:batch=16:weights=fp8",
         ] {
             let (cost, profile) = latency_cost_model(spec).unwrap();
             assert!(matches!(cost, CostModel::Latency(_)), "{spec}");
             assert!(profile.architectures.len() >= 10, "{spec}");
-            assert!(profile.source.path.starts_with("datasets/hardware/"));
+            assert!(
+                profile.source.path.starts_with("datasets/hardware/")
+                    || profile.source.path.starts_with("roofline:")
+            );
         }
     }
 

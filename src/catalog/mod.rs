@@ -8,5 +8,7 @@
 //! A layer of its own, above `derive` (it fits latency profiles with `fit`)
 //! and below `report`, `pipeline` and the queries that use it.
 
+pub mod gpus;
 pub mod latency;
 pub mod laws;
+pub mod roofline;

@@ -225,8 +225,9 @@ fn print_human(o: &PredictOut) {
             );
         }
         if l.fits_memory == Some(false) {
+            let w = l.roofline_weights.unwrap_or("bf16");
             println!(
-                "  warning: the bf16 weights of target and draft exceed the device memory (multi-GPU latency is not in the table)"
+                "  warning: does not fit ({w}, one GPU): the {w} weights and KV caches of target and draft exceed the device memory (multi-GPU latency, tensor parallelism, is not modelled)"
             );
         }
     }
@@ -249,10 +250,20 @@ fn print_human(o: &PredictOut) {
                 d.speedup_int
             );
         }
+        let roofline = o
+            .latency
+            .as_ref()
+            .is_some_and(|l| l.roofline_weights.is_some());
         if o.family_drafts.iter().any(|d| d.measured.is_some()) {
-            println!(
-                "\n  on measured times (draft and target as the table measured them; else the law):"
-            );
+            if roofline {
+                println!(
+                    "\n  on per-shape roofline times (draft and target priced from their own shapes where the H200 table has them; else the law); 'measured' below means 'own shape':"
+                );
+            } else {
+                println!(
+                    "\n  on measured times (draft and target as the table measured them; else the law):"
+                );
+            }
             println!(
                 "  {:<16} {:>10} {:>5} {:>9}  measured",
                 "family draft", "c", "gamma", "S"
@@ -284,8 +295,15 @@ fn print_human(o: &PredictOut) {
                 && m.speedup > o.result.speedup_int
             {
                 println!(
-                    "  note: {b} on its measured time (S {:.3}) beats S(N*) = {:.3}: the affine law overestimates small-model time on {}",
-                    m.speedup, o.result.speedup_int, l.hardware
+                    "  note: {b} on its {} time (S {:.3}) beats S(N*) = {:.3}: the affine law overestimates small-model time on {}",
+                    if roofline {
+                        "own-shape roofline"
+                    } else {
+                        "measured"
+                    },
+                    m.speedup,
+                    o.result.speedup_int,
+                    l.hardware
                 );
             }
         }

@@ -311,6 +311,11 @@ pub struct LatencyProfile {
     /// (measured ones use their own shape). None without shape columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kv_law: Option<[f64; 2]>,
+    /// For a profile of kind [`crate::fit::roofline::ROOFLINE_KIND`]: the
+    /// GPU and calibration its times were priced from (its `architectures`
+    /// then hold roofline times of the measured shapes, not measurements).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roofline: Option<crate::fit::roofline::RooflineOrigin>,
     /// Things the user should know (measured v < 1, a negative t0, …).
     pub warnings: Vec<String>,
 }
@@ -962,6 +967,7 @@ impl ValidLatencyFitSpec {
             bootstrap,
             batch_interpolated_from: batch_from,
             kv_law,
+            roofline: None,
             warnings,
         })
     }
@@ -1177,7 +1183,7 @@ impl LatencyProfile {
     /// unknown.
     pub fn memory_need(&self, target: (&str, f64), draft: (&str, f64)) -> Option<MemoryNeed> {
         let memory_bytes = self.memory_bytes?;
-        let weights_bytes = 2.0 * (target.1 + draft.1);
+        let weights_bytes = self.weight_bytes_per_param() * (target.1 + draft.1);
         // in f64: batch·(ctx + q_max) may not fit a u64 (it wrapped to "fits")
         let tokens =
             self.selection.batch as f64 * (self.selection.ctx as f64 + f64::from(self.q_max));
@@ -1192,6 +1198,23 @@ impl LatencyProfile {
             memory_bytes,
             fits: need_bytes <= memory_bytes,
         })
+    }
+
+    /// Bytes per weight the profile prices: 1 for a roofline profile with
+    /// fp8 weights, else 2 (bf16).
+    pub fn weight_bytes_per_param(&self) -> f64 {
+        self.roofline
+            .as_ref()
+            .map_or(2.0, |r| r.weight_bytes_per_param)
+    }
+
+    /// The weight format of [`Self::weight_bytes_per_param`]: "fp8" or "bf16".
+    pub fn weight_format(&self) -> &'static str {
+        if self.weight_bytes_per_param() == 1.0 {
+            "fp8"
+        } else {
+            "bf16"
+        }
     }
 
     /// Whether a (target, draft) pair fits the device ([`Self::memory_need`]).
@@ -1349,7 +1372,7 @@ impl LatencyProfile {
     /// price drafts (t0 ≥ 0, k > 0) is [`Self::latency_cost`]'s check.
     /// Errors are [`SdslError::Data`] naming the field by its JSON path
     /// (`architectures[3].times_ms`) and the fix.
-    // Long (≈270 lines) on purpose: one check per field of the profile, in
+    // Long (≈320 lines) on purpose: one check per field of the profile, in
     // the file's order, each naming its JSON path; a flat list is what a
     // reviewer audits against the format, helpers would hide the order.
     pub fn validate(&self, label: &str, max_gamma: u64) -> Result<(), SdslError> {
@@ -1361,11 +1384,61 @@ impl LatencyProfile {
         };
         let positive = |x: f64| x.is_finite() && x > 0.0;
         let whole = |v: u64| (1..=u64::from(u32::MAX)).contains(&v);
-        if self.kind != PROFILE_KIND {
+        let roofline_kind = crate::fit::roofline::ROOFLINE_KIND;
+        if self.kind != PROFILE_KIND && self.kind != roofline_kind {
             return Err(err(
                 "kind",
-                format!("'{}' is not '{PROFILE_KIND}'", self.kind),
+                format!(
+                    "'{}' is not '{PROFILE_KIND}' (or '{roofline_kind}')",
+                    self.kind
+                ),
             ));
+        }
+        match (&self.roofline, self.kind == roofline_kind) {
+            (None, true) => {
+                return Err(err(
+                    "roofline",
+                    format!("a profile of kind '{roofline_kind}' needs its 'roofline' record"),
+                ));
+            }
+            (Some(_), false) => {
+                return Err(err(
+                    "roofline",
+                    format!("only a profile of kind '{roofline_kind}' has a 'roofline' record"),
+                ));
+            }
+            (Some(r), true) => {
+                let bad = [
+                    (
+                        "memory_bandwidth_bytes_per_s",
+                        r.memory_bandwidth_bytes_per_s,
+                    ),
+                    ("bf16_dense_flops", r.bf16_dense_flops),
+                    ("eta_bw", r.eta_bw),
+                    ("eta_fl", r.eta_fl),
+                ]
+                .into_iter()
+                .find(|(_, v)| !positive(*v));
+                if let Some((name, v)) = bad {
+                    return Err(err(
+                        &format!("roofline.{name}"),
+                        format!("{v} is not a number > 0"),
+                    ));
+                }
+                if !(r.t0_ms.is_finite() && r.t0_ms >= 0.0) {
+                    return Err(err(
+                        "roofline.t0_ms",
+                        format!("{} is not a time ≥ 0 (ms)", r.t0_ms),
+                    ));
+                }
+                if r.weight_bytes_per_param != 1.0 && r.weight_bytes_per_param != 2.0 {
+                    return Err(err(
+                        "roofline.weight_bytes_per_param",
+                        format!("{} is not 2 (bf16) or 1 (fp8)", r.weight_bytes_per_param),
+                    ));
+                }
+            }
+            (None, false) => {}
         }
         if let Some(m) = self.memory_bytes
             && !positive(m)

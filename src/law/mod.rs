@@ -4,6 +4,7 @@ pub mod acceptance;
 pub mod cost;
 pub mod lambert_w;
 pub mod loss;
+pub mod roofline;
 pub mod throughput;
 
 pub use acceptance::AlphaLaw;

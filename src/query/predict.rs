@@ -141,6 +141,11 @@ pub struct LatencyOut {
     pub fits_memory: Option<bool>,
     /// What the memory check counted, bytes.
     pub memory: Option<crate::fit::latency::MemoryNeed>,
+    /// Under `latency:roofline:GPU` only: the weight format priced ("bf16"
+    /// or "fp8"); the profile's times are roofline times of shapes, not
+    /// measurements (docs/latency.md, Roofline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roofline_weights: Option<&'static str>,
 }
 
 fn latency_out(
@@ -175,6 +180,7 @@ fn latency_out(
         hardware: p.hardware.clone(),
         fits_memory: memory.map(|m| m.fits),
         memory,
+        roofline_weights: p.roofline.is_some().then(|| p.weight_format()),
     })
 }
 

@@ -221,8 +221,9 @@ pub fn speedup_latency(
     if let Some(m) = memory
         && !m.fits
     {
+        let w = profile.weight_format();
         warnings.push(format!(
-            "draft and target need {:.1} GB (bf16 weights {:.1} GB + KV cache {:.1} GB) but {} has {:.1} GB: the pair does not fit one device, and multi-device latency is not in the table",
+            "does not fit ({w}, one GPU): draft and target need {:.1} GB ({w} weights {:.1} GB + KV cache {:.1} GB) but {} has {:.1} GB, and multi-device latency (tensor parallelism) is not modelled",
             m.need_bytes / 1e9,
             m.weights_bytes / 1e9,
             m.kv_bytes / 1e9,

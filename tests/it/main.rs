@@ -26,6 +26,7 @@ mod predict_latency;
 mod readme;
 mod refit;
 mod refit_faults;
+mod roofline;
 mod schema;
 mod speedup;
 mod throughput;

@@ -702,7 +702,7 @@ fn speedup_warns_about_sizes_beyond_the_table_and_memory() {
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     let w = err["warnings"].to_string();
     assert!(w.contains("outside the table's fitted range"), "{w}");
-    assert!(w.contains("does not fit one device"), "{w}");
+    assert!(w.contains("does not fit (bf16, one GPU)"), "{w}");
     // a measured pair inside the table raises neither
     let ok = common::sdsl(&[
         "speedup",
