@@ -42,7 +42,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
         .as_ref()
         .map(|(_, l)| [l.e, l.a, l.b, l.alpha, l.beta]);
     for (k, name) in NAMES.iter().enumerate() {
-        let frame = Frame::panel(name).labels(4, 4);
+        let frame = Frame::panel(name).labels(4, 4).y_desc("replicates");
         let vals: Vec<f64> = f
             .loss_draws
             .iter()

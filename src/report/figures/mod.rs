@@ -13,6 +13,7 @@ mod tornado;
 use super::model::{FigureData, LatencySeries, NstarLawSection, Report};
 use crate::error::SdslError;
 use plotters::coord::Shift;
+use plotters::coord::combinators::{BindKeyPoints, WithKeyPoints};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -255,11 +256,40 @@ impl Axis for Range<f64> {
 pub struct Log(pub Range<f64>);
 
 impl Axis for Log {
-    type Coord = LogCoord<f64>;
-    fn coord(self) -> LogCoord<f64> {
+    type Coord = WithKeyPoints<LogCoord<f64>>;
+    fn coord(self) -> WithKeyPoints<LogCoord<f64>> {
         let (lo, hi) = log_span(self.0.start, self.0.end);
-        (lo..hi).log_scale().into()
+        let coord: LogCoord<f64> = (lo..hi).log_scale().into();
+        coord.with_key_points(log_ticks(lo, hi))
     }
+}
+
+/// Tick values of a logarithmic axis over [lo, hi]: the powers of ten when
+/// it spans more than three decades, 1, 2 and 5 × 10ᵏ over one to three, and
+/// every 1…9 × 10ᵏ below one decade (a short axis, such as the loss law's B
+/// over its bootstrap, would otherwise show a single tick).
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return Vec::new();
+    }
+    let decades = (hi / lo).log10();
+    let mantissas: &[f64] = if decades > 3.0 {
+        &[1.0]
+    } else if decades >= 1.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    };
+    let (e0, e1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    // a label at the right end would be cut by the frame: keep a margin of
+    // 4% of the axis there (powers of ten excepted, which are short)
+    let right = (hi.ln() - 0.04 * (hi / lo).ln()).exp();
+    (e0..=e1)
+        .flat_map(|e| mantissas.iter().map(move |&m| (m, m * 10f64.powi(e))))
+        .filter(|&(_, v)| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12))
+        .filter(|&(m, v)| m == 1.0 || v <= right)
+        .map(|(_, v)| v)
+        .collect()
 }
 
 /// A chart with axes `X` and `Y`.
@@ -343,6 +373,14 @@ impl<'a> Frame<'a> {
     pub fn axes(self, x: &'a str, y: &'a str) -> Self {
         Frame {
             x_desc: Some(x),
+            y_desc: Some(y),
+            ..self
+        }
+    }
+
+    /// The y axis description only.
+    pub fn y_desc(self, y: &'a str) -> Self {
+        Frame {
             y_desc: Some(y),
             ..self
         }

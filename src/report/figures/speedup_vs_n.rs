@@ -18,8 +18,32 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
         .speedup_title
         .as_deref()
         .unwrap_or("Speed-up at the optimal lookahead versus draft size (c = N/M)");
+    // curves labelled "TARGET, MODEL" (the hardware figure): one colour per
+    // target, one line style per cost model; otherwise one colour per curve
+    let split: Option<Vec<(&str, &str)>> = f
+        .speedup_curves
+        .iter()
+        .map(|c| c.label.split_once(", "))
+        .collect();
+    let styles = split.as_ref().map(|parts| {
+        let targets = crate::fit::distinct(parts.iter().map(|p| p.0));
+        let models = crate::fit::distinct(parts.iter().map(|p| p.1));
+        parts
+            .iter()
+            .map(|(t, m)| {
+                let ti = targets.iter().position(|x| x == t).unwrap_or(0);
+                let mi = models.iter().position(|x| x == m).unwrap_or(0);
+                (ti, mi)
+            })
+            .collect::<Vec<_>>()
+    });
+    let y_desc = if styles.is_some() {
+        "S at the best γ (continuous γ* for FLOPs, integer γ for latency models)"
+    } else {
+        "S*"
+    };
     let frame = Frame::new(title)
-        .axes("draft parameters N", "S*")
+        .axes("draft parameters N", y_desc)
         .x_fmt(&fmt);
     let usable = |p: &&(f64, f64)| super::finite(p) && p.0 > 0.0;
     let all = || {
@@ -84,16 +108,35 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     }
     for (i, sc) in f.speedup_curves.iter().enumerate() {
         let (label, curve, nstar) = (&sc.label, &sc.curve, &sc.n_star);
-        let c = colour(i);
-        chart
-            .draw_series(LineSeries::new(
-                curve.iter().copied().filter(|p| usable(&p)),
-                c.stroke_width(px(2)),
-            ))
+        let (ci, dash) = styles.as_ref().map_or((i, 0), |s| s[i]);
+        let c = colour(ci);
+        let points = curve.iter().copied().filter(|p| usable(&p));
+        let stroke = c.stroke_width(px(2));
+        // solid, dashed, dotted: the first three cost models
+        let (size, gap) = match dash {
+            0 => (0, 0),
+            1 => (px(10), px(6)),
+            _ => (px(3), px(4)),
+        };
+        let series = if size == 0 {
+            chart.draw_series(LineSeries::new(points, stroke))
+        } else {
+            chart.draw_series(DashedLineSeries::new(points, size, gap, stroke))
+        };
+        series
             .map_err(e)?
             .label(label.clone())
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + pxi(16), y)], c.stroke_width(px(2)))
+                // a legend sample with the curve's gaps: one stroke, two
+                // dashes or three dots over the same width
+                let p: [(i32, i32); 3] = match dash {
+                    0 => [(0, 16); 3],
+                    1 => [(0, 6), (10, 16), (10, 16)],
+                    _ => [(0, 2), (7, 9), (14, 16)],
+                };
+                let seg =
+                    |(a, b): (i32, i32)| PathElement::new(vec![(pxi(a), 0), (pxi(b), 0)], stroke);
+                EmptyElement::at((x, y)) + seg(p[0]) + seg(p[1]) + seg(p[2])
             });
         if let Some(n) = nstar.filter(|n| n.is_finite() && *n > 0.0) {
             let s = curve
