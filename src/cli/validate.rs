@@ -20,6 +20,16 @@ pub struct ValidateArgs {
     /// The manifest (its `[validation]` section names the measurements).
     #[arg(long, default_value = "datasets/refit.toml")]
     pub manifest: PathBuf,
+    /// Engine runs to validate against as well (a runs table or engine
+    /// files; docs/import.md): each speculative run's measured speed-up
+    /// against sdsl-flops, latency-runs and sdsl-law. Adds to (replaces)
+    /// the manifest's `[validation] runs`.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub runs: Vec<PathBuf>,
+    /// Registry with the runs' model sizes (default: the manifest's
+    /// `runs_registry`, else its registry).
+    #[arg(long, value_name = "FILE", requires = "runs")]
+    pub runs_registry: Option<PathBuf>,
     /// Print rows, summary and checks as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -33,6 +43,20 @@ pub fn run(a: ValidateArgs, global: &super::Global) -> anyhow::Result<()> {
             "{}: no [validation] section; see datasets/refit.toml for one naming the bundled measurements",
             a.manifest.display()
         );
+    }
+    if let Some(v) = m.validation.as_mut() {
+        use crate::pipeline::config::located::Located;
+        if !a.runs.is_empty() {
+            for f in &a.runs {
+                if !f.is_file() {
+                    anyhow::bail!("--runs {}: no such file", f.display());
+                }
+            }
+            v.runs = Some(Located::new(a.runs.clone(), 0, "--runs"));
+        }
+        if let Some(r) = &a.runs_registry {
+            v.runs_registry = Some(Located::new(r.clone(), 0, "--runs-registry"));
+        }
     }
     // the point laws only: the bootstrap does not enter the validation
     m.loss_bootstrap.value = 0;
