@@ -708,3 +708,159 @@ pub fn inputs_sha256(inputs: &[Input]) -> String {
     }
     format!("{:x}", h.finalize())
 }
+
+/// The perplexity join's choices (`sdsl fit alpha --runs`).
+#[derive(Debug, Clone, Default)]
+pub struct PplChoice {
+    /// `token`, `word` or `byte` (None: the one the rows hold).
+    pub norm: Option<String>,
+    /// The lm-eval task (None: the one the rows hold).
+    pub task: Option<String>,
+}
+
+/// Whether a model name as the runs print it and one as lm-eval prints it
+/// name the same model: equal, or equal after the last `/`,
+/// case-insensitively (`Qwen/Qwen3-1.7B` and `qwen3-1.7b`).
+fn same_model(a: &str, b: &str) -> bool {
+    let short = |s: &str| s.rsplit('/').next().unwrap_or(s).to_ascii_lowercase();
+    a.eq_ignore_ascii_case(b) || short(a) == short(b)
+}
+
+/// The acceptance table of the runs (docs/import.md, "From runs to the
+/// fits"): each α̂ of [`alphas_for_fits`] with the perplexities of its draft
+/// and target from the perplexity rows (lm-eval) among the same inputs.
+///
+/// One normalisation and one task only: word, byte and token perplexity
+/// are different quantities, and a law fitted on a mix is no law; token
+/// perplexity also depends on the tokenizer, so a token-level fit needs
+/// every model in one registry family (`registry`, one tokenizer; refused
+/// without it). With several normalisations or tasks among the rows the
+/// caller must choose ([`PplChoice`]); the refusal says which exist.
+/// `label` names the inputs in the table's `path`.
+pub fn acceptance_table(
+    rows: &[RunRow],
+    fits: &RunsForFits,
+    choice: &PplChoice,
+    registry: Option<&crate::ingest::registry::Registry>,
+    label: &str,
+    sha256: &str,
+) -> Result<crate::ingest::acceptance::AcceptTable, SdslError> {
+    let err = |message: String| SdslError::Data {
+        path: label.to_string(),
+        message,
+    };
+    let ppl: Vec<&RunRow> = rows.iter().filter(|r| r.ppl.is_some()).collect();
+    if ppl.is_empty() {
+        return Err(err("no perplexity rows among the runs: add the lm-eval results JSON of every draft and target (or a runs table holding them)".into()));
+    }
+    let pick = |what: &str, flag: &str, chosen: &Option<String>, of: &dyn Fn(&RunRow) -> String| {
+        let all = distinct(ppl.iter().map(|r| of(r)));
+        match chosen {
+            Some(c) if all.contains(c) => Ok(c.clone()),
+            Some(c) => Err(err(format!(
+                "{flag} {}: no perplexity row has that {what}; the rows have {}",
+                clip(c),
+                all.join(", ")
+            ))),
+            None if all.len() == 1 => Ok(all[0].clone()),
+            None => Err(err(format!(
+                "the perplexity rows have {} {what}s ({}); a fit takes one, because {}; choose with {flag}",
+                all.len(),
+                all.join(", "),
+                if what == "normalisation" {
+                    "token, word and byte perplexity are different quantities and a law fitted on a mix is no law (docs/import.md)"
+                } else {
+                    "perplexities on different text are not comparable"
+                }
+            ))),
+        }
+    };
+    let norm = pick("normalisation", "--ppl-norm", &choice.norm, &|r| r.ppl_norm.clone())?;
+    let task = pick("task", "--ppl-task", &choice.task, &|r| r.dataset.clone())?;
+    let sel: Vec<&RunRow> = ppl
+        .iter()
+        .copied()
+        .filter(|r| r.ppl_norm == norm && r.dataset == task)
+        .collect();
+    let lookup = |model: &str| -> Result<f64, SdslError> {
+        let hits: Vec<&&RunRow> = sel.iter().filter(|r| same_model(&r.model, model)).collect();
+        match hits.as_slice() {
+            [one] => Ok(one.ppl.unwrap_or(f64::NAN)),
+            [] => Err(err(format!(
+                "no {norm} perplexity on {} for {} among the perplexity rows (models: {}); add its lm-eval results",
+                clip(&task),
+                clip(model),
+                capped_list(distinct(sel.iter().map(|r| r.model.clone())), 10)
+            ))),
+            many => Err(err(format!(
+                "{} {norm} perplexities on {} for {}: {}; keep one",
+                many.len(),
+                clip(&task),
+                clip(model),
+                capped_list(many.iter().map(|r| row_id(r)), 10)
+            ))),
+        }
+    };
+    if norm == "token" {
+        let models = distinct(fits.alphas.iter().flat_map(|a| [a.draft.clone(), a.target.clone()]));
+        let Some(reg) = registry else {
+            return Err(err("token-level perplexity depends on the tokenizer, and nothing here says the models share one: give --registry FILE with every model in one family".into()));
+        };
+        let families = models
+            .iter()
+            .map(|m| registry_model(reg, m).map(|x| x.family.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let fams = distinct(families);
+        if fams.len() > 1 {
+            return Err(err(format!(
+                "token-level perplexities of models of different families ({}) are on different tokenizers and not comparable; fit one family, or use word or byte perplexity",
+                fams.join(", ")
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for (i, a) in fits.alphas.iter().enumerate() {
+        let (x, y) = (lookup(&a.draft)?, lookup(&a.target)?);
+        if !(a.alpha > 0.0 && a.alpha < 1.0) {
+            return Err(err(format!(
+                "{}: α̂ = {} is not inside (0, 1); the α law cannot be fitted to it",
+                a.rows.join(", "),
+                num(a.alpha)
+            )));
+        }
+        out.push(crate::ingest::acceptance::AcceptRow {
+            row: i + 1,
+            draft: a.draft.clone(),
+            target: a.target.clone(),
+            draft_ppl: x,
+            target_ppl: y,
+            alpha: a.alpha,
+            draft_family: None,
+            target_family: None,
+            draft_params: None,
+            target_params: None,
+            dataset: (!a.dataset.is_empty()).then(|| a.dataset.clone()),
+            temperature: a.temperature.map(|t| t.to_string()),
+            gamma: Some(a.gamma.to_string()),
+            weight: None,
+        });
+    }
+    Ok(crate::ingest::acceptance::AcceptTable {
+        path: format!("{label} ({norm} perplexity on {task})"),
+        sha256: sha256.to_string(),
+        rows_total: out.len(),
+        rows: out,
+        notes: Vec::new(),
+    })
+}
+
+/// Distinct values in first-appearance order.
+fn distinct(it: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for x in it {
+        if !v.contains(&x) {
+            v.push(x);
+        }
+    }
+    v
+}
