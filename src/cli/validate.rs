@@ -30,6 +30,10 @@ pub struct ValidateArgs {
     /// `runs_registry`, else its registry).
     #[arg(long, value_name = "FILE", requires = "runs")]
     pub runs_registry: Option<PathBuf>,
+    /// Show one source only (e.g. engine-runs): its rows, summaries,
+    /// checks, files and the notes that name it.
+    #[arg(long, value_name = "SOURCE")]
+    pub only: Option<String>,
     /// Print rows, summary and checks as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -73,10 +77,35 @@ pub fn run(a: ValidateArgs, global: &super::Global) -> anyhow::Result<()> {
         pipeline::validation::run(v, &inputs, &loss.fit.law, &alpha.section.law, &mut ledger)
             .map_err(|e| anyhow::Error::from(m.locate(e)))
     })?;
+    let section = match &a.only {
+        None => section,
+        Some(src) => only(section, src)?,
+    };
     if a.json {
         return super::print_json(&section);
     }
     let mut s = String::new();
     crate::report::markdown::validation::render(&mut s, &section);
     super::write_stdout(s.as_bytes())
+}
+
+/// The section restricted to one source (`--only`).
+fn only(
+    mut s: crate::report::model::validation::ValidationSection,
+    src: &str,
+) -> anyhow::Result<crate::report::model::validation::ValidationSection> {
+    let known = crate::fit::distinct(s.rows.iter().map(|r| r.source.clone()));
+    if !known.iter().any(|k| k == src) {
+        anyhow::bail!(
+            "--only {src}: no such source; the sources are {}",
+            known.join(", ")
+        );
+    }
+    s.rows.retain(|r| r.source == src);
+    s.summary.retain(|r| r.source == src);
+    s.checks.retain(|r| r.source == src);
+    s.sources.retain(|r| r.source == src);
+    let tag = format!("`{src}`");
+    s.notes.retain(|n| n.contains(&tag));
+    Ok(s)
 }

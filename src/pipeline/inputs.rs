@@ -902,8 +902,18 @@ fn runs_inputs(
             bytes,
         });
     }
-    let imported =
-        crate::fit::runs::import(&inputs, &Default::default()).map_err(at)?;
+    let imported = crate::fit::runs::import(&inputs, &Default::default())
+        .map_err(|e| match e {
+            // the flags named are sdsl import's: say how to use them here
+            SdslError::Data { path, message } => SdslError::Data {
+                path,
+                message: format!(
+                    "{message} (validation reads engine files without flags: run `sdsl import FILE... --draft/--gamma/--target … --out runs.csv` and validate against runs.csv)"
+                ),
+            },
+            e => e,
+        })
+        .map_err(at)?;
     for i in &inputs {
         let sha = crate::ingest::sha256_hex(&i.bytes);
         let n = imported.rows.iter().filter(|r| r.source == i.name).count();

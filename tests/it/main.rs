@@ -18,6 +18,7 @@ mod lambert_w;
 mod latency;
 mod layering;
 mod malformed;
+mod new_family;
 mod nstar;
 mod ols_nist;
 mod pipeline;

@@ -132,7 +132,7 @@ pub fn runs(
         Err(why) => format!("No `latency-runs` model: {why}."),
     };
     notes.push(format!(
-        "Engine runs ({}): measured speed-up = TPOT of the matching no-speculation run ÷ TPOT of the run (docs/import.md); `sdsl-flops` and `latency-runs` use each run's α̂ from its counts, so only the cost model differs; `sdsl-law` takes α from the laws at the registry's sizes and tokens ({}). {latency}{}",
+        "Engine runs (`engine-runs`, {} files): measured speed-up = TPOT of the matching no-speculation run ÷ TPOT of the run (docs/import.md); `sdsl-flops` and `latency-runs` use each run's α̂ from its counts, so only the cost model differs; `sdsl-law` takes α from the laws at the registry's sizes and tokens ({}). {latency}{}",
         r.names.len(),
         r.registry.path,
         if skipped.is_empty() {
