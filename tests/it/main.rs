@@ -27,6 +27,7 @@ mod predict_latency;
 mod readme;
 mod refit;
 mod refit_faults;
+mod runs_fits;
 mod schema;
 mod speedup;
 mod throughput;
