@@ -387,7 +387,9 @@ fn import_runs(
             return Err(invalid("import_runs: no paths given".into()));
         }
         if gamma == Some(0) {
-            return Err(invalid("gamma = 0: gamma must be between 1 and 1024".into()));
+            return Err(invalid(
+                "gamma = 0: gamma must be between 1 and 1024".into(),
+            ));
         }
         let format = format
             .as_deref()

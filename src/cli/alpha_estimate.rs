@@ -146,7 +146,9 @@ fn run_runs(a: &EstimateArgs) -> anyhow::Result<()> {
     if a.csv {
         return crate::cli::write_stdout(csv.as_bytes());
     }
-    println!("alpha per (target, draft, gamma, temperature, dataset) from the runs' counts (docs/import.md):");
+    println!(
+        "alpha per (target, draft, gamma, temperature, dataset) from the runs' counts (docs/import.md):"
+    );
     for r in &fits.alphas {
         println!(
             "  {} → {}  γ {}  T {}  {}  alpha = {:.4}  95% CI {}  ({}, {} drafts)",
@@ -154,7 +156,11 @@ fn run_runs(a: &EstimateArgs) -> anyhow::Result<()> {
             r.target,
             r.gamma,
             r.temperature.map_or("-".into(), |t| t.to_string()),
-            if r.dataset.is_empty() { "-" } else { &r.dataset },
+            if r.dataset.is_empty() {
+                "-"
+            } else {
+                &r.dataset
+            },
             r.alpha,
             r.ci95
                 .map(|[a, b]| crate::report::format::bracket(a, b, 4))

@@ -78,7 +78,14 @@ fn runs_table(a: &FitAlphaArgs) -> anyhow::Result<crate::ingest::acceptance::Acc
         norm: a.ppl_norm.clone(),
         task: a.ppl_task.clone(),
     };
-    let t = acceptance_table(&rows, &fits, &choice, registry.as_ref(), &label, &inputs_sha256(&inputs))?;
+    let t = acceptance_table(
+        &rows,
+        &fits,
+        &choice,
+        registry.as_ref(),
+        &label,
+        &inputs_sha256(&inputs),
+    )?;
     if !t.path.contains("(token perplexity") {
         crate::cli::warn(
             "word or byte perplexity: this fit is a separate law, not comparable with the published coefficients (fitted on token-level perplexity on HellaSwag-style text; docs/import.md)",

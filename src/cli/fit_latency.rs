@@ -77,7 +77,10 @@ pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()>
     // .meta given, or the one found next to the table): checked before
     // anything is read or computed
     crate::cli::refuse_overwriting_input(a.out.as_deref(), &file)?;
-    let meta = a.meta.clone().unwrap_or_else(|| file.with_extension("meta"));
+    let meta = a
+        .meta
+        .clone()
+        .unwrap_or_else(|| file.with_extension("meta"));
     crate::cli::refuse_overwriting_input(a.out.as_deref(), &meta)
         .context("the table's hardware description (.meta)")?;
     let table = read_latency_table(&file, a.meta.as_deref())?;
@@ -145,18 +148,31 @@ fn run_runs(a: &FitLatencyArgs) -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let gpus = crate::fit::distinct(rows.iter().filter(|r| !r.gpu.is_empty()).map(|r| r.gpu.clone()));
+    let gpus = crate::fit::distinct(
+        rows.iter()
+            .filter(|r| !r.gpu.is_empty())
+            .map(|r| r.gpu.clone()),
+    );
     let hardware = match (&a.gpu, gpus.as_slice()) {
         (Some(g), _) => g.clone(),
         (None, [one]) => one.clone(),
         _ => "unknown (give --gpu NAME)".to_string(),
     };
     let source = crate::fit::latency::SourceTable {
-        path: a.runs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        path: a
+            .runs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         sha256: inputs_sha256(&inputs),
     };
-    let profile = LatencyProfile::from_runs(&times, &hardware, source).context("fit latency --runs")?;
-    let label = a.out.as_ref().map_or("the runs profile".to_string(), |p| p.display().to_string());
+    let profile =
+        LatencyProfile::from_runs(&times, &hardware, source).context("fit latency --runs")?;
+    let label = a
+        .out
+        .as_ref()
+        .map_or("the runs profile".to_string(), |p| p.display().to_string());
     profile.validate(&label, crate::law::throughput::DEFAULT_MAX_GAMMA)?;
     for w in &profile.warnings {
         crate::cli::warn(w.to_string());
@@ -185,12 +201,17 @@ fn print_runs(p: &LatencyProfile, points: &[crate::fit::runs::RunTpot]) {
         "profile kind {}: TPOT of the runs without speculation at concurrency 1, one per model size",
         p.kind
     );
-    println!("  {:<20} {:>8} {:>10} {:>10}  runs", "model", "params", "TPOT ms", "fitted ms");
+    println!(
+        "  {:<20} {:>8} {:>10} {:>10}  runs",
+        "model", "params", "TPOT ms", "fitted ms"
+    );
     for a in &p.architectures {
         let rows = points
             .iter()
             .find(|x| x.tpot_ms == a.decode_ms())
-            .map_or(String::new(), |x| format!("{}: {}", x.model, x.rows.join(", ")));
+            .map_or(String::new(), |x| {
+                format!("{}: {}", x.model, x.rows.join(", "))
+            });
         println!(
             "  {:<20} {:>8} {:>10.4} {:>10.4}  {rows}",
             a.arch,
@@ -206,7 +227,9 @@ fn print_runs(p: &LatencyProfile, points: &[crate::fit::runs::RunTpot]) {
     );
     match &p.affine.loao {
         Some(e) => println!("leave-one-size-out error: {}", rel_error(e)),
-        None => println!("two sizes: the fit is exact (no leave-one-out error; its error on other sizes is unknown)"),
+        None => println!(
+            "two sizes: the fit is exact (no leave-one-out error; its error on other sizes is unknown)"
+        ),
     }
     println!(
         "verification: v ≡ 1 assumed (single-model runs measure no verification pass; speed-ups are over-predicted by what verifying γ + 1 tokens costs over one decode step)"
@@ -228,11 +251,7 @@ fn rel_error(e: &RelError) -> String {
 fn errors<L>(name: &str, f: &FormFit<L>) {
     println!("  {name:<7} in-sample   {}", rel_error(&f.in_sample));
     match &f.loao {
-        Some(l) => println!(
-            "  {:<7} leave-one-architecture-out {}",
-            "",
-            rel_error(l)
-        ),
+        Some(l) => println!("  {:<7} leave-one-architecture-out {}", "", rel_error(l)),
         None => println!(
             "  {:<7} leave-one-architecture-out: none (two sizes: the fit is exact)",
             ""

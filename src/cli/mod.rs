@@ -352,7 +352,10 @@ pub use crate::report::format::si;
 pub fn read_runs(
     files: &[std::path::PathBuf],
     out: Option<&std::path::Path>,
-) -> anyhow::Result<(Vec<crate::fit::runs::Input>, Vec<crate::ingest::engines::RunRow>)> {
+) -> anyhow::Result<(
+    Vec<crate::fit::runs::Input>,
+    Vec<crate::ingest::engines::RunRow>,
+)> {
     for f in files {
         refuse_overwriting_input(out, f)?;
     }

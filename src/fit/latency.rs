@@ -879,9 +879,14 @@ impl ValidLatencyFitSpec {
             None
         };
         let most_accurate_form = match &depth {
-            Some(FormFit {
-                loao: Some(d), ..
-            }) if affine.loao.as_ref().is_some_and(|a| d.mean_abs < a.mean_abs) => "depth",
+            Some(FormFit { loao: Some(d), .. })
+                if affine
+                    .loao
+                    .as_ref()
+                    .is_some_and(|a| d.mean_abs < a.mean_abs) =>
+            {
+                "depth"
+            }
             _ => "affine",
         }
         .to_string();
@@ -1042,7 +1047,12 @@ impl LatencyProfile {
         })?;
         let mut warnings = vec![RUNS_V_NOTE.to_string()];
         let loao_err = if refs.len() >= 3 {
-            loao(&refs, |a| Some(affine_design(a)), fit_affine, predict_affine)
+            loao(
+                &refs,
+                |a| Some(affine_design(a)),
+                fit_affine,
+                predict_affine,
+            )
         } else {
             warnings.push(
                 "two sizes: the affine fit is exact (two points, two parameters), so it has no leave-one-out error; its error on other sizes is unknown".into(),
@@ -1646,7 +1656,8 @@ impl LatencyProfile {
         }
         // the reported errors: finite, |·| ≥ 0
         let errors = |form: &str, fit_in: &RelError, loao: Option<&RelError>| {
-            if loao.is_none() && !(self.kind == RUNS_PROFILE_KIND && self.architectures.len() == 2) {
+            if loao.is_none() && !(self.kind == RUNS_PROFILE_KIND && self.architectures.len() == 2)
+            {
                 return Err(err(
                     &format!("{form}.loao"),
                     "missing; only a runs-affine profile on exactly two sizes (an exact fit) has no leave-one-out error".into(),

@@ -424,7 +424,6 @@ fn add_speedups(rows: &mut [RunRow], warnings: &mut Vec<String>) {
     }
 }
 
-
 /// Whether a row's method drafts with a separate model whose size a
 /// registry can give: only `draft_model`. EAGLE, Medusa, MTP and n-gram
 /// drafters have no such size, so they never enter an N* or α-law fit.
@@ -497,6 +496,9 @@ fn rejections(r: &RunRow) -> Option<(u64, u64)> {
 ///   counts α̂ = ΣΣk / (ΣΣk + Σ#{k < γ}) (the likelihoods multiply), with
 ///   its likelihood-ratio interval; without counts (τ or TAR inversions)
 ///   a key must have one row, else it is an error naming the rows.
+// Long (≈120 lines): the admission rules in the order the docs list them,
+// then the grouping and pooling; each rule's message is written where the
+// rule is, so a reader audits rule and message together.
 pub fn alphas_for_fits(rows: &[RunRow]) -> Result<RunsForFits, SdslError> {
     let mut out = RunsForFits::default();
     let mut keep: Vec<&RunRow> = Vec::new();
@@ -570,7 +572,9 @@ pub fn alphas_for_fits(rows: &[RunRow]) -> Result<RunsForFits, SdslError> {
             let r = first;
             (
                 r.alpha.unwrap_or(f64::NAN),
-                r.alpha_ci95_lower.zip(r.alpha_ci95_upper).map(|(l, h)| [l, h]),
+                r.alpha_ci95_lower
+                    .zip(r.alpha_ci95_upper)
+                    .map(|(l, h)| [l, h]),
                 r.alpha_method.clone(),
                 r.drafts,
             )
@@ -737,6 +741,9 @@ fn same_model(a: &str, b: &str) -> bool {
 /// without it). With several normalisations or tasks among the rows the
 /// caller must choose ([`PplChoice`]); the refusal says which exist.
 /// `label` names the inputs in the table's `path`.
+// Long (≈120 lines): the choice of normalisation and task, the per-model
+// lookup and the tokenizer rule each refuse with their own message; kept in
+// one place so the refusals read in the order a user meets them.
 pub fn acceptance_table(
     rows: &[RunRow],
     fits: &RunsForFits,
@@ -775,7 +782,9 @@ pub fn acceptance_table(
             ))),
         }
     };
-    let norm = pick("normalisation", "--ppl-norm", &choice.norm, &|r| r.ppl_norm.clone())?;
+    let norm = pick("normalisation", "--ppl-norm", &choice.norm, &|r| {
+        r.ppl_norm.clone()
+    })?;
     let task = pick("task", "--ppl-task", &choice.task, &|r| r.dataset.clone())?;
     let sel: Vec<&RunRow> = ppl
         .iter()
@@ -802,7 +811,11 @@ pub fn acceptance_table(
         }
     };
     if norm == "token" {
-        let models = distinct(fits.alphas.iter().flat_map(|a| [a.draft.clone(), a.target.clone()]));
+        let models = distinct(
+            fits.alphas
+                .iter()
+                .flat_map(|a| [a.draft.clone(), a.target.clone()]),
+        );
         let Some(reg) = registry else {
             return Err(err("token-level perplexity depends on the tokenizer, and nothing here says the models share one: give --registry FILE with every model in one family".into()));
         };

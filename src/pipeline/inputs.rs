@@ -888,11 +888,7 @@ fn runs_inputs(
     // `sdsl validate --runs` sets line 0: the files are the command line's,
     // and the import's errors name them already
     let at = |e: SdslError| {
-        if files.line > 0 {
-            cfg.at(files, e)
-        } else {
-            e
-        }
+        if files.line > 0 { cfg.at(files, e) } else { e }
     };
     let mut inputs = Vec::new();
     for p in &files.value {

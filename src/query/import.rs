@@ -1,8 +1,8 @@
 //! `sdsl import`: engine outputs → the runs table (docs/import.md). The
 //! import itself is [`crate::fit::runs`]; this module renders its rows.
 
-pub use crate::fit::runs::{ImportOptions, ImportOut, Input, import};
 use crate::error::SdslError;
+pub use crate::fit::runs::{ImportOptions, ImportOut, Input, import};
 use crate::ingest::engines::{self, RunRow};
 
 /// The runs table as CSV (header [`engines::runs::COLUMNS`]).

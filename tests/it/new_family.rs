@@ -45,7 +45,11 @@ fn shown_commands(md: &str) -> Vec<(String, Vec<String>)> {
         }
         match line.strip_prefix("$ ") {
             Some(cmd) => out.push((cmd.to_string(), Vec::new())),
-            None => out.last_mut().expect("output before a command").1.push(line.to_string()),
+            None => out
+                .last_mut()
+                .expect("output before a command")
+                .1
+                .push(line.to_string()),
         }
     }
     out
@@ -57,7 +61,9 @@ fn every_command_on_the_page_prints_what_it_shows() {
     let cmds = shown_commands(&read(PAGE));
     assert!(cmds.len() >= 7, "only {} commands on the page", cmds.len());
     for (cmd, shown) in &cmds {
-        let rest = cmd.strip_prefix("sdsl ").unwrap_or_else(|| panic!("not an sdsl command: {cmd}"));
+        let rest = cmd
+            .strip_prefix("sdsl ")
+            .unwrap_or_else(|| panic!("not an sdsl command: {cmd}"));
         let args: Vec<&str> = rest.split_whitespace().collect();
         let out = sdsl(&args);
         assert!(
@@ -66,7 +72,11 @@ fn every_command_on_the_page_prints_what_it_shows() {
             String::from_utf8_lossy(&out.stderr)
         );
         let printed = normalise(&String::from_utf8(out.stdout).unwrap());
-        assert_eq!(normalise(&shown.join("\n")), printed, "`{cmd}` prints something else than {PAGE} shows");
+        assert_eq!(
+            normalise(&shown.join("\n")),
+            printed,
+            "`{cmd}` prints something else than {PAGE} shows"
+        );
     }
 }
 
@@ -75,13 +85,21 @@ fn the_illustrative_step_is_marked_on_the_page_and_in_its_files() {
     let md = read(PAGE);
     let step = md.split("## 7.").nth(1).expect("step 7");
     assert!(step.contains("illustrative, not measured"));
-    let cmd = shown_commands(step).into_iter().next().expect("the fit command").0;
-    let files: Vec<&str> = cmd.split_whitespace().filter(|a| a.contains("illustrative")).collect();
+    let cmd = shown_commands(step)
+        .into_iter()
+        .next()
+        .expect("the fit command")
+        .0;
+    let files: Vec<&str> = cmd
+        .split_whitespace()
+        .filter(|a| a.contains("illustrative"))
+        .collect();
     assert_eq!(files.len(), 6, "{cmd}");
     for f in files {
         let text = read(f);
         assert!(
-            text.contains("Illustrative, not measured") || text.contains("illustrative_not_measured"),
+            text.contains("Illustrative, not measured")
+                || text.contains("illustrative_not_measured"),
             "{f} does not say it is illustrative"
         );
     }
@@ -115,7 +133,10 @@ fn registry_params(name: &str) -> f64 {
 fn the_k_sweep_predictions_equal_a_hand_computation() {
     let v = "datasets/engines/vllm";
     let tpot_plain = printed(&read(&format!("{v}/bench-nosd-32b.log")), "Mean TPOT (ms):");
-    let tpot_draft = printed(&read(&format!("{v}/bench-nosd-1.7b.log")), "Mean TPOT (ms):");
+    let tpot_draft = printed(
+        &read(&format!("{v}/bench-nosd-1.7b.log")),
+        "Mean TPOT (ms):",
+    );
     assert_eq!((tpot_plain, tpot_draft), (23.65, 2.27));
     let (n, m) = (registry_params("Qwen3-1.7B"), registry_params("Qwen3-32B"));
     // two sizes: the affine law through both points, so c = t(N)/t(M) is the TPOT ratio
@@ -138,9 +159,19 @@ fn the_k_sweep_predictions_equal_a_hand_computation() {
     files.push(format!("{v}/bench-nosd-1.7b.log"));
     let mut args = vec!["validate", "--runs"];
     args.extend(files.iter().map(String::as_str));
-    args.extend(["--runs-registry", "datasets/models-engines.csv", "--only", "engine-runs", "--json"]);
+    args.extend([
+        "--runs-registry",
+        "datasets/models-engines.csv",
+        "--only",
+        "engine-runs",
+        "--json",
+    ]);
     let out = sdsl(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows: Vec<&serde_json::Value> = j["rows"]
         .as_array()
@@ -154,8 +185,14 @@ fn the_k_sweep_predictions_equal_a_hand_computation() {
         assert_eq!(row["gamma"], *k);
         let f = |p: &serde_json::Value| p.as_f64().unwrap();
         assert!(close(f(&row["measured"]), *meas), "k = {k} measured");
-        assert!(close(f(&row["predicted"]["latency-runs"]), *lat), "k = {k} latency-runs");
-        assert!(close(f(&row["predicted"]["sdsl-flops"]), *flops), "k = {k} sdsl-flops");
+        assert!(
+            close(f(&row["predicted"]["latency-runs"]), *lat),
+            "k = {k} latency-runs"
+        );
+        assert!(
+            close(f(&row["predicted"]["sdsl-flops"]), *flops),
+            "k = {k} sdsl-flops"
+        );
         assert!(row["predicted"]["sdsl-law"].as_f64().is_some());
     }
     let best = |i: usize| {
@@ -168,15 +205,37 @@ fn the_k_sweep_predictions_equal_a_hand_computation() {
     assert_eq!(rows[0]["chosen"]["sdsl-flops"], best(2));
     // the runs' affine law, by hand: through (1.72e9, 2.27) and (3.28e10, 23.65)
     let out = sdsl(&[
-        "fit", "latency", "--runs", &files[16], &files[17], "--registry", "datasets/models-engines.csv", "--json",
+        "fit",
+        "latency",
+        "--runs",
+        &files[16],
+        &files[17],
+        "--registry",
+        "datasets/models-engines.csv",
+        "--json",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let k = (tpot_plain - tpot_draft) / (m - n);
     let t0 = tpot_draft - k * n;
     assert_eq!(p["kind"], "runs-affine");
-    assert!(close(p["affine"]["law"]["k_ms_per_param"].as_f64().unwrap(), k));
+    assert!(close(
+        p["affine"]["law"]["k_ms_per_param"].as_f64().unwrap(),
+        k
+    ));
     assert!(close(p["affine"]["law"]["t0_ms"].as_f64().unwrap(), t0));
-    assert!(p["affine"].get("loao").is_none(), "two sizes: no leave-one-out error");
-    assert!(p["warnings"][0].as_str().unwrap().starts_with("v ≡ 1 assumed"));
+    assert!(
+        p["affine"].get("loao").is_none(),
+        "two sizes: no leave-one-out error"
+    );
+    assert!(
+        p["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("v ≡ 1 assumed")
+    );
 }

@@ -32,7 +32,12 @@ fn a_serve_log_alone_never_enters_beside_its_bench_row() {
     // the serve log alone: one row of summed snapshots, flagged
     let alone = rows(&["serve-sd-32b-1.7b-k4.log"]);
     assert_eq!(alone.len(), 1);
-    assert!(alone[0].flags.iter().any(|f| f == "includes_warmup_and_repeats"));
+    assert!(
+        alone[0]
+            .flags
+            .iter()
+            .any(|f| f == "includes_warmup_and_repeats")
+    );
     let fits = alphas_for_fits(&alone).unwrap();
     assert_eq!(fits.alphas.len(), 1, "alone, it enters");
     // beside the bench row of the same run (two imports concatenated)
@@ -43,8 +48,17 @@ fn a_serve_log_alone_never_enters_beside_its_bench_row() {
     // the bench row's α̂: 609 / (609 + 267 − round(267 × 0.3970)) from the printed counts
     let hand = 609.0 / (609.0 + 267.0 - (267.0f64 * 0.3970).round());
     assert!((fits.alphas[0].alpha - hand).abs() < 1e-12);
-    assert!(!fits.alphas[0].flags.iter().any(|f| f == "includes_warmup_and_repeats"));
-    assert!(fits.skipped.iter().any(|s| s.contains("never both")), "{:?}", fits.skipped);
+    assert!(
+        !fits.alphas[0]
+            .flags
+            .iter()
+            .any(|f| f == "includes_warmup_and_repeats")
+    );
+    assert!(
+        fits.skipped.iter().any(|s| s.contains("never both")),
+        "{:?}",
+        fits.skipped
+    );
 }
 
 #[test]
@@ -58,7 +72,9 @@ fn methods_without_a_sized_draft_are_left_out_and_named() {
     let fits = alphas_for_fits(&r).unwrap();
     assert_eq!(fits.alphas.len(), 1);
     assert!(
-        fits.skipped.iter().any(|s| s.contains("method eagle has no draft model of known size")),
+        fits.skipped
+            .iter()
+            .any(|s| s.contains("method eagle has no draft model of known size")),
         "{:?}",
         fits.skipped
     );
@@ -97,16 +113,29 @@ fn a_fit_that_would_mix_normalisations_or_tokenizers_is_refused() {
     let mut args = vec!["fit", "alpha", "--runs"];
     args.extend(base.iter().map(String::as_str));
     let e = sdsl_fails(&args);
-    assert!(e.contains("2 normalisations (word, byte)") && e.contains("--ppl-norm"), "{e}");
+    assert!(
+        e.contains("2 normalisations (word, byte)") && e.contains("--ppl-norm"),
+        "{e}"
+    );
     let mut token = args.clone();
     token.extend(["--ppl-norm", "token"]);
     let e = sdsl_fails(&token);
-    assert!(e.contains("--ppl-norm token: no perplexity row has that normalisation"), "{e}");
+    assert!(
+        e.contains("--ppl-norm token: no perplexity row has that normalisation"),
+        "{e}"
+    );
     // a draft without perplexity: named
-    let mut missing: Vec<&str> = args.iter().copied().filter(|a| !a.ends_with("qwen3-4b.json")).collect();
+    let mut missing: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.ends_with("qwen3-4b.json"))
+        .collect();
     missing.extend(["--ppl-norm", "byte"]);
     let e = sdsl_fails(&missing);
-    assert!(e.contains("no byte perplexity on wikitext for Qwen/Qwen3-4B"), "{e}");
+    assert!(
+        e.contains("no byte perplexity on wikitext for Qwen/Qwen3-4B"),
+        "{e}"
+    );
     let mut word = args.clone();
     word.extend(["--ppl-norm", "word", "--json"]);
     let j = sdsl_json(&word);
@@ -119,8 +148,18 @@ fn a_runs_profile_is_validated_and_prices_a_speedup() {
     let out = std::env::temp_dir().join(format!("sdsl-runs-profile-{}.json", std::process::id()));
     let o = out.to_str().unwrap();
     let j = sdsl_json(&[
-        "fit", "latency", "--runs", &format!("{V}/bench-nosd-1.7b.log"), &format!("{V}/bench-nosd-32b.log"),
-        "--registry", REG, "--gpu", "H100", "--out", o, "--json",
+        "fit",
+        "latency",
+        "--runs",
+        &format!("{V}/bench-nosd-1.7b.log"),
+        &format!("{V}/bench-nosd-32b.log"),
+        "--registry",
+        REG,
+        "--gpu",
+        "H100",
+        "--out",
+        o,
+        "--json",
     ]);
     assert_eq!(j["hardware"], "H100");
     // the speed-up under it: c = 2.27 / 23.65 (the affine law through both
@@ -128,13 +167,28 @@ fn a_runs_profile_is_validated_and_prices_a_speedup() {
     let a = 0.7909f64;
     let c = 2.27 / 23.65;
     let s = |g: f64| (1.0 - a.powf(g + 1.0)) / (1.0 - a) / (g * c + 1.0);
-    let (g, best) = (1..=16).map(|g| (g, s(g as f64))).fold((0, 0.0), |b, x| if x.1 > b.1 { x } else { b });
+    let (g, best) = (1..=16)
+        .map(|g| (g, s(g as f64)))
+        .fold((0, 0.0), |b, x| if x.1 > b.1 { x } else { b });
     let sp = sdsl_json(&[
-        "speedup", "--alpha", "0.7909", "--cost-model", &format!("latency:{o}"), "--draft", "Qwen3-1.7B",
-        "--target", "Qwen3-32B", "--registry", REG, "--json",
+        "speedup",
+        "--alpha",
+        "0.7909",
+        "--cost-model",
+        &format!("latency:{o}"),
+        "--draft",
+        "Qwen3-1.7B",
+        "--target",
+        "Qwen3-32B",
+        "--registry",
+        REG,
+        "--json",
     ]);
     assert_eq!(sp["gamma_star_int"], g);
-    assert!((sp["speedup_star_int"].as_f64().unwrap() - best).abs() < 1e-9, "{sp}");
+    assert!(
+        (sp["speedup_star_int"].as_f64().unwrap() - best).abs() < 1e-9,
+        "{sp}"
+    );
     // tampered: a verification line that claims a measured v, or a missing
     // leave-one-out error with three sizes, is refused with the field named
     let text = std::fs::read_to_string(&out).unwrap();
@@ -143,7 +197,10 @@ fn a_runs_profile_is_validated_and_prices_a_speedup() {
     let mut bad = p.clone();
     bad.verify[0].a = 1.2;
     let e = bad.validate("p.json", 16).unwrap_err().to_string();
-    assert!(e.contains("field 'verify[0]'") && e.contains("v ≡ 1"), "{e}");
+    assert!(
+        e.contains("field 'verify[0]'") && e.contains("v ≡ 1"),
+        "{e}"
+    );
     let mut three = p.clone();
     let mut extra = three.architectures[0].clone();
     extra.arch = "Qwen3-8B".into();
@@ -152,31 +209,59 @@ fn a_runs_profile_is_validated_and_prices_a_speedup() {
     let e = three.validate("p.json", 16).unwrap_err().to_string();
     assert!(e.contains("affine.loao"), "{e}");
     p.kind = "latency_profile".into();
-    assert!(p.validate("p.json", 16).unwrap_err().to_string().contains("affine.loao"));
+    assert!(
+        p.validate("p.json", 16)
+            .unwrap_err()
+            .to_string()
+            .contains("affine.loao")
+    );
     let _ = std::fs::remove_file(&out);
 }
 
 #[test]
 fn a_single_size_gives_no_latency_law_and_says_why() {
     let e = sdsl_fails(&[
-        "fit", "latency", "--runs", &format!("{V}/bench-nosd-32b.log"), "--registry", REG,
+        "fit",
+        "latency",
+        "--runs",
+        &format!("{V}/bench-nosd-32b.log"),
+        "--registry",
+        REG,
     ]);
     assert!(e.contains("at least two models of different sizes"), "{e}");
     // a model the registry lacks is named with the flag that fixes it
     let e = sdsl_fails(&[
-        "fit", "latency", "--runs", &format!("{V}/bench-nosd-32b.log"), &format!("{V}/bench-nosd-1.7b.log"),
+        "fit",
+        "latency",
+        "--runs",
+        &format!("{V}/bench-nosd-32b.log"),
+        &format!("{V}/bench-nosd-1.7b.log"),
     ]);
-    assert!(e.contains("--registry FILE") && e.contains("Qwen/Qwen3"), "{e}");
+    assert!(
+        e.contains("--registry FILE") && e.contains("Qwen/Qwen3"),
+        "{e}"
+    );
 }
 
 #[test]
 fn validate_runs_errors_name_the_file_and_the_fix() {
-    let e = sdsl_fails(&["validate", "--runs", &format!("{V}/bench-sd-32b-1.7b-k1.log")]);
-    assert!(e.contains("bench-sd-32b-1.7b-k1.log") && e.contains("sdsl import"), "{e}");
+    let e = sdsl_fails(&[
+        "validate",
+        "--runs",
+        &format!("{V}/bench-sd-32b-1.7b-k1.log"),
+    ]);
+    assert!(
+        e.contains("bench-sd-32b-1.7b-k1.log") && e.contains("sdsl import"),
+        "{e}"
+    );
     let e = sdsl_fails(&["validate", "--runs", "no/such/file.log"]);
     assert!(e.contains("no/such/file.log"), "{e}");
     let e = sdsl_fails(&[
-        "validate", "--runs", &format!("{V}/bench-nosd-32b.log"), "--only", "nope",
+        "validate",
+        "--runs",
+        &format!("{V}/bench-nosd-32b.log"),
+        "--only",
+        "nope",
     ]);
     assert!(e.contains("--only nope: no such source"), "{e}");
     let _ = sdsl(&["--help"]);

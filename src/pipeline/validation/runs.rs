@@ -49,7 +49,8 @@ fn runs_law(r: &RunsInputs, skipped: &mut Vec<String>) -> Result<(f64, f64), Str
         path: r.names.join(", "),
         sha256: r.sha256.clone(),
     };
-    let profile = LatencyProfile::from_runs(&times, "engine runs", source).map_err(|e| e.to_string())?;
+    let profile =
+        LatencyProfile::from_runs(&times, "engine runs", source).map_err(|e| e.to_string())?;
     let cost = profile.latency_cost().map_err(|e| e.to_string())?;
     Ok((cost.t0_ms, cost.k_ms_per_param))
 }
@@ -91,10 +92,16 @@ pub fn runs(
         let k = f64::from(a.gamma);
         let setting = format!(
             "{} T={}",
-            if a.dataset.is_empty() { "-" } else { &a.dataset },
+            if a.dataset.is_empty() {
+                "-"
+            } else {
+                &a.dataset
+            },
             a.temperature.map_or("-".into(), |t| t.to_string())
         );
-        let a_law = cx.alpha.alpha(cx.loss.ppl(n, d.tokens), cx.loss.ppl(m, t.tokens));
+        let a_law = cx
+            .alpha
+            .alpha(cx.loss.ppl(n, d.tokens), cx.loss.ppl(m, t.tokens));
         let mut s = row(SOURCE, "speedup", setting.clone(), &a.draft, &a.target);
         s.gamma = Some(u64::from(a.gamma));
         s.measured = Some(meas);
