@@ -1486,7 +1486,7 @@ impl LatencyProfile {
     /// price drafts (t0 ≥ 0, k > 0) is [`Self::latency_cost`]'s check.
     /// Errors are [`SdslError::Data`] naming the field by its JSON path
     /// (`architectures[3].times_ms`) and the fix.
-    // Long (≈270 lines) on purpose: one check per field of the profile, in
+    // Long (≈300 lines) on purpose: one check per field of the profile, in
     // the file's order, each naming its JSON path; a flat list is what a
     // reviewer audits against the format, helpers would hide the order.
     pub fn validate(&self, label: &str, max_gamma: u64) -> Result<(), SdslError> {
