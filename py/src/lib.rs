@@ -368,6 +368,59 @@ fn estimate_alpha(
     })
 }
 
+/// `sdsl import FILE... --json`: the runs table of engine outputs
+/// (docs/import.md), read and imported exactly as the command does.
+#[pyfunction]
+#[pyo3(signature = (paths, format, target, draft, gamma, gpu))]
+fn import_runs(
+    py: Python<'_>,
+    paths: Vec<String>,
+    format: Option<String>,
+    target: Option<String>,
+    draft: Option<String>,
+    gamma: Option<u32>,
+    gpu: Option<String>,
+) -> PyResult<String> {
+    use sdsl::query::import::{ImportOptions, Input, import, render_json};
+    run(py, None, move || {
+        if paths.is_empty() {
+            return Err(invalid("import_runs: no paths given".into()));
+        }
+        if gamma == Some(0) {
+            return Err(invalid(
+                "gamma = 0: gamma must be between 1 and 1024".into(),
+            ));
+        }
+        let format = format
+            .as_deref()
+            .map(str::parse::<sdsl::ingest::engines::Format>)
+            .transpose()?;
+        let inputs = paths
+            .iter()
+            .map(|p| {
+                std::fs::read(p)
+                    .map(|bytes| Input {
+                        name: p.clone(),
+                        bytes,
+                    })
+                    .map_err(|source| SdslError::Io {
+                        path: p.clone(),
+                        source,
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let opts = ImportOptions {
+            format,
+            target,
+            draft,
+            gamma,
+            gpu,
+        };
+        let out = import(&inputs, &opts)?;
+        answer(&render_json(&out.rows), out.warnings)
+    })
+}
+
 /// Laws and cost model by name, with the latency profile's warnings.
 fn laws(
     loss_law: &str,
@@ -557,6 +610,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit_alpha, m)?)?;
     m.add_function(wrap_pyfunction!(fit_latency, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_alpha, m)?)?;
+    m.add_function(wrap_pyfunction!(import_runs, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(speedup, m)?)?;
     m.add_function(wrap_pyfunction!(nstar_table, m)?)?;

@@ -14,11 +14,30 @@ draft, target, draft_ppl, target_ppl, alpha (optional: draft_family, target_fami
 dataset, temperature, gamma, n_tokens as a weight). Reports the global fit, per-target fits on draft ppl alone, \
 per-family fits, whether the target term is needed (t-test on B, partial F), leave-one-target-out and \
 leave-one-family-out cross-validation, alternative forms (affine in ln ppl, logit link) ranked by cross-validated \
-error with AIC on the alpha scale, and bootstrap percentile and BCa intervals."
+error with AIC on the alpha scale, and bootstrap percentile and BCa intervals. \
+With --runs instead of a table: engine runs (a runs table from `sdsl import --out`, or the engine files \
+themselves, with lm-eval results JSON for the perplexities): alpha per (target, draft, gamma, temperature, \
+dataset) from the runs' counts, joined by model name with one perplexity normalisation and task (--ppl-norm, \
+--ppl-task); methods without a draft model of known size (EAGLE, n-gram, Medusa) are left out and listed. A fit \
+on word or byte perplexity is a separate law: the published coefficients are on token-level perplexity \
+(docs/import.md)."
 )]
 pub struct FitAlphaArgs {
     /// The acceptance table (CSV or Parquet).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "runs", conflicts_with = "runs")]
+    pub file: Option<PathBuf>,
+    /// Engine runs and lm-eval results instead of a table (docs/import.md).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub runs: Vec<PathBuf>,
+    /// Perplexity normalisation to join (token, word, byte), when the runs hold several.
+    #[arg(long, value_name = "NORM", requires = "runs", value_parser = ["token", "word", "byte"])]
+    pub ppl_norm: Option<String>,
+    /// lm-eval task whose perplexities to join, when the runs hold several.
+    #[arg(long, value_name = "TASK", requires = "runs")]
+    pub ppl_task: Option<String>,
+    /// Registry (a token-level fit needs every model in one family: one tokenizer).
+    #[arg(long, value_name = "FILE", requires = "runs")]
+    pub registry: Option<PathBuf>,
     /// Bootstrap replicates (case resampling); 0 = none, at most 1000000.
     #[arg(long, default_value_t = 0, value_name = "B", value_parser = crate::cli::replicates)]
     pub bootstrap: usize,
@@ -37,10 +56,53 @@ pub struct FitAlphaArgs {
     pub json: bool,
 }
 
+/// The acceptance table of `--runs` ([`crate::fit::runs::acceptance_table`]).
+fn runs_table(a: &FitAlphaArgs) -> anyhow::Result<crate::ingest::acceptance::AcceptTable> {
+    use crate::fit::runs::{PplChoice, acceptance_table, alphas_for_fits, inputs_sha256};
+    let (inputs, rows) = crate::cli::read_runs(&a.runs, a.out.as_deref())?;
+    let fits = alphas_for_fits(&rows)?;
+    for s in &fits.skipped {
+        crate::cli::warn(s.clone());
+    }
+    let registry = match &a.registry {
+        Some(p) => Some(crate::ingest::registry::Registry::read(p)?),
+        None => None,
+    };
+    let label = a
+        .runs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let choice = PplChoice {
+        norm: a.ppl_norm.clone(),
+        task: a.ppl_task.clone(),
+    };
+    let t = acceptance_table(
+        &rows,
+        &fits,
+        &choice,
+        registry.as_ref(),
+        &label,
+        &inputs_sha256(&inputs),
+    )?;
+    if !t.path.contains("(token perplexity") {
+        crate::cli::warn(
+            "word or byte perplexity: this fit is a separate law, not comparable with the published coefficients (fitted on token-level perplexity on HellaSwag-style text; docs/import.md)",
+        );
+    }
+    Ok(t)
+}
+
 /// Runs `sdsl fit alpha`.
 pub fn run(a: FitAlphaArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
-    crate::cli::refuse_overwriting_input(a.out.as_deref(), &a.file)?;
-    let mut table = read_accept_table(&a.file)?;
+    let mut table = match &a.file {
+        Some(file) => {
+            crate::cli::refuse_overwriting_input(a.out.as_deref(), file)?;
+            read_accept_table(file)?
+        }
+        None => runs_table(&a)?,
+    };
     if let Some(t) = a.temperature {
         table = table.at_temperature(t)?;
     }

@@ -21,11 +21,26 @@ One (mode, ctx, batch) is fitted, over the architectures that are not lab-scale 
 depth-aware t = t0 + tau*layers + k*P (when the table has layers); each with its leave-one-architecture-out \
 relative error. N* uses the affine form: a hypothetical draft of N parameters has no layer count. v(q): per \
 measured q, a least-squares line a_q + b_q*ln P. Intervals: bootstrap over architectures. The hardware name and \
-memory come from the .meta file next to the table (same stem) or --meta."
+memory come from the .meta file next to the table (same stem) or --meta. \
+With --runs instead of a table: engine runs (a runs table from `sdsl import --out`, or the engine files \
+themselves); each model's run without speculation at concurrency 1 gives its TPOT, the registry its size, and \
+t(P) = t0 + k*P is fitted to them (profile kind runs-affine; exact with two sizes, so no leave-one-out error). \
+Single-model runs measure no verification pass: v = 1 is assumed, and every output says so. The profile is \
+usable as --cost-model latency:FILE (docs/import.md)."
 )]
 pub struct FitLatencyArgs {
     /// The latency table (CSV or Parquet).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "runs", conflicts_with = "runs")]
+    pub file: Option<PathBuf>,
+    /// Engine runs instead of a table: a runs table or engine files (docs/import.md).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub runs: Vec<PathBuf>,
+    /// Registry with the runs' model sizes (default: the bundled datasets/models.csv).
+    #[arg(long, value_name = "FILE", requires = "runs")]
+    pub registry: Option<PathBuf>,
+    /// Hardware name of a runs profile (default: the runs' gpu column).
+    #[arg(long, value_name = "NAME", requires = "runs")]
+    pub gpu: Option<String>,
     /// Launch mode to fit: graph (CUDA graphs) or eager.
     #[arg(long, default_value = "graph", value_name = "M")]
     pub mode: Mode,
@@ -55,17 +70,20 @@ pub struct FitLatencyArgs {
 
 /// Runs `sdsl fit latency`.
 pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
+    let Some(file) = a.file.clone() else {
+        return run_runs(&a);
+    };
     // --out must name neither the table nor its hardware description (the
     // .meta given, or the one found next to the table): checked before
     // anything is read or computed
-    crate::cli::refuse_overwriting_input(a.out.as_deref(), &a.file)?;
+    crate::cli::refuse_overwriting_input(a.out.as_deref(), &file)?;
     let meta = a
         .meta
         .clone()
-        .unwrap_or_else(|| a.file.with_extension("meta"));
+        .unwrap_or_else(|| file.with_extension("meta"));
     crate::cli::refuse_overwriting_input(a.out.as_deref(), &meta)
         .context("the table's hardware description (.meta)")?;
-    let table = read_latency_table(&a.file, a.meta.as_deref())?;
+    let table = read_latency_table(&file, a.meta.as_deref())?;
     let spec = LatencyFitSpec {
         selection: LatencySelection {
             mode: a.mode,
@@ -97,6 +115,128 @@ pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()>
     Ok(())
 }
 
+/// `sdsl fit latency --runs`: a `runs-affine` profile from the single-model
+/// runs at concurrency 1 ([`LatencyProfile::from_runs`]).
+fn run_runs(a: &FitLatencyArgs) -> anyhow::Result<()> {
+    use crate::fit::runs::{inputs_sha256, latency_points, registry_model};
+    let (inputs, rows) = crate::cli::read_runs(&a.runs, a.out.as_deref())?;
+    let registry = match &a.registry {
+        Some(p) => crate::ingest::registry::Registry::read(p)?,
+        None => crate::ingest::registry::Registry::bundled()?,
+    };
+    let mut notes = Vec::new();
+    let points = latency_points(&rows, &mut notes);
+    for n in notes {
+        crate::cli::warn(n);
+    }
+    let times = points
+        .iter()
+        .map(|p| {
+            let m = registry_model(&registry, &p.model).with_context(|| {
+                format!(
+                    "--runs: the size of {} ({}); give a registry that has it with --registry FILE (datasets/models-engines.csv has Qwen3 and Llama 3.x)",
+                    p.model,
+                    p.rows.join(", ")
+                )
+            })?;
+            // the registry's name, so that commands pricing registry models
+            // find the measured time (the runs' name is in the printout)
+            Ok(crate::fit::latency::RunTime {
+                model: m.name.clone(),
+                params: m.params,
+                tpot_ms: p.tpot_ms,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let gpus = crate::fit::distinct(
+        rows.iter()
+            .filter(|r| !r.gpu.is_empty())
+            .map(|r| r.gpu.clone()),
+    );
+    let hardware = match (&a.gpu, gpus.as_slice()) {
+        (Some(g), _) => g.clone(),
+        (None, [one]) => one.clone(),
+        _ => "unknown (give --gpu NAME)".to_string(),
+    };
+    let source = crate::fit::latency::SourceTable {
+        path: a
+            .runs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        sha256: inputs_sha256(&inputs),
+    };
+    let profile =
+        LatencyProfile::from_runs(&times, &hardware, source).context("fit latency --runs")?;
+    let label = a
+        .out
+        .as_ref()
+        .map_or("the runs profile".to_string(), |p| p.display().to_string());
+    profile.validate(&label, crate::law::throughput::DEFAULT_MAX_GAMMA)?;
+    for w in &profile.warnings {
+        crate::cli::warn(w.to_string());
+    }
+    if let Some(path) = &a.out {
+        crate::report::write_atomic(
+            path,
+            (serde_json::to_string_pretty(&profile)? + "\n").as_bytes(),
+        )?;
+    }
+    if a.json {
+        return crate::cli::print_json(&profile);
+    }
+    print_runs(&profile, &points);
+    Ok(())
+}
+
+fn print_runs(p: &LatencyProfile, points: &[crate::fit::runs::RunTpot]) {
+    println!(
+        "input: {} (sha256 {}…), hardware {}",
+        p.source.path,
+        &p.source.sha256[..12],
+        p.hardware
+    );
+    println!(
+        "profile kind {}: TPOT of the runs without speculation at concurrency 1, one per model size",
+        p.kind
+    );
+    println!(
+        "  {:<20} {:>8} {:>10} {:>10}  runs",
+        "model", "params", "TPOT ms", "fitted ms"
+    );
+    for a in &p.architectures {
+        let rows = points
+            .iter()
+            .find(|x| x.tpot_ms == a.decode_ms())
+            .map_or(String::new(), |x| {
+                format!("{}: {}", x.model, x.rows.join(", "))
+            });
+        println!(
+            "  {:<20} {:>8} {:>10.4} {:>10.4}  {rows}",
+            a.arch,
+            crate::cli::si(a.params_total),
+            a.decode_ms(),
+            p.affine.law.time_ms(a.params_total)
+        );
+    }
+    let l = &p.affine.law;
+    println!(
+        "\ndecode time t(P) = t0 + k·P (relative-error least squares): t0 = {:.4} ms, k = {:.4e} ms/param",
+        l.t0_ms, l.k_ms_per_param
+    );
+    match &p.affine.loao {
+        Some(e) => println!("leave-one-size-out error: {}", rel_error(e)),
+        None => println!(
+            "two sizes: the fit is exact (no leave-one-out error; its error on other sizes is unknown)"
+        ),
+    }
+    println!(
+        "verification: v ≡ 1 assumed (single-model runs measure no verification pass; speed-ups are over-predicted by what verifying γ + 1 tokens costs over one decode step)"
+    );
+    println!("use: --cost-model latency:PROFILE.json (the file written with --out)");
+}
+
 /// Mean and worst relative error, each a [`pct1`] right-aligned in six
 /// characters.
 fn rel_error(e: &RelError) -> String {
@@ -110,11 +250,13 @@ fn rel_error(e: &RelError) -> String {
 
 fn errors<L>(name: &str, f: &FormFit<L>) {
     println!("  {name:<7} in-sample   {}", rel_error(&f.in_sample));
-    println!(
-        "  {:<7} leave-one-architecture-out {}",
-        "",
-        rel_error(&f.loao)
-    );
+    match &f.loao {
+        Some(l) => println!("  {:<7} leave-one-architecture-out {}", "", rel_error(l)),
+        None => println!(
+            "  {:<7} leave-one-architecture-out: none (two sizes: the fit is exact)",
+            ""
+        ),
+    }
 }
 
 fn ci(p: &LatencyProfile, key: &str) -> String {

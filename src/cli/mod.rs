@@ -344,3 +344,37 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 }
 
 pub use crate::report::format::si;
+
+/// Engine runs named on the command line (`--runs FILE...`): a runs table
+/// (`sdsl import --out`) or the engine files themselves, read once by the
+/// import (`fit::runs`, format recognised per file); its warnings are
+/// printed. Refuses an `--out` that names one of them.
+pub fn read_runs(
+    files: &[std::path::PathBuf],
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<(
+    Vec<crate::fit::runs::Input>,
+    Vec<crate::ingest::engines::RunRow>,
+)> {
+    for f in files {
+        refuse_overwriting_input(out, f)?;
+    }
+    let inputs = files
+        .iter()
+        .map(|p| {
+            let name = p.display().to_string();
+            std::fs::read(p)
+                .map(|bytes| crate::fit::runs::Input {
+                    name: name.clone(),
+                    bytes,
+                })
+                .map_err(|source| crate::SdslError::Io { path: name, source })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let imported = crate::fit::runs::import(&inputs, &Default::default())
+        .map_err(|e| anyhow::Error::from(e).context("--runs: reading the engine runs (sdsl import reads them the same way; give it --target/--draft/--gamma where a log lacks them and pass its --out table instead)"))?;
+    for w in imported.warnings {
+        warn(w);
+    }
+    Ok((inputs, imported.rows))
+}

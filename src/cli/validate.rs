@@ -20,6 +20,20 @@ pub struct ValidateArgs {
     /// The manifest (its `[validation]` section names the measurements).
     #[arg(long, default_value = "datasets/refit.toml")]
     pub manifest: PathBuf,
+    /// Engine runs to validate against as well (a runs table or engine
+    /// files; docs/import.md): each speculative run's measured speed-up
+    /// against sdsl-flops, latency-runs and sdsl-law. Adds to (replaces)
+    /// the manifest's `[validation] runs`.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub runs: Vec<PathBuf>,
+    /// Registry with the runs' model sizes (default: the manifest's
+    /// `runs_registry`, else its registry).
+    #[arg(long, value_name = "FILE", requires = "runs")]
+    pub runs_registry: Option<PathBuf>,
+    /// Show one source only (e.g. engine-runs): its rows, summaries,
+    /// checks, files and the notes that name it.
+    #[arg(long, value_name = "SOURCE")]
+    pub only: Option<String>,
     /// Print rows, summary and checks as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -33,6 +47,20 @@ pub fn run(a: ValidateArgs, global: &super::Global) -> anyhow::Result<()> {
             "{}: no [validation] section; see datasets/refit.toml for one naming the bundled measurements",
             a.manifest.display()
         );
+    }
+    if let Some(v) = m.validation.as_mut() {
+        use crate::pipeline::config::located::Located;
+        if !a.runs.is_empty() {
+            for f in &a.runs {
+                if !f.is_file() {
+                    anyhow::bail!("--runs {}: no such file", f.display());
+                }
+            }
+            v.runs = Some(Located::new(a.runs.clone(), 0, "--runs"));
+        }
+        if let Some(r) = &a.runs_registry {
+            v.runs_registry = Some(Located::new(r.clone(), 0, "--runs-registry"));
+        }
     }
     // the point laws only: the bootstrap does not enter the validation
     m.loss_bootstrap.value = 0;
@@ -49,10 +77,35 @@ pub fn run(a: ValidateArgs, global: &super::Global) -> anyhow::Result<()> {
         pipeline::validation::run(v, &inputs, &loss.fit.law, &alpha.section.law, &mut ledger)
             .map_err(|e| anyhow::Error::from(m.locate(e)))
     })?;
+    let section = match &a.only {
+        None => section,
+        Some(src) => only(section, src)?,
+    };
     if a.json {
         return super::print_json(&section);
     }
     let mut s = String::new();
     crate::report::markdown::validation::render(&mut s, &section);
     super::write_stdout(s.as_bytes())
+}
+
+/// The section restricted to one source (`--only`).
+fn only(
+    mut s: crate::report::model::validation::ValidationSection,
+    src: &str,
+) -> anyhow::Result<crate::report::model::validation::ValidationSection> {
+    let known = crate::fit::distinct(s.rows.iter().map(|r| r.source.clone()));
+    if !known.iter().any(|k| k == src) {
+        anyhow::bail!(
+            "--only {src}: no such source; the sources are {}",
+            known.join(", ")
+        );
+    }
+    s.rows.retain(|r| r.source == src);
+    s.summary.retain(|r| r.source == src);
+    s.checks.retain(|r| r.source == src);
+    s.sources.retain(|r| r.source == src);
+    let tag = format!("`{src}`");
+    s.notes.retain(|n| n.contains(&tag));
+    Ok(s)
 }

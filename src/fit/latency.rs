@@ -57,6 +57,10 @@ use std::collections::BTreeMap;
 /// The `kind` of a profile file.
 pub const PROFILE_KIND: &str = "latency_profile";
 
+/// The `kind` of a profile built from single-model engine runs
+/// ([`LatencyProfile::from_runs`]): the affine t(P) only, v ≡ 1 assumed.
+pub const RUNS_PROFILE_KIND: &str = "runs-affine";
+
 /// Default bootstrap replicates of `sdsl fit latency`.
 pub const DEFAULT_REPLICATES: usize = 1000;
 
@@ -214,8 +218,11 @@ pub struct FormFit<L> {
     pub law: L,
     /// Relative errors of the fit on its own data.
     pub in_sample: RelError,
-    /// Leave-one-architecture-out relative errors.
-    pub loao: RelError,
+    /// Leave-one-architecture-out relative errors; absent only for a
+    /// `runs-affine` profile on two sizes, whose affine fit is exact (two
+    /// points, two parameters: no size can be left out and refitted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loao: Option<RelError>,
 }
 
 /// One measured q's line v(q) = a + b·ln P.
@@ -835,17 +842,19 @@ impl ValidLatencyFitSpec {
         let affine = FormFit {
             law: affine_law,
             in_sample: in_sample(&refs, &affine_law, predict_affine),
-            loao: loao(
-                &refs,
-                |a| Some(affine_design(a)),
-                fit_affine,
-                predict_affine,
-            )
-            .ok_or_else(|| {
-                SdslError::Numerical(
-                    "a leave-one-architecture-out affine fit is rank-deficient".into(),
+            loao: Some(
+                loao(
+                    &refs,
+                    |a| Some(affine_design(a)),
+                    fit_affine,
+                    predict_affine,
                 )
-            })?,
+                .ok_or_else(|| {
+                    SdslError::Numerical(
+                        "a leave-one-architecture-out affine fit is rank-deficient".into(),
+                    )
+                })?,
+            ),
         };
         let has_layers = refs.iter().all(|a| a.layers.is_some());
         let depth = if has_layers && refs.len() >= 4 {
@@ -856,7 +865,7 @@ impl ValidLatencyFitSpec {
                 (Some(law), Some(lo)) => Some(FormFit {
                     law,
                     in_sample: in_sample(&refs, &law, predict_depth),
-                    loao: lo,
+                    loao: Some(lo),
                 }),
                 _ => {
                     warnings.push(
@@ -875,7 +884,14 @@ impl ValidLatencyFitSpec {
             None
         };
         let most_accurate_form = match &depth {
-            Some(d) if d.loao.mean_abs < affine.loao.mean_abs => "depth",
+            Some(FormFit { loao: Some(d), .. })
+                if affine
+                    .loao
+                    .as_ref()
+                    .is_some_and(|a| d.mean_abs < a.mean_abs) =>
+            {
+                "depth"
+            }
             _ => "affine",
         }
         .to_string();
@@ -967,6 +983,128 @@ impl ValidLatencyFitSpec {
             bootstrap,
             batch_interpolated_from: batch_from,
             kv_law,
+            roofline: None,
+            warnings,
+        })
+    }
+}
+
+/// One model's decode time measured by a serving engine: TPOT of a run
+/// without speculation at concurrency 1 (one sequence per step, so TPOT is
+/// the time of one decode step t(P), the engine's per-step overheads
+/// included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTime {
+    /// The model as the runs name it.
+    pub model: String,
+    /// Its parameters (from the registry).
+    pub params: f64,
+    /// Mean TPOT, ms.
+    pub tpot_ms: f64,
+}
+
+/// The warning every `runs-affine` profile carries (docs/import.md).
+pub const RUNS_V_NOTE: &str = "v ≡ 1 assumed: single-model runs measure no verification pass, so t_M(γ + 1) is taken as t_M(1) (SDSL's assumption, Leviathan et al. 2023 §3.3); a real verification pass costs more, so speed-ups are over-predicted by that share";
+
+impl LatencyProfile {
+    /// A `runs-affine` profile from single-model engine runs at batch 1
+    /// (docs/import.md, "From runs to the fits"): the affine law
+    /// t(P) = t0 + k·P fitted by relative-error least squares (weights 1/t²,
+    /// as [`LatencyFitSpec::fit`]) to the TPOTs, exact with two sizes (then
+    /// no leave-one-out error exists and none is reported). Verification is
+    /// not measured, so v ≡ 1 (one knot at q = γ_max + 1 with a = 1, b = 0:
+    /// γ up to [`crate::law::throughput::DEFAULT_MAX_GAMMA`]). `selection`
+    /// records mode graph (vLLM's default CUDA graphs), batch 1, and ctx 1 as
+    /// a placeholder: the runs' context lengths are whatever their prompts
+    /// were. Errors with fewer than two distinct sizes.
+    pub fn from_runs(
+        points: &[RunTime],
+        hardware: &str,
+        source: SourceTable,
+    ) -> Result<LatencyProfile, SdslError> {
+        let mut archs: Vec<ArchTimes> = points
+            .iter()
+            .map(|p| ArchTimes {
+                arch: p.model.clone(),
+                params_total: p.params,
+                layers: None,
+                times_ms: BTreeMap::from([(1, p.tpot_ms)]),
+                kv_bytes_per_token: None,
+            })
+            .collect();
+        archs.sort_by(|a, b| a.params_total.total_cmp(&b.params_total));
+        let sizes: std::collections::BTreeSet<u64> =
+            archs.iter().map(|a| a.params_total.to_bits()).collect();
+        let data_err = |message: String| SdslError::Data {
+            path: source.path.clone(),
+            message,
+        };
+        if sizes.len() < 2 || sizes.len() != archs.len() {
+            return Err(data_err(format!(
+                "{} single-model runs at concurrency 1 with {} distinct sizes ({}); t(P) = t0 + k·P needs at least two models of different sizes, one run each",
+                archs.len(),
+                sizes.len(),
+                crate::error::capped_list(archs.iter().map(|a| a.arch.clone()), 10)
+            )));
+        }
+        let refs: Vec<&ArchTimes> = archs.iter().collect();
+        let law = fit_affine(&refs).ok_or_else(|| {
+            SdslError::Numerical("the affine latency fit on the runs is rank-deficient".into())
+        })?;
+        let mut warnings = vec![RUNS_V_NOTE.to_string()];
+        let loao_err = if refs.len() >= 3 {
+            loao(
+                &refs,
+                |a| Some(affine_design(a)),
+                fit_affine,
+                predict_affine,
+            )
+        } else {
+            warnings.push(
+                "two sizes: the affine fit is exact (two points, two parameters), so it has no leave-one-out error; its error on other sizes is unknown".into(),
+            );
+            None
+        };
+        if law.t0_ms < 0.0 || law.k_ms_per_param <= 0.0 {
+            warnings.push(format!(
+                "the affine law has t0 = {} ms and k = {} ms/param; a cost model needs t0 ≥ 0 and k > 0, so these runs cannot price drafts",
+                crate::error::num(law.t0_ms),
+                crate::error::num(law.k_ms_per_param)
+            ));
+        }
+        let q = crate::law::throughput::DEFAULT_MAX_GAMMA as u32 + 1;
+        Ok(LatencyProfile {
+            kind: RUNS_PROFILE_KIND.into(),
+            hardware: hardware.to_string(),
+            memory_bytes: None,
+            selection: LatencySelection {
+                mode: Mode::Graph,
+                ctx: 1,
+                batch: 1,
+            },
+            params_range: [refs[0].params_total, refs[refs.len() - 1].params_total],
+            affine: FormFit {
+                law,
+                in_sample: in_sample(&refs, &law, predict_affine),
+                loao: loao_err,
+            },
+            depth: None,
+            nstar_form: "affine".into(),
+            nstar_form_reason: NSTAR_FORM_REASON.into(),
+            most_accurate_form: "affine".into(),
+            verify: vec![VerifyLine {
+                q,
+                a: 1.0,
+                b: 0.0,
+                architectures: archs.len(),
+            }],
+            q_max: q,
+            architectures: archs,
+            excluded: Vec::new(),
+            source,
+            bootstrap: None,
+            batch_interpolated_from: None,
+            kv_law: None,
             roofline: None,
             warnings,
         })
@@ -1372,7 +1510,7 @@ impl LatencyProfile {
     /// price drafts (t0 ≥ 0, k > 0) is [`Self::latency_cost`]'s check.
     /// Errors are [`SdslError::Data`] naming the field by its JSON path
     /// (`architectures[3].times_ms`) and the fix.
-    // Long (≈320 lines) on purpose: one check per field of the profile, in
+    // Long (≈340 lines) on purpose: one check per field of the profile, in
     // the file's order, each naming its JSON path; a flat list is what a
     // reviewer audits against the format, helpers would hide the order.
     pub fn validate(&self, label: &str, max_gamma: u64) -> Result<(), SdslError> {
@@ -1385,11 +1523,11 @@ impl LatencyProfile {
         let positive = |x: f64| x.is_finite() && x > 0.0;
         let whole = |v: u64| (1..=u64::from(u32::MAX)).contains(&v);
         let roofline_kind = crate::fit::roofline::ROOFLINE_KIND;
-        if self.kind != PROFILE_KIND && self.kind != roofline_kind {
+        if self.kind != PROFILE_KIND && self.kind != RUNS_PROFILE_KIND && self.kind != roofline_kind {
             return Err(err(
                 "kind",
                 format!(
-                    "'{}' is not '{PROFILE_KIND}' (or '{roofline_kind}')",
+                    "'{}' is not '{PROFILE_KIND}' (a table fit), '{RUNS_PROFILE_KIND}' (from engine runs) or '{roofline_kind}'",
                     self.kind
                 ),
             ));
@@ -1439,6 +1577,29 @@ impl LatencyProfile {
                 }
             }
             (None, false) => {}
+        }
+        if self.kind == RUNS_PROFILE_KIND {
+            // v ≡ 1 is assumed, not measured: every line must say exactly that
+            if let Some((i, l)) = self
+                .verify
+                .iter()
+                .enumerate()
+                .find(|(_, l)| l.a != 1.0 || l.b != 0.0)
+            {
+                return Err(err(
+                    &format!("verify[{i}]"),
+                    format!(
+                        "a = {}, b = {}: a runs-affine profile assumes v ≡ 1 (a = 1, b = 0), it measured no verification",
+                        l.a, l.b
+                    ),
+                ));
+            }
+            if self.depth.is_some() {
+                return Err(err(
+                    "depth",
+                    "a runs-affine profile has no depth-aware form".into(),
+                ));
+            }
         }
         if let Some(m) = self.memory_bytes
             && !positive(m)
@@ -1565,8 +1726,16 @@ impl LatencyProfile {
             }
         }
         // the reported errors: finite, |·| ≥ 0
-        let errors = |form: &str, fit_in: &RelError, loao: &RelError| {
-            for (kind, e) in [("in_sample", fit_in), ("loao", loao)] {
+        let errors = |form: &str, fit_in: &RelError, loao: Option<&RelError>| {
+            if loao.is_none() && !(self.kind == RUNS_PROFILE_KIND && self.architectures.len() == 2)
+            {
+                return Err(err(
+                    &format!("{form}.loao"),
+                    "missing; only a runs-affine profile on exactly two sizes (an exact fit) has no leave-one-out error".into(),
+                ));
+            }
+            for (kind, e) in [("in_sample", Some(fit_in)), ("loao", loao)] {
+                let Some(e) = e else { continue };
                 let bad = [("mean_abs", e.mean_abs), ("max_abs", e.max_abs)]
                     .into_iter()
                     .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
@@ -1588,7 +1757,7 @@ impl LatencyProfile {
             }
             Ok(())
         };
-        errors("affine", &self.affine.in_sample, &self.affine.loao)?;
+        errors("affine", &self.affine.in_sample, self.affine.loao.as_ref())?;
         if let Some(d) = &self.depth {
             let l = &d.law;
             for (name, v) in [
@@ -1603,7 +1772,7 @@ impl LatencyProfile {
                     ));
                 }
             }
-            errors("depth", &d.in_sample, &d.loao)?;
+            errors("depth", &d.in_sample, d.loao.as_ref())?;
         }
         if self.nstar_form != "affine" {
             return Err(err(

@@ -13,6 +13,7 @@ pub mod loss_kernel;
 pub mod loss_record;
 pub mod ols;
 pub mod roofline;
+pub mod runs;
 
 /// The number of distinct values (bitwise: -0.0 and 0.0 differ, each NaN
 /// payload counts once), for the identifiability checks of the fits.

@@ -224,11 +224,18 @@ fn model_section(
         },
         affine_t0_ms: profile.affine.law.t0_ms,
         affine_k_ms_per_param: profile.affine.law.k_ms_per_param,
-        affine_loao: [profile.affine.loao.mean_abs, profile.affine.loao.max_abs],
+        // a table fit always has leave-one-out errors (only a two-size
+        // runs-affine profile lacks them): NaN never reaches the report
+        affine_loao: profile
+            .affine
+            .loao
+            .as_ref()
+            .map_or([f64::NAN; 2], |l| [l.mean_abs, l.max_abs]),
         depth_loao: profile
             .depth
             .as_ref()
-            .map(|d| [d.loao.mean_abs, d.loao.max_abs]),
+            .and_then(|d| d.loao.as_ref())
+            .map(|l| [l.mean_abs, l.max_abs]),
         cells,
         rankings,
         law,

@@ -213,6 +213,24 @@ pub struct ValidationInputs {
     pub nemo_latency: ResolvedLatency,
     /// NeMo stand-ins the table lacks (priced by the affine law), quoted.
     pub stand_ins_by_law: Vec<String>,
+    /// Engine runs (`[validation] runs`, `sdsl validate --runs`), imported.
+    pub runs: Option<RunsInputs>,
+}
+
+/// Engine runs as a validation source: the runs table the import builds
+/// from the files (`fit::runs`), and the registry with their sizes.
+#[derive(Debug)]
+pub struct RunsInputs {
+    /// The rows (every file imported together, so bench and serve logs pair).
+    pub rows: Vec<crate::ingest::engines::RunRow>,
+    /// The registry for the runs' model sizes.
+    pub registry: Registry,
+    /// The files, as named, for the latency profile's source.
+    pub names: Vec<String>,
+    /// SHA-256 over the files ([`crate::fit::runs::inputs_sha256`]).
+    pub sha256: String,
+    /// The import's warnings.
+    pub warnings: Vec<String>,
 }
 
 impl Inputs {
@@ -861,6 +879,68 @@ fn source<R>(
     Ok(t)
 }
 
+/// The runs of `[validation] runs`: every file read once and imported
+/// together, each listed with its hash; the registry of their sizes.
+fn runs_inputs(
+    cfg: &RefitConfig,
+    v: &ValidationInput,
+    files: &Located<Vec<PathBuf>>,
+    rd: &mut Reader,
+    (list, sources): (&mut Vec<InputRef>, &mut Vec<ValidationSource>),
+) -> Result<RunsInputs, SdslError> {
+    // `sdsl validate --runs` sets line 0: the files are the command line's,
+    // and the import's errors name them already
+    let at = |e: SdslError| {
+        if files.line > 0 { cfg.at(files, e) } else { e }
+    };
+    let mut inputs = Vec::new();
+    for p in &files.value {
+        let bytes = rd.bytes(p).map_err(at)?;
+        inputs.push(crate::fit::runs::Input {
+            name: p.display().to_string(),
+            bytes,
+        });
+    }
+    let imported = crate::fit::runs::import(&inputs, &Default::default())
+        .map_err(|e| match e {
+            // the flags named are sdsl import's: say how to use them here
+            SdslError::Data { path, message } => SdslError::Data {
+                path,
+                message: format!(
+                    "{message} (validation reads engine files without flags: run `sdsl import FILE... --draft/--gamma/--target … --out runs.csv` and validate against runs.csv)"
+                ),
+            },
+            e => e,
+        })
+        .map_err(at)?;
+    for i in &inputs {
+        let sha = crate::ingest::sha256_hex(&i.bytes);
+        let n = imported.rows.iter().filter(|r| r.source == i.name).count();
+        list.push(listed("validation", &i.name, &sha, n));
+        sources.push(ValidationSource {
+            source: super::validation::runs::SOURCE.into(),
+            path: i.name.clone(),
+            sha256: sha,
+            provenance: "engine output read by sdsl import (docs/import.md)".into(),
+        });
+    }
+    let registry = match &v.runs_registry {
+        Some(r) => {
+            let reg = rd.at(cfg, r, &r.value, Registry::read)?;
+            list.push(listed("registry", &reg.path, &reg.sha256, reg.models.len()));
+            reg
+        }
+        None => rd.at(cfg, &cfg.registry, &cfg.registry.value, Registry::read)?,
+    };
+    Ok(RunsInputs {
+        rows: imported.rows,
+        registry,
+        names: inputs.iter().map(|i| i.name.clone()).collect(),
+        sha256: crate::fit::runs::inputs_sha256(&inputs),
+        warnings: imported.warnings,
+    })
+}
+
 fn validation_inputs(
     cfg: &RefitConfig,
     v: &ValidationInput,
@@ -920,7 +1000,12 @@ fn validation_inputs(
     list_latency(&nemo_latency, list);
     let stand_ins_by_law =
         super::validation::stand_ins_by_law(v, &nemo_latency.profile).map_err(|e| cfg.locate(e))?;
+    let runs = match &v.runs {
+        Some(files) => Some(runs_inputs(cfg, v, files, rd, (&mut *list, &mut sources))?),
+        None => None,
+    };
     Ok(ValidationInputs {
+        runs,
         settings: v.clone(),
         sources,
         leviathan,

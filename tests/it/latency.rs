@@ -305,7 +305,7 @@ fn noiseless_synthetic_tables_recover_both_forms_and_the_verify_lines() {
     assert_eq!(p.excluded, ["tiny-2x128"]);
     assert!((p.affine.law.t0_ms - 0.5).abs() < 1e-10);
     assert!((p.affine.law.k_ms_per_param / 3e-10 - 1.0).abs() < 1e-10);
-    assert!(p.affine.loao.max_abs < 1e-10);
+    assert!(p.affine.loao.as_ref().unwrap().max_abs < 1e-10);
     let l2 = p.verify.iter().find(|l| l.q == 2).unwrap();
     let l9 = p.verify.iter().find(|l| l.q == 9).unwrap();
     assert!((l2.a - a2).abs() < 1e-10 && (l2.b - b2).abs() < 1e-11);
@@ -338,9 +338,9 @@ fn noiseless_synthetic_tables_recover_both_forms_and_the_verify_lines() {
     let d = p.depth.as_ref().unwrap();
     assert!((d.law.t0_ms - 0.3).abs() < 1e-9 && (d.law.tau_ms_per_layer - 0.02).abs() < 1e-10);
     assert!((d.law.k_ms_per_param / 1e-10 - 1.0).abs() < 1e-9);
-    assert!(d.loao.max_abs < 1e-9);
+    assert!(d.loao.as_ref().unwrap().max_abs < 1e-9);
     assert!(
-        p.affine.loao.mean_abs > 0.01,
+        p.affine.loao.as_ref().unwrap().mean_abs > 0.01,
         "the affine form cannot follow depth"
     );
     assert_eq!(p.most_accurate_form, "depth");
@@ -365,19 +365,21 @@ fn loao_errors_are_refits_without_each_architecture() {
             .collect();
         let (t0, k) = cramer_rel_ls(&rest, &ty);
         let want = (t0 + k * a.params_total - a.decode_ms()) / a.decode_ms();
-        let got = p.affine.loao.per_arch[&a.arch];
+        let got = p.affine.loao.as_ref().unwrap().per_arch[&a.arch];
         assert!((got - want).abs() < 1e-9, "{}: {got} vs {want}", a.arch);
     }
     let max = p
         .affine
         .loao
+        .as_ref()
+        .unwrap()
         .per_arch
         .values()
         .fold(0.0f64, |m, e| m.max(e.abs()));
-    assert_eq!(max, p.affine.loao.max_abs);
+    assert_eq!(max, p.affine.loao.as_ref().unwrap().max_abs);
     // docs/latency.md (approximate): depth-aware LOAO ≈ 3% against ≈ 18% for affine
     let d = p.depth.as_ref().unwrap();
-    assert!(d.loao.mean_abs < p.affine.loao.mean_abs);
+    assert!(d.loao.as_ref().unwrap().mean_abs < p.affine.loao.as_ref().unwrap().mean_abs);
     assert_eq!(p.most_accurate_form, "depth");
 }
 
@@ -877,7 +879,7 @@ fn loao_errors_of_many_architectures_are_refits_without_each_one() {
             let t = a.decode_ms();
             let affine = fit_affine(&rest).unwrap();
             let want = (affine.time_ms(a.params_total) - t) / t;
-            let got = p.affine.loao.per_arch[&a.arch];
+            let got = p.affine.loao.as_ref().unwrap().per_arch[&a.arch];
             assert!(
                 (got - want).abs() <= 1e-10 * want.abs().max(1e-3),
                 "n {n}, affine, {}: {got} vs {want}",
@@ -885,7 +887,7 @@ fn loao_errors_of_many_architectures_are_refits_without_each_one() {
             );
             let depth = sdsl::fit::latency::fit_depth(&rest).unwrap();
             let want = (depth.time_ms(a.layers.unwrap() as f64, a.params_total) - t) / t;
-            let got = p.depth.as_ref().unwrap().loao.per_arch[&a.arch];
+            let got = p.depth.as_ref().unwrap().loao.as_ref().unwrap().per_arch[&a.arch];
             assert!(
                 (got - want).abs() <= 1e-10 * want.abs().max(1e-3),
                 "n {n}, depth, {}: {got} vs {want}",

@@ -511,3 +511,54 @@ fn a_stand_in_the_latency_table_lacks_is_refused_as_a_typo_or_said_to_be_priced_
         "{notes}"
     );
 }
+
+/// Issue #23: the optional `[validation] runs` and `runs_registry` keys add
+/// the engine runs as a source (paths relative to the manifest); a missing
+/// file is refused with the manifest's line and key.
+#[test]
+fn the_manifest_s_runs_key_adds_the_engine_runs_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets");
+    copy_dir(&root, dir.path());
+    let mf = dir.path().join("refit.toml");
+    let text = std::fs::read_to_string(&mf).unwrap();
+    assert!(
+        !text.contains("runs ="),
+        "the bundled manifest has no runs key"
+    );
+    let files: Vec<String> = (1..=8)
+        .flat_map(|k| {
+            [
+                format!("\"engines/vllm/bench-sd-32b-1.7b-k{k}.log\""),
+                format!("\"engines/vllm/serve-sd-32b-1.7b-k{k}.log\""),
+            ]
+        })
+        .chain([
+            "\"engines/vllm/bench-nosd-32b.log\"".into(),
+            "\"engines/vllm/bench-nosd-1.7b.log\"".into(),
+        ])
+        .collect();
+    let with = format!(
+        "{text}\nruns = [{}]\nruns_registry = \"models-engines.csv\"\n",
+        files.join(", ")
+    );
+    std::fs::write(&mf, &with).unwrap();
+    let v = common::sdsl_json(&["validate", "--manifest", mf.to_str().unwrap(), "--json"]);
+    let rows: Vec<&serde_json::Value> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "engine-runs" && r["quantity"] == "speedup")
+        .collect();
+    assert_eq!(rows.len(), 8);
+    // k = 4: measured 23.65 / 10.46 (the two logs' printed TPOTs)
+    let k4 = rows.iter().find(|r| r["gamma"] == 4).unwrap();
+    assert!((k4["measured"].as_f64().unwrap() - 23.65 / 10.46).abs() < 1e-12);
+    let summary = v["summary"].to_string();
+    assert!(summary.contains("latency-runs") && summary.contains("engine-runs"));
+    std::fs::write(&mf, with.replace("bench-nosd-1.7b.log", "no-such.log")).unwrap();
+    let err = common::sdsl_fails(&["validate", "--manifest", mf.to_str().unwrap()]);
+    for needle in ["refit.toml", "validation.runs", "no-such.log"] {
+        assert!(err.contains(needle), "expected '{needle}' in {err}");
+    }
+}

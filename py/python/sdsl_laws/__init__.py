@@ -12,6 +12,7 @@ function               command
 ``fit_alpha``          ``sdsl fit alpha FILE --json``
 ``fit_latency``        ``sdsl fit latency FILE --json``
 ``estimate_alpha``     ``sdsl alpha estimate FILE --json``
+``import_runs``        ``sdsl import FILE... --json``
 ``predict``            ``sdsl predict --json``
 ``speedup``            ``sdsl speedup --json``
 ``nstar_table``        ``sdsl nstar table --json``
@@ -55,6 +56,7 @@ __all__ = [
     "fit_alpha",
     "fit_latency",
     "estimate_alpha",
+    "import_runs",
     "predict",
     "speedup",
     "nstar_table",
@@ -435,6 +437,49 @@ def estimate_alpha(
         value_col,
         None if group_cols is None else [str(g) for g in group_cols],
     )
+
+
+def import_runs(
+    paths: Union[PathLike, Sequence[PathLike]],
+    *,
+    format: str = "auto",
+    target: Optional[str] = None,
+    draft: Optional[str] = None,
+    gamma: Optional[int] = None,
+    gpu: Optional[str] = None,
+):
+    """The runs table of serving-engine outputs (``sdsl import FILE... --json``).
+
+    ``paths`` is one path or a sequence of them: ``vllm bench serve`` output,
+    its ``--save-result`` JSON, ``vllm serve`` logs, SGLang ``bench_serving``
+    output, llama-server logs, lm-eval results JSON, or a runs table
+    (docs/import.md); ``format`` names the format of every file (default:
+    recognised per file). ``target``, ``draft`` and ``gamma`` fill what a log
+    does not print; ``gpu`` is recorded in the ``gpu`` column.
+
+    Returns the rows ``sdsl import --json`` prints, as a pandas DataFrame
+    where pandas is installed (``to_frame`` of the rows: ``alpha`` becomes
+    the columns ``alpha.point``, ``alpha.ci95``, …), else as a list of dicts.
+    """
+    if _is_path(paths):
+        paths = [paths]
+    names = [os.fspath(p) for p in paths]
+    if gamma is not None:
+        gamma = _count(gamma, "gamma")
+    rows = _call(
+        _native.import_runs,
+        names,
+        None if format == "auto" else str(format),
+        target,
+        draft,
+        gamma,
+        gpu,
+    )
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return rows
+    return to_frame(rows)
 
 
 # ---------------------------------------------------------------- N*

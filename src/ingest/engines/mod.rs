@@ -1,6 +1,6 @@
 //! Measurements as serving engines print them (docs/import.md): one reader
 //! per format, each returning the numbers *as printed*, untouched. Turning
-//! them into α̂, i.i.d. checks and speed-ups is `query::import`'s job.
+//! them into α̂, i.i.d. checks and speed-ups is `fit::runs`'s job.
 //!
 //! Formats: `vllm-bench` (the `vllm bench serve` text summary, possibly
 //! inside a larger log), `vllm-json` (its `--save-result` file),

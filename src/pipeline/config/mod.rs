@@ -260,6 +260,7 @@ impl RefitConfig {
         }
         if let Some(v) = &self.validation {
             out.extend(v.files().into_iter().map(|p| p.value.clone()));
+            out.extend(v.runs_files());
         }
         let law = Path::new(&self.alpha_law.value);
         if law.is_file() {

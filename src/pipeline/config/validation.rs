@@ -26,6 +26,14 @@ pub struct RawValidation {
     nemo_stand_ins: Spanned<BTreeMap<String, String>>,
     nemo_params: Spanned<BTreeMap<String, f64>>,
     nemo_tokens: Spanned<f64>,
+    /// Optional: engine runs (runs tables or engine files) to validate
+    /// against; absent in the bundled manifest.
+    #[serde(default)]
+    runs: Option<Spanned<Vec<String>>>,
+    /// Optional: the registry with the runs' model sizes (default: the
+    /// manifest's `registry`).
+    #[serde(default)]
+    runs_registry: Option<Spanned<String>>,
 }
 
 /// `[validation]`, validated: every file exists.
@@ -57,6 +65,11 @@ pub struct ValidationInput {
     pub nemo_params: Located<BTreeMap<String, f64>>,
     /// Qwen3 pre-training tokens (public model cards).
     pub nemo_tokens: Located<f64>,
+    /// Engine runs to validate against (`runs = [...]`, or `sdsl validate
+    /// --runs`): runs tables or engine files, read by the import.
+    pub runs: Option<Located<Vec<PathBuf>>>,
+    /// The registry with the runs' model sizes (None: the manifest's).
+    pub runs_registry: Option<Located<PathBuf>>,
 }
 
 impl ValidationInput {
@@ -73,6 +86,13 @@ impl ValidationInput {
             &self.opt_ppl,
             &self.nemo,
         ]
+    }
+
+    /// The runs files and their registry (empty without runs).
+    pub fn runs_files(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self.runs.iter().flat_map(|r| r.value.clone()).collect();
+        out.extend(self.runs_registry.iter().map(|r| r.value.clone()));
+        out
     }
 }
 
@@ -114,7 +134,41 @@ pub(super) fn validation_input(v: &RawValidation, cx: &Cx) -> Result<ValidationI
             format!("{}: tokens must be finite and > 0", crate::error::num(t)),
         ));
     }
+    let runs = match &v.runs {
+        None => None,
+        Some(list) => {
+            let (line, key) = loc(list.span(), "validation.runs");
+            let mut paths = Vec::new();
+            for name in list.get_ref() {
+                let p = cx.dir.join(name);
+                if !p.is_file() {
+                    return Err(err(
+                        (line, key.clone()),
+                        format!(
+                            "file '{}' not found (resolved to {}); paths are relative to the manifest",
+                            crate::error::clip(name),
+                            p.display()
+                        ),
+                    ));
+                }
+                paths.push(p);
+            }
+            if paths.is_empty() {
+                return Err(err(
+                    (line, key),
+                    "an empty list: name the runs files, or leave the key out".into(),
+                ));
+            }
+            Some(Located::new(paths, line, key))
+        }
+    };
+    let runs_registry = match &v.runs_registry {
+        Some(r) => Some(file(r, "validation.runs_registry")?),
+        None => None,
+    };
     Ok(ValidationInput {
+        runs,
+        runs_registry,
         leviathan: file(&v.leviathan, "validation.leviathan")?,
         leviathan_alpha: file(&v.leviathan_alpha, "validation.leviathan_alpha")?,
         h200_walltime: file(&v.h200_walltime, "validation.h200_walltime")?,

@@ -31,6 +31,7 @@ pub mod lab;
 mod leviathan;
 pub mod nemo;
 pub mod opt_wikitext2;
+pub mod runs;
 
 use super::Ledger;
 use super::config::validation::ValidationInput;
@@ -235,6 +236,9 @@ pub fn validation_stage(
     if let Some(runs) = lab_runs {
         lab::lab(runs, &mut s.rows);
     }
+    if let Some(r) = &v.runs {
+        runs::runs(r, cx, &mut s.rows, &mut s.notes)?;
+    }
     s.notes.extend(notes(arange));
     s.summary = summarise(&s.rows);
     Ok(s)
@@ -382,6 +386,9 @@ pub fn run(
         nemo,
     };
     let lab_runs = inputs.lab.as_ref().map(|l| &l.sampler_sourced);
+    for w in v.runs.iter().flat_map(|r| &r.warnings) {
+        ledger.warn_once(w.clone());
+    }
     let mut section = validation_stage(v, lab_runs, &cx)?;
     if !by_law.is_empty() {
         let w = format!(

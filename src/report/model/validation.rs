@@ -17,6 +17,9 @@ pub const SDSL_LAW: &str = "sdsl-law";
 pub const LATENCY_GRAPH: &str = "latency-h200-graph";
 /// Measured α, H200 latency model in eager mode.
 pub const LATENCY_EAGER: &str = "latency-h200-eager";
+/// Measured α, the affine latency law of the single-model engine runs
+/// (profile kind `runs-affine`, v ≡ 1).
+pub const LATENCY_RUNS: &str = "latency-runs";
 
 /// The validation section.
 #[derive(Debug, Clone, Default, Serialize)]
