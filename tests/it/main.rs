@@ -21,6 +21,7 @@ mod malformed;
 mod nstar;
 mod ols_nist;
 mod pipeline;
+mod plan;
 mod predict;
 mod predict_latency;
 mod readme;
