@@ -222,6 +222,18 @@ fn gamma_ranges(o: &PlanOut) -> String {
 }
 
 fn human(o: &PlanOut) -> String {
+    let mut s = human_one(o);
+    if let Some(f) = &o.fp8_plan {
+        s.push_str(&format!(
+            "\nThe same plan with fp8 weights ({}): marked fp8, not the bf16 the model ships in; quantisation's effect on acceptance is not modelled.\n\n",
+            f.hardware
+        ));
+        s.push_str(&human_one(f));
+    }
+    s
+}
+
+fn human_one(o: &PlanOut) -> String {
     use crate::cli::si;
     let mut s = format!(
         "plan: target {} ({} params) on {} ({}); α from the laws (loss {}, alpha {})\n\n",

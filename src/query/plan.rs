@@ -341,6 +341,11 @@ pub struct PlanOut {
     pub rows: Vec<PlanRow>,
     /// What the user should know.
     pub warnings: Vec<String>,
+    /// When a roofline profile in bf16 leaves no draft that fits the
+    /// device: the same plan with fp8 weights (`:weights=fp8`), marked as
+    /// such by its `hardware` and every row's `weights`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fp8_plan: Option<Box<PlanOut>>,
 }
 
 /// A candidate draft: display name, table architecture, size, α.
@@ -509,21 +514,23 @@ fn fits_everywhere(rows: &[&PlanRow], weights: &[(u64, f64)]) -> bool {
         .all(|(r, (_, w))| *w == 0.0 || r.fits_memory != Some(false))
 }
 
-/// Runs the plan (see the module docs). `loss_law` and `alpha_law` are
-/// shipped names or law files.
-// Long (≈150 lines): target and drafts resolved, the profile per batch,
-// N* per batch, the rows, then the recommendation and the warnings, in the
-// order the record lists them; each step needs the previous ones' locals.
-pub fn plan(
-    q: &PlanQuery,
-    registry: &Registry,
-    loss_law: &str,
-    alpha_law: &str,
-) -> Result<PlanOut, SdslError> {
-    if q.batches.is_empty() {
-        return Err(SdslError::InvalidArgument("no batch sizes to plan".into()));
-    }
-    let weights = q.weights()?;
+/// The target and the candidate drafts of a plan, looked up.
+struct Resolved {
+    target_name: String,
+    target_arch: String,
+    /// Target parameters.
+    m: f64,
+    /// Target pre-training tokens.
+    dt: f64,
+    /// The registry drafts (empty for `law`).
+    models: Vec<Model>,
+    /// Draft pre-training tokens for the laws' N*.
+    dd: f64,
+}
+
+/// Looks up the target and the drafts (a family's drafts smaller than the
+/// target; named models, each smaller than the target; none for `law`).
+fn resolve_models(q: &PlanQuery, registry: &Registry) -> Result<Resolved, SdslError> {
     let target: Option<Model> = q
         .target
         .as_ref()
@@ -578,6 +585,39 @@ pub fn plan(
         }
         Drafts::Law => (Vec::new(), dt),
     };
+    Ok(Resolved {
+        target_name,
+        target_arch,
+        m,
+        dt,
+        models,
+        dd,
+    })
+}
+
+/// Runs the plan (see the module docs). `loss_law` and `alpha_law` are
+/// shipped names or law files.
+// Long (≈170 lines): the profile per batch, N* per batch, the candidates'
+// rows, the recommendation, the warnings and the fp8 alternative, in the
+// order the record lists them; each step needs the previous ones' locals.
+pub fn plan(
+    q: &PlanQuery,
+    registry: &Registry,
+    loss_law: &str,
+    alpha_law: &str,
+) -> Result<PlanOut, SdslError> {
+    if q.batches.is_empty() {
+        return Err(SdslError::InvalidArgument("no batch sizes to plan".into()));
+    }
+    let weights = q.weights()?;
+    let Resolved {
+        target_name,
+        target_arch,
+        m,
+        dt,
+        models,
+        dd,
+    } = resolve_models(q, registry)?;
     let at = q.resolve_batches(loss_law, alpha_law)?;
     let mut warnings: Vec<String> = Vec::new();
     for a in &at {
@@ -699,6 +739,20 @@ pub fn plan(
     }
     rows.sort_by_key(|r| r.batch);
     plan_warnings(&mut warnings, &rows, &at, &target_name, &recommendation);
+    // nothing fits in bf16 on a catalogued GPU: the fp8-weights plan too
+    let fp8_plan = if recommendation.draft.is_none()
+        && at[0].profile.roofline.is_some()
+        && at[0].profile.weight_format() == "bf16"
+        && !q.hardware.contains("weights=")
+    {
+        let q8 = PlanQuery {
+            hardware: format!("{}:weights=fp8", q.hardware.trim()),
+            ..q.clone()
+        };
+        Some(Box::new(plan(&q8, registry, loss_law, alpha_law)?))
+    } else {
+        None
+    };
     Ok(PlanOut {
         target: target_name,
         target_params: m,
@@ -716,6 +770,7 @@ pub fn plan(
         recommendation,
         rows,
         warnings,
+        fp8_plan,
     })
 }
 
