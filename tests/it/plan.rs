@@ -281,6 +281,10 @@ fn plan_marks_a_70b_bf16_target_on_h100_as_not_fitting() {
             .all(|r| r["fits_memory"] == Value::Bool(false))
     );
     assert!(v["recommendation"]["draft"].is_null());
+    // the fp8-weights plan comes along, marked as such
+    let f = &v["fp8_plan"];
+    assert_eq!(f["hardware"], "roofline:h100-sxm:weights=fp8");
+    assert!(rows(f).iter().all(|r| r["weights"] == "fp8"));
     let w = v["warnings"].to_string();
     assert!(
         w.contains("does not fit (bf16, one GPU)") && w.contains(":weights=fp8"),
