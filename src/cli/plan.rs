@@ -289,8 +289,14 @@ fn human_one(o: &PlanOut) -> String {
     let rec = &o.recommendation;
     match (&rec.draft, rec.expected_speedup) {
         (Some(d), Some(e)) => {
+            let d = match d.strip_prefix("N*=") {
+                Some(size) => {
+                    format!("a draft of about {size} parameters (the laws' N*, no registry model)")
+                }
+                None => d.clone(),
+            };
             s.push_str(&format!(
-                "Recommendation: serve {d} as the draft ({}); expected aggregate speed-up over the batch mix {e:.3}× ({:.0} tokens/s).\n",
+                "Recommendation: serve {d} ({}); expected aggregate speed-up over the batch mix {e:.3}× ({:.0} tokens/s).\n",
                 gamma_ranges(o),
                 rec.expected_tokens_per_s.unwrap_or(f64::NAN)
             ));
@@ -363,7 +369,7 @@ fn vllm(o: &PlanOut) -> anyhow::Result<String> {
         "num_speculative_tokens": g,
     });
     let mut s = format!(
-        "# keys checked against {VLLM_CHECKED}\n# vLLM runs one γ per server here: num_speculative_tokens is the single γ that maximises the mix-weighted aggregate throughput ({:.3}× expected; per-batch best: {})\n",
+        "# keys checked against {VLLM_CHECKED}\n# one γ per server: num_speculative_tokens is the single γ that maximises the mix-weighted aggregate throughput ({:.3}× expected; per-batch best: {}); this vLLM also reads a per-batch schedule, num_speculative_tokens_per_batch_size, which this plan does not emit\n",
         o.recommendation
             .server_gamma_expected_speedup
             .unwrap_or(f64::NAN),
