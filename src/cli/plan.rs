@@ -293,7 +293,7 @@ fn human_one(o: &PlanOut) -> String {
                 Some(size) => {
                     format!("a draft of about {size} parameters (the laws' N*, no registry model)")
                 }
-                None => d.clone(),
+                None => format!("{d} as the draft"),
             };
             s.push_str(&format!(
                 "Recommendation: serve {d} ({}); expected aggregate speed-up over the batch mix {e:.3}× ({:.0} tokens/s).\n",
