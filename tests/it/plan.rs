@@ -442,3 +442,48 @@ fn plan_refuses_bad_inputs_clearly() {
     ]);
     assert!(err.contains("h100-sxm"), "lists the catalogue: {err}");
 }
+
+/// On the measured H200 tables above batch 1, a target the batched table
+/// did not measure (read from the table here) is priced with the fitted v
+/// lines, and the plan says v is extrapolated.
+#[test]
+fn plan_says_v_is_extrapolated_for_a_target_missing_from_the_batched_table() {
+    let table = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("datasets/hardware/h200_decode_latency_batched.csv"),
+    )
+    .unwrap();
+    let measured = |arch: &str| table.lines().any(|l| l.starts_with(&format!("{arch},")));
+    assert!(
+        !measured("OPT-66B") && measured("OPT-13B"),
+        "the premise of this test"
+    );
+    let v = plan_json(&[
+        "--target",
+        "OPT-66B",
+        "--drafts",
+        "OPT-125M",
+        "--hardware",
+        "h200-graph",
+        "--batch",
+        "1,4",
+    ]);
+    let at4 = rows(&v).iter().find(|r| num(r, "batch") == 4.0).unwrap();
+    assert_eq!(at4["target_measured"], false);
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains("v is extrapolated at batch 4")
+    );
+    let v = plan_json(&[
+        "--target",
+        "OPT-13B",
+        "--drafts",
+        "OPT-125M",
+        "--hardware",
+        "h200-graph",
+        "--batch",
+        "1,4",
+    ]);
+    assert!(!v["warnings"].to_string().contains("v is extrapolated"));
+}
