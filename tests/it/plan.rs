@@ -487,3 +487,36 @@ fn plan_says_v_is_extrapolated_for_a_target_missing_from_the_batched_table() {
     ]);
     assert!(!v["warnings"].to_string().contains("v is extrapolated"));
 }
+
+/// `--csv` prints the JSON rows, one line each, at full precision.
+#[test]
+fn plan_csv_prints_the_json_rows() {
+    let args = [
+        "plan",
+        "--target",
+        "OPT-13B",
+        "--drafts",
+        "OPT",
+        "--hardware",
+        "h200-graph",
+        "--batch",
+        "1,16",
+    ];
+    let v = sdsl_json(&[&args[..], &["--json"]].concat());
+    let out = sdsl(&[&args[..], &["--csv"]].concat());
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let body: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(body.len(), rows(&v).len());
+    for (cells, r) in body.iter().zip(rows(&v)) {
+        assert_eq!(cells[col("draft")], r["draft"].as_str().unwrap());
+        assert_eq!(
+            cells[col("speedup")].parse::<f64>().unwrap(),
+            num(r, "speedup")
+        );
+        assert_eq!(cells[col("gamma")].parse::<f64>().unwrap(), num(r, "gamma"));
+    }
+}
