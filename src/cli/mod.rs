@@ -7,6 +7,7 @@ pub mod fit_latency;
 pub mod fit_loss;
 pub mod import;
 pub mod nstar;
+pub mod plan;
 pub mod predict;
 pub mod refit;
 pub mod speedup;
@@ -92,6 +93,8 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// Speed-up of speculative decoding at an acceptance rate and cost ratio.
     Speedup(speedup::SpeedupArgs),
+    /// The serving plan: which draft, how many speculative tokens per batch size, and where speculation stops paying.
+    Plan(plan::PlanArgs),
     /// N* for the registry, and the N* linear law.
     #[command(subcommand)]
     Nstar(nstar::NstarCommand),
@@ -139,6 +142,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Predict(a) => predict::run(a),
         Command::Speedup(a) => speedup::run(a),
+        Command::Plan(a) => plan::run(a),
         Command::Nstar(c) => nstar::run(c),
         Command::Fit(FitCommand::Loss(a)) => fit_loss::run(a, &cli.global),
         Command::Alpha(AlphaCommand::Estimate(a)) => alpha_estimate::run(a),

@@ -22,6 +22,7 @@
 pub mod import;
 pub mod nstar_law;
 pub mod nstar_table;
+pub mod plan;
 pub mod predict;
 pub mod speedup;
 

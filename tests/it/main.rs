@@ -22,6 +22,7 @@ mod new_family;
 mod nstar;
 mod ols_nist;
 mod pipeline;
+mod plan;
 mod predict;
 mod predict_latency;
 mod readme;
