@@ -1523,7 +1523,8 @@ impl LatencyProfile {
         let positive = |x: f64| x.is_finite() && x > 0.0;
         let whole = |v: u64| (1..=u64::from(u32::MAX)).contains(&v);
         let roofline_kind = crate::fit::roofline::ROOFLINE_KIND;
-        if self.kind != PROFILE_KIND && self.kind != RUNS_PROFILE_KIND && self.kind != roofline_kind {
+        if self.kind != PROFILE_KIND && self.kind != RUNS_PROFILE_KIND && self.kind != roofline_kind
+        {
             return Err(err(
                 "kind",
                 format!(

@@ -161,7 +161,13 @@ fn the_quote_parser_catches_a_wrong_figure() {
 /// The affine law's leave-one-architecture-out error at batch 1, q = 1,
 /// ctx 512 (the shipped `h200-graph` / `h200-eager` profiles).
 fn affine_loao(spec: &str) -> f64 {
-    latency_cost_model(spec).unwrap().1.affine.loao.mean_abs
+    latency_cost_model(spec)
+        .unwrap()
+        .1
+        .affine
+        .loao
+        .expect("a table fit has a leave-one-out error")
+        .mean_abs
 }
 
 #[test]
