@@ -783,16 +783,11 @@ fn lab_inputs(
     let plan = match &plan_path {
         None => None,
         Some(p) => {
-            let (plan, sha) = rd.at(cfg, &lab.loss, p, |p| {
-                let label = p.display().to_string();
-                let bytes = std::fs::read(p).map_err(|source| SdslError::Io {
-                    path: label.clone(),
-                    source,
-                })?;
-                let text = String::from_utf8_lossy(&bytes);
-                Ok((LabManifest::from_json(&label, &text)?, sha256_hex(&bytes)))
-            })?;
             let label = p.display().to_string();
+            let bytes = rd.bytes(p).map_err(at(cfg, &lab.loss))?;
+            let plan = LabManifest::from_json(&label, &String::from_utf8_lossy(&bytes))
+                .map_err(at(cfg, &lab.loss))?;
+            let sha = sha256_hex(&bytes);
             list.push(listed("lab plan", &label, &sha, plan.plan.rungs.len()));
             Some(plan)
         }
@@ -869,6 +864,16 @@ fn source<R>(
     name: &str,
 ) -> Result<Sourced<R>, SdslError> {
     let t = rd.at(cfg, f, &f.value, read)?;
+    record(&t, name, (list, sources));
+    Ok(t)
+}
+
+/// Lists a validation table as an input and records it as a source.
+fn record<R>(
+    t: &Sourced<R>,
+    name: &str,
+    (list, sources): (&mut Vec<InputRef>, &mut Vec<ValidationSource>),
+) {
     list.push(listed("validation", &t.path, &t.sha256, t.rows.len()));
     sources.push(ValidationSource {
         source: name.into(),
@@ -876,7 +881,6 @@ fn source<R>(
         sha256: t.sha256.clone(),
         provenance: t.source.clone(),
     });
-    Ok(t)
 }
 
 /// The runs of `[validation] runs`: every file read once and imported
@@ -973,28 +977,10 @@ fn validation_inputs(
         .and_then(|b| iv::commented_from_bytes(&p.display().to_string(), &b))
         .and_then(|(t, src, sha)| iv::nemo_from(&t, src, sha))
         .map_err(|e| cfg.at(&v.nemo, e))?;
-    list.push(listed(
-        "validation",
-        &nemo.path,
-        &nemo.sha256,
-        nemo.rows.len(),
-    ));
-    sources.push(ValidationSource {
-        source: "nemo-qwen3".into(),
-        path: nemo.path.clone(),
-        sha256: nemo.sha256.clone(),
-        provenance: nemo.source.clone(),
-    });
+    record(&nemo, "nemo-qwen3", (&mut *list, &mut sources));
     if let Some(l) = lab {
         // the lab's sampler runs, read with the lab's tables
-        let t = &l.sampler_sourced;
-        list.push(listed("validation", &t.path, &t.sha256, t.rows.len()));
-        sources.push(ValidationSource {
-            source: "lab".into(),
-            path: t.path.clone(),
-            sha256: t.sha256.clone(),
-            provenance: t.source.clone(),
-        });
+        record(&l.sampler_sourced, "lab", (&mut *list, &mut sources));
     }
     let nemo_latency = latency_at(cfg, &v.nemo_cost_model, &v.nemo_cost_model.value)?;
     list_latency(&nemo_latency, list);
