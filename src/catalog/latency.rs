@@ -203,7 +203,11 @@ pub fn latency_cost_model_capped(
         ctx,
         batch,
         weights,
-    } = parse_options(parts, gpu.is_some(), &bad)?;
+    } = parse_options(
+        parts,
+        gpu.is_some() || source.to_ascii_lowercase().ends_with(".json"),
+        &bad,
+    )?;
     let profile = if let Some(gpu) = gpu {
         let d = LatencySelection::default();
         let sel = LatencySelection {
@@ -243,12 +247,47 @@ pub fn latency_cost_model_capped(
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         if is_json {
-            if mode.is_some() || ctx.is_some() || batch.is_some() {
-                return Err(bad(
-                    "a profile file was fitted for one selection; mode, ctx and batch options apply to tables only".into(),
-                ));
+            let p = read_profile_capped(path, max_gamma)?;
+            match p.roofline.clone() {
+                // a roofline profile is a calibration: re-priced at the
+                // options' (ctx, batch, weights), its own selection elsewhere
+                Some(mut origin) if ctx.is_some() || batch.is_some() || weights.is_some() => {
+                    if mode.is_some() {
+                        return Err(bad(format!(
+                            "a roofline profile file holds the calibration of one mode ({}); ctx, batch and weights options apply to it, mode does not",
+                            p.selection.mode
+                        )));
+                    }
+                    let sel = LatencySelection {
+                        mode: p.selection.mode,
+                        ctx: ctx.unwrap_or(p.selection.ctx),
+                        batch: batch.unwrap_or(p.selection.batch),
+                    };
+                    if sel.batch > 1 && sel.mode == Mode::Eager {
+                        return Err(bad(format!(
+                            "batch {}: the profile is an eager-mode calibration, which has batch-1 rows only",
+                            sel.batch
+                        )));
+                    }
+                    if let Some(w) = weights {
+                        origin.weight_bytes_per_param = w;
+                    }
+                    super::roofline::priced_profile(&p.kind, origin, sel, max_gamma)?
+                }
+                _ => {
+                    if weights.is_some() {
+                        return Err(bad(
+                            "weights= applies to latency:roofline:GPU and roofline profile files only (this profile was measured in bf16)".into(),
+                        ));
+                    }
+                    if mode.is_some() || ctx.is_some() || batch.is_some() {
+                        return Err(bad(
+                            "a profile file was fitted for one selection; mode, ctx and batch options apply to tables and roofline profiles only".into(),
+                        ));
+                    }
+                    p
+                }
             }
-            read_profile_capped(path, max_gamma)?
         } else {
             let d = LatencySelection::default();
             let sel = LatencySelection {

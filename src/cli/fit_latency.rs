@@ -26,12 +26,23 @@ With --runs instead of a table: engine runs (a runs table from `sdsl import --ou
 themselves); each model's run without speculation at concurrency 1 gives its TPOT, the registry its size, and \
 t(P) = t0 + k*P is fitted to them (profile kind runs-affine; exact with two sizes, so no leave-one-out error). \
 Single-model runs measure no verification pass: v = 1 is assumed, and every output says so. The profile is \
-usable as --cost-model latency:FILE (docs/import.md)."
+usable as --cost-model latency:FILE (docs/import.md). \
+With --roofline GPU: recalibrate the roofline law of a catalogued GPU (datasets/hardware/gpus.csv) on your own \
+engine: FILE (or --runs) is a runs table or engine files, whose single-model runs (method none; two or more \
+model sizes) are decode steps at their mean batch (the runs' mean_batch, output tok/s x TPOT / 1000: Little's \
+law, not the configured concurrency) with --ctx tokens assumed cached; t0 and eta_bw are fitted to their \
+TPOTs, eta_fl too where a run is compute-bound, else eta_fl is kept from the H200 calibration and the profile \
+says so. FILE may instead be a latency table measured on that GPU (q > 1 rows constrain eta_fl). The profile \
+(kind roofline-runs or roofline-table) is usable wherever latency:FILE.json is, and re-priced at any batch with \
+latency:FILE.json:batch=B (sdsl plan --hardware FILE.json does so per batch; docs/latency.md)."
 )]
 pub struct FitLatencyArgs {
-    /// The latency table (CSV or Parquet).
-    #[arg(required_unless_present = "runs", conflicts_with = "runs")]
-    pub file: Option<PathBuf>,
+    /// The latency table (CSV or Parquet); with --roofline, a runs table or engine file too.
+    #[arg(required_unless_present = "runs", conflicts_with = "runs", num_args = 1..)]
+    pub file: Vec<PathBuf>,
+    /// Recalibrate the roofline law of this catalogued GPU (e.g. h100-sxm) on FILE or --runs.
+    #[arg(long, value_name = "GPU")]
+    pub roofline: Option<String>,
     /// Engine runs instead of a table: a runs table or engine files (docs/import.md).
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub runs: Vec<PathBuf>,
@@ -39,7 +50,12 @@ pub struct FitLatencyArgs {
     #[arg(long, value_name = "FILE", requires = "runs")]
     pub registry: Option<PathBuf>,
     /// Hardware name of a runs profile (default: the runs' gpu column).
-    #[arg(long, value_name = "NAME", requires = "runs")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "runs",
+        conflicts_with = "roofline"
+    )]
     pub gpu: Option<String>,
     /// Launch mode to fit: graph (CUDA graphs) or eager.
     #[arg(long, default_value = "graph", value_name = "M")]
@@ -70,8 +86,16 @@ pub struct FitLatencyArgs {
 
 /// Runs `sdsl fit latency`.
 pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()> {
-    let Some(file) = a.file.clone() else {
-        return run_runs(&a);
+    if let Some(gpu) = a.roofline.clone() {
+        return run_roofline(&a, &gpu);
+    }
+    let file = match a.file.as_slice() {
+        [] => return run_runs(&a),
+        [one] => one.clone(),
+        more => anyhow::bail!(
+            "{} files given: fit latency reads one latency table (engine runs go after --runs, or after --roofline GPU)",
+            more.len()
+        ),
     };
     // --out must name neither the table nor its hardware description (the
     // .meta given, or the one found next to the table): checked before
@@ -188,6 +212,174 @@ fn run_runs(a: &FitLatencyArgs) -> anyhow::Result<()> {
     }
     print_runs(&profile, &points);
     Ok(())
+}
+
+/// Whether a file is a latency table (its CSV header has `ms_median`, or a
+/// Parquet file reads as one) rather than runs or engine output.
+fn is_latency_table(path: &std::path::Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" => std::fs::read(path).is_ok_and(|b| {
+            let head = b.split(|&c| c == b'\n').next().unwrap_or_default();
+            String::from_utf8_lossy(head)
+                .split(',')
+                .any(|c| c.trim().trim_matches('"') == "ms_median")
+        }),
+        "parquet" => read_latency_table(path, None).is_ok(),
+        _ => false,
+    }
+}
+
+/// `sdsl fit latency --roofline GPU FILE|--runs FILE...`: the roofline law
+/// of a catalogued GPU recalibrated on the user's runs or table
+/// ([`crate::catalog::roofline::recalibrate_runs`],
+/// [`crate::catalog::roofline::recalibrate_table`]).
+fn run_roofline(a: &FitLatencyArgs, gpu: &str) -> anyhow::Result<()> {
+    use crate::law::throughput::DEFAULT_MAX_GAMMA;
+    // the GPU first: an unknown id lists the catalogue before anything is read
+    let g = crate::catalog::gpus::gpu(gpu).context("--roofline")?;
+    let files: Vec<PathBuf> = if a.runs.is_empty() {
+        a.file.clone()
+    } else {
+        a.runs.clone()
+    };
+    let profile = if a.runs.is_empty() && files.len() == 1 && is_latency_table(&files[0]) {
+        let file = &files[0];
+        crate::cli::refuse_overwriting_input(a.out.as_deref(), file)?;
+        let table = read_latency_table(file, a.meta.as_deref())?;
+        let sel = LatencySelection {
+            mode: a.mode,
+            ctx: a.ctx,
+            batch: a.batch,
+        };
+        crate::catalog::roofline::recalibrate_table(&g.id, &table, sel, DEFAULT_MAX_GAMMA)
+            .context("fit latency --roofline (a latency table measured on that GPU)")?
+    } else {
+        let (inputs, rows) = crate::cli::read_runs(&files, a.out.as_deref())?;
+        let registry = match &a.registry {
+            Some(p) => crate::ingest::registry::Registry::read(p)?,
+            None => crate::ingest::registry::Registry::bundled()?,
+        };
+        let label = files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut notes = Vec::new();
+        let runs = crate::fit::runs::roofline_runs(&rows, &registry, &label, &mut notes)?;
+        for n in notes {
+            crate::cli::warn(n);
+        }
+        let named: Vec<String> = crate::fit::distinct(
+            rows.iter()
+                .filter(|r| !r.gpu.is_empty())
+                .map(|r| r.gpu.clone()),
+        );
+        if let Some(other) = named
+            .iter()
+            .find(|n| crate::catalog::gpus::gpu(n).map_or(true, |x| x.id != g.id))
+        {
+            crate::cli::warn(format!(
+                "the runs' gpu column names '{other}', not {}: the recalibration assumes the runs were measured on the --roofline GPU",
+                g.id
+            ));
+        }
+        crate::catalog::roofline::recalibrate_runs(
+            &g.id,
+            &runs,
+            a.ctx,
+            (&label, &crate::fit::runs::inputs_sha256(&inputs)),
+            DEFAULT_MAX_GAMMA,
+        )
+        .context("fit latency --roofline")?
+    };
+    for w in &profile.warnings {
+        crate::cli::warn(w.to_string());
+    }
+    if let Some(path) = &a.out {
+        crate::report::write_atomic(
+            path,
+            (serde_json::to_string_pretty(&profile)? + "\n").as_bytes(),
+        )?;
+    }
+    if a.json {
+        return crate::cli::print_json(&profile);
+    }
+    print_roofline(&profile, a.out.as_deref());
+    Ok(())
+}
+
+fn print_roofline(p: &LatencyProfile, out: Option<&std::path::Path>) {
+    let Some(r) = &p.roofline else { return };
+    let Some(c) = &r.recalibration else { return };
+    println!(
+        "input: {} (sha256 {}…)",
+        c.inputs,
+        &c.sha256[..12.min(c.sha256.len())]
+    );
+    println!(
+        "GPU: {} ({}): {:.3} TB/s, {:.1} TFLOP/s dense bf16 (datasheet)",
+        r.gpu,
+        p.hardware,
+        r.memory_bandwidth_bytes_per_s / 1e12,
+        r.bf16_dense_flops / 1e12
+    );
+    println!(
+        "profile kind {}: t = t0 + max(bytes/(η_bw·BW), 2·P·b·q/(η_fl·FLOPS)), bytes = 2·P + KV·ctx·b",
+        p.kind
+    );
+    if c.on == "runs" {
+        println!(
+            "runs: single-model decode steps at their mean batch (Little's law), ctx {} assumed",
+            p.selection.ctx
+        );
+        println!(
+            "  {:<16} {:>8} {:>10} {:>9} {:>10}  run",
+            "model", "params", "mean batch", "TPOT ms", "fitted ms"
+        );
+        for s in &c.runs {
+            println!(
+                "  {:<16} {:>8} {:>10.4} {:>9.4} {:>10.4}  {}",
+                s.model,
+                crate::cli::si(s.params),
+                s.mean_batch,
+                s.tpot_ms,
+                s.fitted_ms,
+                s.run
+            );
+        }
+    } else {
+        println!("table: {} rows, {} mode", c.points, p.selection.mode);
+    }
+    let h = crate::catalog::roofline::calibration(p.selection.mode).ok();
+    println!(
+        "\nrecalibrated: t0 = {:.4} ms, η_bw = {:.4}{}",
+        r.t0_ms,
+        r.eta_bw,
+        h.map(|h| format!(
+            " (the H200 calibration has t0 = {:.4} ms, η_bw = {:.4})",
+            h.t0_ms, h.eta_bw
+        ))
+        .unwrap_or_default()
+    );
+    println!("η_fl = {:.4}: {}", r.eta_fl, c.eta_fl_source);
+    println!(
+        "in-sample error: {} mean, {} max{}",
+        pct1(c.in_sample_mean_abs),
+        pct1(c.in_sample_max_abs),
+        if c.points == 2 && c.on == "runs" {
+            " (two runs, two parameters: the fit is exact)"
+        } else {
+            ""
+        }
+    );
+    let f = out.map_or("FILE.json".to_string(), |p| p.display().to_string());
+    println!(
+        "use: --cost-model latency:{f} (latency:{f}:batch=B re-prices at batch B), sdsl plan --hardware {f}"
+    );
 }
 
 fn print_runs(p: &LatencyProfile, points: &[crate::fit::runs::RunTpot]) {

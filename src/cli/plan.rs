@@ -236,7 +236,7 @@ fn human(o: &PlanOut) -> String {
 fn human_one(o: &PlanOut) -> String {
     use crate::cli::si;
     let mut s = format!(
-        "plan: target {} ({} params) on {} ({}); α from the laws (loss {}, alpha {})\n\n",
+        "plan: target {} ({} params) on {} ({}); α from the laws (loss {}, alpha {})\n",
         o.target,
         si(o.target_params),
         o.hardware,
@@ -244,6 +244,10 @@ fn human_one(o: &PlanOut) -> String {
         o.loss_law,
         o.alpha_law
     );
+    if let Some(c) = &o.calibration {
+        s.push_str(&format!("roofline calibration: {c}\n"));
+    }
+    s.push('\n');
     s.push_str(&format!(
         "{:>6} {:>7} {:<14} {:>7} {:>4} {:>7} {:>9} {:>10} {:>11}  {}\n",
         "batch",

@@ -1523,27 +1523,34 @@ impl LatencyProfile {
         let positive = |x: f64| x.is_finite() && x > 0.0;
         let whole = |v: u64| (1..=u64::from(u32::MAX)).contains(&v);
         let roofline_kind = crate::fit::roofline::ROOFLINE_KIND;
-        if self.kind != PROFILE_KIND && self.kind != RUNS_PROFILE_KIND && self.kind != roofline_kind
-        {
+        let is_roofline = crate::fit::roofline::is_roofline_kind(&self.kind);
+        if self.kind != PROFILE_KIND && self.kind != RUNS_PROFILE_KIND && !is_roofline {
             return Err(err(
                 "kind",
                 format!(
-                    "'{}' is not '{PROFILE_KIND}' (a table fit), '{RUNS_PROFILE_KIND}' (from engine runs) or '{roofline_kind}'",
-                    self.kind
+                    "'{}' is not '{PROFILE_KIND}' (a table fit), '{RUNS_PROFILE_KIND}' (from engine runs), '{roofline_kind}' (the GPU catalogue), '{}' or '{}' (a roofline recalibrated on runs or on a table)",
+                    self.kind,
+                    crate::fit::roofline::ROOFLINE_RUNS_KIND,
+                    crate::fit::roofline::ROOFLINE_TABLE_KIND
                 ),
             ));
         }
-        match (&self.roofline, self.kind == roofline_kind) {
+        match (&self.roofline, is_roofline) {
             (None, true) => {
                 return Err(err(
                     "roofline",
-                    format!("a profile of kind '{roofline_kind}' needs its 'roofline' record"),
+                    format!(
+                        "a profile of kind '{}' needs its 'roofline' record",
+                        self.kind
+                    ),
                 ));
             }
             (Some(_), false) => {
                 return Err(err(
                     "roofline",
-                    format!("only a profile of kind '{roofline_kind}' has a 'roofline' record"),
+                    format!(
+                        "only a roofline profile (kind '{roofline_kind}', or a recalibrated one) has a 'roofline' record"
+                    ),
                 ));
             }
             (Some(r), true) => {
@@ -1574,6 +1581,20 @@ impl LatencyProfile {
                     return Err(err(
                         "roofline.weight_bytes_per_param",
                         format!("{} is not 2 (bf16) or 1 (fp8)", r.weight_bytes_per_param),
+                    ));
+                }
+                if r.recalibration.is_some() != (self.kind != roofline_kind) {
+                    return Err(err(
+                        "roofline.recalibration",
+                        format!(
+                            "a profile of kind '{}' {} a 'recalibration' record (only a roofline recalibrated on runs or a table has one)",
+                            self.kind,
+                            if self.kind == roofline_kind {
+                                "has no"
+                            } else {
+                                "needs"
+                            }
+                        ),
                     ));
                 }
             }

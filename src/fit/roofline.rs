@@ -225,6 +225,11 @@ pub struct RooflineOrigin {
     pub eta_fl: f64,
     /// What the efficiencies were calibrated on.
     pub calibrated_on: String,
+    /// For a profile recalibrated on the user's runs or table (kinds
+    /// [`ROOFLINE_RUNS_KIND`], [`ROOFLINE_TABLE_KIND`]): what it was fitted
+    /// on and how well.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recalibration: Option<Recalibration>,
 }
 
 /// The `kind` of a latency profile priced by the roofline law.
@@ -389,6 +394,223 @@ pub fn calibrate_with_errors(
     })
 }
 
+/// The `kind` of a roofline profile recalibrated on a user's engine runs
+/// (`sdsl fit latency --roofline GPU runs.csv`).
+pub const ROOFLINE_RUNS_KIND: &str = "roofline-runs";
+
+/// The `kind` of a roofline profile recalibrated on a user's latency table
+/// (`sdsl fit latency --roofline GPU table.csv`).
+pub const ROOFLINE_TABLE_KIND: &str = "roofline-table";
+
+/// Whether a profile kind is priced by the roofline law (and so carries a
+/// [`RooflineOrigin`] and can be re-priced at any batch, ctx and weights).
+pub fn is_roofline_kind(kind: &str) -> bool {
+    [ROOFLINE_KIND, ROOFLINE_RUNS_KIND, ROOFLINE_TABLE_KIND].contains(&kind)
+}
+
+/// One measured decode step of a serving engine: a single-model run's TPOT
+/// at its mean batch (Little's law: output tok/s × TPOT / 1000).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct RunStep {
+    /// The run (`source block N`).
+    pub run: String,
+    /// The model as the registry names it.
+    pub model: String,
+    /// `params_total` (registry).
+    pub params: f64,
+    /// bf16 KV bytes per cached token (its shape, else the KV law).
+    pub kv_bytes_per_token: f64,
+    /// Mean running sequences (`mean_batch`), not the configured concurrency.
+    pub mean_batch: f64,
+    /// Cached tokens per sequence assumed for the KV read.
+    pub ctx: f64,
+    /// Measured mean TPOT, ms.
+    pub tpot_ms: f64,
+    /// The recalibrated roofline's time for it, ms.
+    #[serde(default)]
+    pub fitted_ms: f64,
+}
+
+impl RunStep {
+    /// The decode pass (q = 1, bf16 weights).
+    pub fn pass(&self) -> Pass {
+        Pass {
+            params: self.params,
+            weight_bytes_per_param: 2.0,
+            kv_bytes_per_token: self.kv_bytes_per_token,
+            batch: self.mean_batch,
+            q: 1.0,
+            ctx: self.ctx,
+        }
+    }
+}
+
+/// A single-model run to recalibrate on: its id (`source block N`), the
+/// registry model (name, `arch`, parameters), its mean TPOT and mean batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInput {
+    /// `source block N`.
+    pub run: String,
+    /// Registry name.
+    pub model: String,
+    /// Registry `arch` (a table architecture gives its own KV shape).
+    pub arch: String,
+    /// `params_total`.
+    pub params: f64,
+    /// Mean TPOT, ms.
+    pub tpot_ms: f64,
+    /// `mean_batch` (Little's law).
+    pub mean_batch: f64,
+}
+
+/// How η_fl of a recalibration was obtained.
+pub const ETA_FL_KEPT: &str = "kept from the H200 graph-mode calibration: every run is memory-bound under it (its bytes take longer at η_bw·BW than its FLOPs at η_fl·FLOPS), so the runs do not constrain η_fl";
+
+/// What a recalibration on a user's runs or table was fitted on, and how
+/// well (recorded in the profile's [`RooflineOrigin::recalibration`]).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Recalibration {
+    /// `runs` or `table`.
+    pub on: String,
+    /// The inputs as named.
+    pub inputs: String,
+    /// SHA-256 over the inputs.
+    pub sha256: String,
+    /// Whether η_fl was fitted here (else kept from the H200 calibration).
+    pub eta_fl_fitted: bool,
+    /// How η_fl was obtained.
+    pub eta_fl_source: String,
+    /// Rows or runs fitted.
+    pub points: usize,
+    /// The runs fitted, with their fitted times (runs only).
+    #[serde(default)]
+    pub runs: Vec<RunStep>,
+    /// Mean |relative error| in-sample.
+    pub in_sample_mean_abs: f64,
+    /// Largest |relative error| in-sample.
+    pub in_sample_max_abs: f64,
+}
+
+/// Recalibrates t0 and η_bw (and η_fl where the runs constrain it) on a
+/// serving engine's single-model decode steps (docs/latency.md,
+/// "Recalibrating on your engine"), by relative-error least squares as
+/// [`calibrate`]:
+///
+/// - every step is classified under `prior_eta_fl` (the H200 graph-mode
+///   η_fl) after a first fit of t0 and η_bw on all steps: memory-bound
+///   when bytes/(η_bw·BW) ≥ flops/(η_fl·FLOPS);
+/// - t0 and η_bw are refitted on the memory-bound steps (at least two of
+///   distinct size, else an error); with two steps the fit is exact;
+/// - η_fl is fitted (the grid and golden section of stage 2) on the
+///   compute-bound steps when there are any; otherwise it is kept and
+///   [`ETA_FL_KEPT`] says why.
+///
+/// Returns the efficiencies, whether η_fl was fitted, and the steps with
+/// their fitted times.
+pub fn recalibrate_on_runs(
+    peak: &Peak,
+    steps: &[RunStep],
+    prior_eta_fl: f64,
+) -> Result<(Efficiency, bool, Vec<RunStep>), SdslError> {
+    let lin = |sel: &[&RunStep]| -> Result<(f64, f64), SdslError> {
+        let x = DMatrix::from_fn(sel.len(), 2, |i, j| {
+            if j == 0 {
+                1.0
+            } else {
+                1e3 * sel[i].pass().bytes() / peak.bandwidth_bytes_per_s
+            }
+        });
+        let t: Vec<f64> = sel.iter().map(|s| s.tpot_ms).collect();
+        let w: Vec<f64> = t.iter().map(|v| 1.0 / (v * v)).collect();
+        let b = wls(
+            &x,
+            &DVector::from_column_slice(&t),
+            Some(&w),
+            &["t0", "inv_eta_bw"],
+            true,
+        )?
+        .estimates();
+        let eta_bw = 1.0 / b[1];
+        if !(eta_bw.is_finite() && eta_bw > 0.0) {
+            return Err(SdslError::Numerical(format!(
+                "the runs give 1/η_bw = {}: their decode time does not grow with the bytes read (check that the runs are of different model sizes on one GPU)",
+                b[1]
+            )));
+        }
+        Ok((b[0], eta_bw))
+    };
+    let all: Vec<&RunStep> = steps.iter().collect();
+    let (t0, eta_bw) = lin(&all)?;
+    let prior = Efficiency {
+        t0_ms: t0,
+        eta_bw,
+        eta_fl: prior_eta_fl,
+    };
+    let (mem, comp): (Vec<&RunStep>, Vec<&RunStep>) = all.iter().partition(|s| {
+        crate::law::roofline::memory_ms(peak, &prior, &s.pass())
+            >= crate::law::roofline::compute_ms(peak, &prior, &s.pass())
+    });
+    let (eff, fitted) = if comp.is_empty() {
+        (prior, false)
+    } else {
+        let sizes: std::collections::BTreeSet<u64> =
+            mem.iter().map(|s| s.params.to_bits()).collect();
+        if sizes.len() < 2 {
+            return Err(SdslError::Numerical(format!(
+                "{} of the {} runs are compute-bound under η_fl = {prior_eta_fl:.3}; t0 and η_bw need at least two memory-bound runs of different sizes (add runs at concurrency 1)",
+                comp.len(),
+                steps.len()
+            )));
+        }
+        let (t0, eta_bw) = lin(&mem)?;
+        let loss = |ln_eta: f64| -> f64 {
+            let e = Efficiency {
+                t0_ms: t0,
+                eta_bw,
+                eta_fl: ln_eta.exp(),
+            };
+            comp.iter()
+                .map(|s| ((time_ms(peak, &e, &s.pass()) - s.tpot_ms) / s.tpot_ms).powi(2))
+                .sum()
+        };
+        const N: usize = 2001;
+        let (lo, hi) = (1e-3f64.ln(), 0.0);
+        let at = |i: usize| lo + (hi - lo) * i as f64 / (N - 1) as f64;
+        let best = (0..N)
+            .map(|i| (i, loss(at(i))))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(0, |(i, _)| i);
+        let (mut a, mut b) = (at(best.saturating_sub(1)), at((best + 1).min(N - 1)));
+        let g = (5f64.sqrt() - 1.0) / 2.0;
+        for _ in 0..100 {
+            let (c, d) = (b - g * (b - a), a + g * (b - a));
+            if loss(c) <= loss(d) { b = d } else { a = c }
+        }
+        let x = 0.5 * (a + b);
+        let ln_eta = if loss(x) <= loss(at(best)) {
+            x
+        } else {
+            at(best)
+        };
+        (
+            Efficiency {
+                t0_ms: t0,
+                eta_bw,
+                eta_fl: ln_eta.exp(),
+            },
+            true,
+        )
+    };
+    let out = steps
+        .iter()
+        .map(|s| RunStep {
+            fitted_ms: time_ms(peak, &eff, &s.pass()),
+            ..s.clone()
+        })
+        .collect();
+    Ok((eff, fitted, out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,5 +650,51 @@ mod tests {
         assert!((e.t0_ms - 0.6).abs() < 1e-9, "{e:?}");
         assert!((e.eta_bw - 0.55).abs() < 1e-9, "{e:?}");
         assert!((e.eta_fl - 0.35).abs() < 1e-6, "{e:?}");
+    }
+
+    /// Runs at large mean batches are compute-bound: noiseless TPOTs from
+    /// known (t0, η_bw, η_fl) give all three back; batch-1 runs alone keep
+    /// the prior η_fl.
+    #[test]
+    fn recalibration_on_runs_fits_eta_fl_only_where_a_run_is_compute_bound() {
+        let peak = Peak {
+            bandwidth_bytes_per_s: 3.35e12,
+            flops_per_s: 989.5e12,
+        };
+        let truth = Efficiency {
+            t0_ms: 1.1,
+            eta_bw: 0.85,
+            eta_fl: 0.45,
+        };
+        let mut steps = Vec::new();
+        for (m, p) in [("a", 1.7e9), ("b", 8.2e9), ("c", 32.8e9)] {
+            for b in [1.0, 2.0, 300.0, 600.0] {
+                let mut s = RunStep {
+                    run: format!("{m} b={b}"),
+                    model: m.into(),
+                    params: p,
+                    kv_bytes_per_token: 1e5,
+                    mean_batch: b,
+                    ctx: 512.0,
+                    tpot_ms: 0.0,
+                    fitted_ms: f64::NAN,
+                };
+                s.tpot_ms = time_ms(&peak, &truth, &s.pass());
+                steps.push(s);
+            }
+        }
+        let (e, fitted, out) = recalibrate_on_runs(&peak, &steps, 0.31).unwrap();
+        assert!(fitted);
+        assert!((e.t0_ms - 1.1).abs() < 1e-9, "{e:?}");
+        assert!((e.eta_bw - 0.85).abs() < 1e-9, "{e:?}");
+        assert!((e.eta_fl - 0.45).abs() < 1e-6, "{e:?}");
+        assert!(
+            out.iter()
+                .all(|s| (s.fitted_ms - s.tpot_ms).abs() < 1e-6 * s.tpot_ms)
+        );
+        let small: Vec<RunStep> = steps.into_iter().filter(|s| s.mean_batch < 3.0).collect();
+        let (e, fitted, _) = recalibrate_on_runs(&peak, &small, 0.31).unwrap();
+        assert!(!fitted && e.eta_fl == 0.31);
+        assert!((e.eta_bw - 0.85).abs() < 1e-9, "{e:?}");
     }
 }

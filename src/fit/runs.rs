@@ -877,3 +877,100 @@ fn distinct(it: impl IntoIterator<Item = String>) -> Vec<String> {
     }
     v
 }
+
+/// The single-model runs a roofline recalibration uses
+/// (`sdsl fit latency --roofline GPU runs.csv`; docs/latency.md,
+/// "Recalibrating on your engine"): rows without speculation
+/// (`method = none`) with a TPOT and a `mean_batch`, each with its registry
+/// model. Speculative rows are left out (their TPOT mixes draft steps and
+/// verification passes) and said in `notes`; rows without a TPOT or a
+/// mean batch too. Errors, naming `label` (the inputs), the rows and the
+/// column: a model the registry lacks; fewer than two usable runs (with
+/// the reason each other row was left out, and the fix); fewer than two
+/// model sizes.
+pub fn roofline_runs(
+    rows: &[RunRow],
+    registry: &crate::ingest::registry::Registry,
+    label: &str,
+    notes: &mut Vec<String>,
+) -> Result<Vec<crate::fit::roofline::RunInput>, SdslError> {
+    let err = |message: String| SdslError::Data {
+        path: label.to_string(),
+        message,
+    };
+    let mut out = Vec::new();
+    let mut left: Vec<String> = Vec::new();
+    let mut speculative = 0;
+    for r in rows {
+        if r.ppl.is_some() {
+            continue;
+        }
+        if r.method != "none" {
+            speculative += 1;
+            left.push(format!(
+                "{} (column 'method' = {}): a speculative run's TPOT mixes draft steps and verification passes, not one model's decode step",
+                row_id(r),
+                r.method
+            ));
+            continue;
+        }
+        let Some(t) = r.tpot_ms.filter(|t| t.is_finite() && *t > 0.0) else {
+            left.push(format!("{} (column 'tpot_ms'): no TPOT", row_id(r)));
+            continue;
+        };
+        let Some(b) = r.mean_batch.filter(|b| b.is_finite() && *b > 0.0) else {
+            left.push(format!(
+                "{} (column 'mean_batch'): no mean batch (output tok/s × TPOT / 1000; re-import with `sdsl import`, which fills it)",
+                row_id(r)
+            ));
+            continue;
+        };
+        let m = registry_model(registry, &r.target).map_err(|e| {
+            err(format!(
+                "{} (column 'target'): {e}; give a registry that has it with --registry FILE (datasets/models-engines.csv has Qwen3 and Llama 3.x)",
+                row_id(r)
+            ))
+        })?;
+        out.push(crate::fit::roofline::RunInput {
+            run: row_id(r),
+            model: m.name.clone(),
+            arch: m.arch.clone(),
+            params: m.params,
+            tpot_ms: t,
+            mean_batch: b,
+        });
+    }
+    if out.len() < 2 {
+        let why = if out.is_empty() && speculative > 0 {
+            format!(
+                "no single-model run: {speculative} row{} speculative (column 'method' is not 'none'); the roofline recalibrates on each model run alone (vllm bench serve without --speculative-config), e.g. the target and the draft each at concurrency 1",
+                if speculative == 1 { " is" } else { "s are" }
+            )
+        } else {
+            format!(
+                "{} usable single-model run{}; the roofline recalibration fits t0 and η_bw and needs at least two single-model runs (method none) of different model sizes, e.g. the target and the draft each run alone",
+                out.len(),
+                if out.len() == 1 { "" } else { "s" }
+            )
+        };
+        return Err(err(if left.is_empty() {
+            why
+        } else {
+            format!("{why}. Left out: {}", capped_list(&left, 10))
+        }));
+    }
+    let sizes: std::collections::BTreeSet<u64> = out.iter().map(|r| r.params.to_bits()).collect();
+    if sizes.len() < 2 {
+        return Err(err(format!(
+            "the single-model runs ({}) are all of one model size; t0 and η_bw need at least two sizes (add a run of the draft or another model alone)",
+            capped_list(out.iter().map(|r| r.run.clone()), 10)
+        )));
+    }
+    if !left.is_empty() {
+        notes.push(format!(
+            "roofline recalibration: left out {}",
+            capped_list(&left, 10)
+        ));
+    }
+    Ok(out)
+}

@@ -325,6 +325,10 @@ pub struct PlanOut {
     pub hardware: String,
     /// The device the profile describes.
     pub device: String,
+    /// What a roofline profile's efficiencies were calibrated on (the
+    /// H200 tables, or the user's runs or table); null for a measured
+    /// table or a profile fitted on one.
+    pub calibration: Option<String>,
     /// Batch sizes planned.
     pub batches: Vec<u64>,
     /// The batch mix, normalised.
@@ -404,9 +408,17 @@ impl PlanQuery {
         }
         let source = hw.split(':').next().unwrap_or_default();
         let is_profile_file = source.to_ascii_lowercase().ends_with(".json");
+        // a roofline profile file (catalogue or recalibrated) is a
+        // calibration: re-priced at every batch like `roofline:GPU`
+        let reprices = is_profile_file
+            && crate::catalog::latency::read_profile_capped(
+                std::path::Path::new(source),
+                self.max_gamma,
+            )
+            .is_ok_and(|p| p.roofline.is_some());
         let mut out = Vec::new();
         for &b in &self.batches {
-            let spec = if is_profile_file {
+            let spec = if is_profile_file && !reprices {
                 format!("latency:{hw}")
             } else {
                 format!("latency:{hw}:batch={b}")
@@ -416,7 +428,7 @@ impl PlanQuery {
             let profile = profile.ok_or_else(|| {
                 SdslError::InvalidArgument(format!("hardware '{hw}' is not a latency profile"))
             })?;
-            if is_profile_file && profile.selection.batch != b {
+            if is_profile_file && !reprices && profile.selection.batch != b {
                 return Err(SdslError::InvalidArgument(format!(
                     "hardware '{hw}': the profile file was fitted at batch {}; plan it with --batch {} or give the latency table it came from",
                     profile.selection.batch, profile.selection.batch
@@ -759,6 +771,11 @@ pub fn plan(
         target_tokens: dt,
         hardware: q.hardware.clone(),
         device: at[0].profile.hardware.clone(),
+        calibration: at[0]
+            .profile
+            .roofline
+            .as_ref()
+            .map(|r| r.calibrated_on.clone()),
         batches: q.batches.clone(),
         batch_mix: weights
             .iter()

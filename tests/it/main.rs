@@ -29,6 +29,7 @@ mod readme;
 mod refit;
 mod refit_faults;
 mod roofline;
+mod roofline_recal;
 mod runs_fits;
 mod schema;
 mod speedup;
