@@ -2,6 +2,7 @@
 //! validation section as `sdsl refit`, from the same manifest, printed.
 
 use crate::pipeline::{self, Ledger, NoProgress, read_manifest};
+use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -30,6 +31,11 @@ pub struct ValidateArgs {
     /// `runs_registry`, else its registry).
     #[arg(long, value_name = "FILE", requires = "runs")]
     pub runs_registry: Option<PathBuf>,
+    /// The catalogued GPU the runs ran on (e.g. h100-sxm), for their
+    /// roofline-<gpu> and roofline-<gpu>-runs predictions (default: the
+    /// manifest's `runs_gpu`, else the runs' gpu column).
+    #[arg(long, value_name = "GPU")]
+    pub runs_gpu: Option<String>,
     /// Show one source only (e.g. engine-runs): its rows, summaries,
     /// checks, files and the notes that name it.
     #[arg(long, value_name = "SOURCE")]
@@ -60,6 +66,10 @@ pub fn run(a: ValidateArgs, global: &super::Global) -> anyhow::Result<()> {
         }
         if let Some(r) = &a.runs_registry {
             v.runs_registry = Some(Located::new(r.clone(), 0, "--runs-registry"));
+        }
+        if let Some(g) = &a.runs_gpu {
+            let id = crate::catalog::gpus::gpu(g).context("--runs-gpu")?.id;
+            v.runs_gpu = Some(Located::new(id, 0, "--runs-gpu"));
         }
     }
     // the point laws only: the bootstrap does not enter the validation

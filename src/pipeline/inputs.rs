@@ -231,6 +231,9 @@ pub struct RunsInputs {
     pub sha256: String,
     /// The import's warnings.
     pub warnings: Vec<String>,
+    /// The catalogued GPU the runs ran on, and where that was said
+    /// (`[validation] runs_gpu`, `--runs-gpu`, the runs' gpu column).
+    pub gpu: Option<(String, String)>,
 }
 
 impl Inputs {
@@ -936,7 +939,27 @@ fn runs_inputs(
         }
         None => rd.at(cfg, &cfg.registry, &cfg.registry.value, Registry::read)?,
     };
+    let gpu = match &v.runs_gpu {
+        Some(g) if g.line > 0 => Some((g.value.clone(), "the manifest's runs_gpu".to_string())),
+        Some(g) => Some((g.value.clone(), g.key.clone())),
+        None => {
+            let named = crate::fit::distinct(
+                imported
+                    .rows
+                    .iter()
+                    .filter(|r| !r.gpu.is_empty())
+                    .map(|r| r.gpu.clone()),
+            );
+            match named.as_slice() {
+                [one] => crate::catalog::gpus::gpu(one)
+                    .ok()
+                    .map(|g| (g.id, "the runs' gpu column".to_string())),
+                _ => None,
+            }
+        }
+    };
     Ok(RunsInputs {
+        gpu,
         rows: imported.rows,
         registry,
         names: inputs.iter().map(|i| i.name.clone()).collect(),

@@ -342,6 +342,11 @@ fn summary_fields_are_fractions_with_the_issue_model_names() {
         "sdsl-law",
         "latency-h200-graph",
         "latency-h200-eager",
+        "latency-runs",
+        "roofline-h100-sxm",
+        "roofline-h100-sxm-runs",
+        "roofline-a100-40gb",
+        "roofline-a100-80gb",
     ];
     for s in section()["summary"].as_array().unwrap() {
         assert!(names.contains(&s["model"].as_str().unwrap()), "{s}");
@@ -512,9 +517,10 @@ fn a_stand_in_the_latency_table_lacks_is_refused_as_a_typo_or_said_to_be_priced_
     );
 }
 
-/// Issue #23: the optional `[validation] runs` and `runs_registry` keys add
-/// the engine runs as a source (paths relative to the manifest); a missing
-/// file is refused with the manifest's line and key.
+/// Issue #23: the `[validation] runs` and `runs_registry` keys add the
+/// engine runs as a source (paths relative to the manifest; the bundled
+/// manifest names the vLLM runs); a missing file is refused with the
+/// manifest's line and key.
 #[test]
 fn the_manifest_s_runs_key_adds_the_engine_runs_source() {
     let dir = tempfile::tempdir().unwrap();
@@ -523,27 +529,10 @@ fn the_manifest_s_runs_key_adds_the_engine_runs_source() {
     let mf = dir.path().join("refit.toml");
     let text = std::fs::read_to_string(&mf).unwrap();
     assert!(
-        !text.contains("runs ="),
-        "the bundled manifest has no runs key"
+        text.contains("\"engines/vllm/bench-nosd-1.7b.log\""),
+        "the bundled manifest names the runs"
     );
-    let files: Vec<String> = (1..=8)
-        .flat_map(|k| {
-            [
-                format!("\"engines/vllm/bench-sd-32b-1.7b-k{k}.log\""),
-                format!("\"engines/vllm/serve-sd-32b-1.7b-k{k}.log\""),
-            ]
-        })
-        .chain([
-            "\"engines/vllm/bench-nosd-32b.log\"".into(),
-            "\"engines/vllm/bench-nosd-1.7b.log\"".into(),
-        ])
-        .collect();
-    let with = format!(
-        "{text}\nruns = [{}]\nruns_registry = \"models-engines.csv\"\n",
-        files.join(", ")
-    );
-    std::fs::write(&mf, &with).unwrap();
-    let v = common::sdsl_json(&["validate", "--manifest", mf.to_str().unwrap(), "--json"]);
+    let v = section();
     let rows: Vec<&serde_json::Value> = v["rows"]
         .as_array()
         .unwrap()
@@ -556,9 +545,145 @@ fn the_manifest_s_runs_key_adds_the_engine_runs_source() {
     assert!((k4["measured"].as_f64().unwrap() - 23.65 / 10.46).abs() < 1e-12);
     let summary = v["summary"].to_string();
     assert!(summary.contains("latency-runs") && summary.contains("engine-runs"));
-    std::fs::write(&mf, with.replace("bench-nosd-1.7b.log", "no-such.log")).unwrap();
+    std::fs::write(
+        &mf,
+        text.replace("engines/vllm/bench-nosd-1.7b.log", "no-such.log"),
+    )
+    .unwrap();
     let err = common::sdsl_fails(&["validate", "--manifest", mf.to_str().unwrap()]);
     for needle in ["refit.toml", "validation.runs", "no-such.log"] {
         assert!(err.contains(needle), "expected '{needle}' in {err}");
+    }
+    std::fs::write(
+        &mf,
+        text.replace("runs_gpu = \"h100-sxm\"", "runs_gpu = \"h100-sxn\""),
+    )
+    .unwrap();
+    let err = common::sdsl_fails(&["validate", "--manifest", mf.to_str().unwrap()]);
+    for needle in ["validation.runs_gpu", "did you mean 'h100-sxm'"] {
+        assert!(err.contains(needle), "expected '{needle}' in {err}");
+    }
+}
+
+/// The roofline rows of the vLLM runs are what the command line computes
+/// on its own path: `roofline-h100-sxm` is `speedup --cost-model
+/// latency:roofline:h100-sxm` at the run's α̂ and γ, and
+/// `roofline-h100-sxm-runs` is the same on the profile that `fit latency
+/// --roofline h100-sxm` writes from the **two single-model runs alone** (so
+/// no speculative row entered its calibration).
+#[test]
+fn the_vllm_runs_roofline_rows_match_speedup_on_the_catalogue_and_the_baseline_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("h100.json");
+    let fs = f.to_str().unwrap();
+    assert!(
+        common::sdsl(&[
+            "fit",
+            "latency",
+            "--roofline",
+            "h100-sxm",
+            "--registry",
+            "datasets/models-engines.csv",
+            "--out",
+            fs,
+            "--runs",
+            "datasets/engines/vllm/bench-nosd-1.7b.log",
+            "datasets/engines/vllm/bench-nosd-32b.log",
+        ])
+        .status
+        .success()
+    );
+    let rows: Vec<&Value> = section()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "engine-runs" && r["quantity"] == "speedup")
+        .collect();
+    assert_eq!(rows.len(), 8);
+    for r in rows {
+        // the run's α̂ at full precision: the α row of the same γ
+        let alpha = section()["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| {
+                a["source"] == "engine-runs" && a["quantity"] == "alpha" && a["gamma"] == r["gamma"]
+            })
+            .unwrap()["measured"]
+            .as_f64()
+            .unwrap();
+        let g = r["gamma"].as_u64().unwrap().to_string();
+        let at = |cm: &str| -> f64 {
+            let v = common::sdsl_json(&[
+                "speedup",
+                "--alpha",
+                &format!("{alpha}"),
+                "--gamma",
+                &g,
+                "--cost-model",
+                cm,
+                "--draft",
+                "Qwen3-1.7B",
+                "--target",
+                "Qwen3-32B",
+                "--registry",
+                "datasets/models-engines.csv",
+                "--json",
+            ]);
+            v["speedup"].as_f64().unwrap()
+        };
+        for (model, cm) in [
+            ("roofline-h100-sxm", "latency:roofline:h100-sxm".to_string()),
+            ("roofline-h100-sxm-runs", format!("latency:{fs}")),
+        ] {
+            let p = r["predicted"][model].as_f64().unwrap();
+            let want = at(&cm);
+            assert!(
+                (p - want).abs() < 1e-9 * want,
+                "{model} γ={g}: {p} vs {want}"
+            );
+        }
+    }
+    let summary: Vec<&Value> = section()["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["source"] == "engine-runs" && s["quantity"] == "speedup")
+        .collect();
+    for m in ["roofline-h100-sxm", "roofline-h100-sxm-runs"] {
+        let s = summary.iter().find(|s| s["model"] == m).unwrap();
+        assert!(s["mape"].as_f64().unwrap() > 0.0, "{s}");
+    }
+}
+
+/// Appendix F (one A100, memory size not given): both A100 roofline
+/// profiles rank the three OPT drafts and price their ms per token; the
+/// 80 GB SXM card (2.039 TB/s) is faster per token than the 40 GB card
+/// (1.555 TB/s) for every draft, as a bandwidth-bound decode must be.
+#[test]
+fn appendix_f_is_predicted_on_both_a100_profiles() {
+    let rows: Vec<&Value> = section()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "sdsl-appendix-f")
+        .collect();
+    let ms: Vec<&&Value> = rows
+        .iter()
+        .filter(|r| r["quantity"] == "ms_per_token")
+        .collect();
+    assert_eq!(ms.len(), 3);
+    for r in ms {
+        let (a40, a80) = (
+            r["predicted"]["roofline-a100-40gb"].as_f64().unwrap(),
+            r["predicted"]["roofline-a100-80gb"].as_f64().unwrap(),
+        );
+        assert!(a80 < a40 && a80 > 0.0, "{r}");
+    }
+    for r in rows.iter().filter(|r| r["quantity"] == "rank") {
+        for m in ["roofline-a100-40gb", "roofline-a100-80gb"] {
+            let k = r["predicted"][m].as_f64().unwrap();
+            assert!((1.0..=3.0).contains(&k), "{r}");
+        }
     }
 }

@@ -34,6 +34,10 @@ pub struct RawValidation {
     /// manifest's `registry`).
     #[serde(default)]
     runs_registry: Option<Spanned<String>>,
+    /// Optional: the catalogued GPU the runs were measured on (their
+    /// roofline predictions; the logs do not print it).
+    #[serde(default)]
+    runs_gpu: Option<Spanned<String>>,
 }
 
 /// `[validation]`, validated: every file exists.
@@ -70,6 +74,10 @@ pub struct ValidationInput {
     pub runs: Option<Located<Vec<PathBuf>>>,
     /// The registry with the runs' model sizes (None: the manifest's).
     pub runs_registry: Option<Located<PathBuf>>,
+    /// The catalogued GPU the runs ran on (`runs_gpu`, `--runs-gpu`; None:
+    /// the runs' `gpu` column where it names a catalogue id, else no
+    /// roofline predictions).
+    pub runs_gpu: Option<Located<String>>,
 }
 
 impl ValidationInput {
@@ -166,9 +174,20 @@ pub(super) fn validation_input(v: &RawValidation, cx: &Cx) -> Result<ValidationI
         Some(r) => Some(file(r, "validation.runs_registry")?),
         None => None,
     };
+    let runs_gpu = match &v.runs_gpu {
+        Some(g) => {
+            let (line, key) = loc(g.span(), "validation.runs_gpu");
+            let id = crate::catalog::gpus::gpu(g.get_ref())
+                .map_err(|e| err((line, key.clone()), e.to_string()))?
+                .id;
+            Some(Located::new(id, line, key))
+        }
+        None => None,
+    };
     Ok(ValidationInput {
         runs,
         runs_registry,
+        runs_gpu,
         leviathan: file(&v.leviathan, "validation.leviathan")?,
         leviathan_alpha: file(&v.leviathan_alpha, "validation.leviathan_alpha")?,
         h200_walltime: file(&v.h200_walltime, "validation.h200_walltime")?,

@@ -51,7 +51,7 @@ pub fn render(w: &mut String, v: &ValidationSection) {
     let _ = writeln!(w, "\n## Where the laws hold and fail\n");
     let _ = writeln!(
         w,
-        "Every number below is recomputed by `sdsl refit` (and printed by `sdsl validate`) from the bundled measurements, none of which any law here was fitted to. Models: `thm38-printed-c` (Leviathan et al.'s Theorem 3.8 at the source's own α, γ, c), `sdsl-flops` (measured α, c = N/M with one token's pass costing 2·params FLOPs and verification of γ + 1 tokens one target pass), `sdsl-law` (α from the loss and α laws, c = N/M), `latency-h200-graph` / `latency-h200-eager` (measured α, the H200 latency model of the hardware section).\n"
+        "Every number below is recomputed by `sdsl refit` (and printed by `sdsl validate`) from the bundled measurements, none of which any law here was fitted to. Models: `thm38-printed-c` (Leviathan et al.'s Theorem 3.8 at the source's own α, γ, c), `sdsl-flops` (measured α, c = N/M with one token's pass costing 2·params FLOPs and verification of γ + 1 tokens one target pass), `sdsl-law` (α from the loss and α laws, c = N/M), `latency-h200-graph` / `latency-h200-eager` (measured α, the H200 latency model of the hardware section), `latency-runs` (measured α, the affine law of single-model engine runs), `roofline-<gpu>` / `roofline-<gpu>-runs` (the roofline law of a catalogued GPU with the H200 calibration / recalibrated on single-model engine runs).\n"
     );
     for n in &v.notes {
         let _ = writeln!(w, "- {n}");

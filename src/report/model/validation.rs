@@ -21,6 +21,18 @@ pub const LATENCY_EAGER: &str = "latency-h200-eager";
 /// (profile kind `runs-affine`, v ≡ 1).
 pub const LATENCY_RUNS: &str = "latency-runs";
 
+/// Measured α, the roofline law of a catalogued GPU with the H200
+/// calibration: `roofline-<gpu>` (docs/validation.md).
+pub fn roofline_model(gpu: &str) -> String {
+    format!("roofline-{gpu}")
+}
+
+/// Measured α, the roofline law of a catalogued GPU recalibrated on the
+/// single-model engine runs: `roofline-<gpu>-runs`.
+pub fn roofline_runs_model(gpu: &str) -> String {
+    format!("roofline-{gpu}-runs")
+}
+
 /// The validation section.
 #[derive(Debug, Clone, Default, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
