@@ -39,7 +39,9 @@ pub enum EngineFormat {
 candidate draft, the best whole γ, the speed-up S, ms per token, tokens/s per sequence and in aggregate, and \
 whether draft + target + KV cache fit the GPU; then ONE draft (a server runs one) maximising the expected \
 aggregate throughput over the batch mix, γ per batch range, the batch from which speculation loses (S < 1), \
-and the laws' hypothetical best size N*. α comes from the laws (loss law → perplexities → acceptance law). \
+and the laws' hypothetical best size N*. α comes from the laws (loss law → perplexities → acceptance law), or \
+with --alpha RUNS from engine runs where they measured the (draft, target) pair (α̂ pooled over its γ), each \
+row saying which. \
 Each batch b prices with --cost-model latency:PROFILE:batch=b (docs/latency.md); see docs/plan.md."
 )]
 pub struct PlanArgs {
@@ -72,8 +74,11 @@ pub struct PlanArgs {
     /// equal weights over the planned batches).
     #[arg(long = "batch-mix", value_name = "B:W,…", value_parser = batch_mix)]
     pub batch_mix: Option<Mix>,
-    /// Where α comes from: `law` (the only source for now).
-    #[arg(long, default_value = "law", value_name = "law")]
+    /// Where α comes from: `law` (the loss and acceptance laws), or engine
+    /// runs (a runs table from `sdsl import --out`, or engine files,
+    /// comma-separated): each (draft, target) pair's measured α̂ pooled over
+    /// its γ where the runs have the pair, the laws elsewhere.
+    #[arg(long, default_value = "law", value_name = "law|RUNS")]
     pub alpha: String,
     /// Largest γ searched (default 16; also capped by the profile's measured q).
     #[arg(long = "max-gamma", value_name = "G", value_parser = crate::cli::max_gamma)]
@@ -119,12 +124,19 @@ fn batch_mix(s: &str) -> Result<Mix, String> {
 
 /// Runs `sdsl plan`.
 pub fn run(a: PlanArgs) -> anyhow::Result<()> {
-    if a.alpha != "law" {
-        bail!(
-            "--alpha {}: measured α per pair from a runs table is not supported by `plan` yet; use --alpha law (α from the loss and acceptance laws), or price a measured α for one pair with `sdsl speedup --alpha A --cost-model latency:… --draft D --target T`",
-            a.alpha
-        );
-    }
+    let measured_alpha = if a.alpha == "law" {
+        None
+    } else {
+        let files: Vec<PathBuf> = a.alpha.split(',').map(PathBuf::from).collect();
+        if let Some(f) = files.iter().find(|f| !f.is_file()) {
+            bail!(
+                "--alpha {}: no such file; give `law` or a runs table (sdsl import --out runs.csv) or engine files, comma-separated",
+                f.display()
+            );
+        }
+        let (inputs, _) = crate::cli::read_runs(&files, None)?;
+        Some(crate::query::plan::measured_alphas(&inputs).context("--alpha")?)
+    };
     if a.target.is_none() && a.target_tokens.is_none() {
         bail!(
             "--target-tokens is required with --target-params (the target's pre-training tokens, e.g. 1.8e11)"
@@ -151,6 +163,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
         max_gamma: a
             .max_gamma
             .unwrap_or(crate::law::throughput::DEFAULT_MAX_GAMMA),
+        measured_alpha,
     };
     let out = crate::query::plan::plan(&q, &registry, &a.loss_law, &a.alpha_law)?;
     for w in &out.warnings {
@@ -172,15 +185,16 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
 /// The rows as CSV (full precision).
 pub fn csv(o: &PlanOut) -> String {
     let mut s = String::from(
-        "batch,draft,draft_params,alpha,cost_ratio,gamma,speedup,gamma_speculating,speedup_speculating,verify_ratio,target_step_ms,ms_per_token,tokens_per_s,tokens_per_s_aggregate,fits_memory,weights,draft_measured,target_measured\n",
+        "batch,draft,draft_params,alpha,alpha_source,cost_ratio,gamma,speedup,gamma_speculating,speedup_speculating,verify_ratio,target_step_ms,ms_per_token,tokens_per_s,tokens_per_s_aggregate,fits_memory,weights,draft_measured,target_measured\n",
     );
     for r in &o.rows {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.batch,
             r.draft,
             r.draft_params,
             r.alpha,
+            r.alpha_source,
             r.cost_ratio,
             r.gamma,
             r.speedup,
@@ -236,20 +250,25 @@ fn human(o: &PlanOut) -> String {
 fn human_one(o: &PlanOut) -> String {
     use crate::cli::si;
     let mut s = format!(
-        "plan: target {} ({} params) on {} ({}); α from the laws (loss {}, alpha {})\n",
+        "plan: target {} ({} params) on {} ({}); α {} (loss {}, alpha {})\n",
         o.target,
         si(o.target_params),
         o.hardware,
         o.device,
+        match o.alpha_source.strip_prefix("runs: ") {
+            Some(f) => format!("measured in {f} where a pair has runs (α src), else from the laws"),
+            None => "from the laws".into(),
+        },
         o.loss_law,
         o.alpha_law
     );
+    let runs = o.alpha_source != "laws";
     if let Some(c) = &o.calibration {
         s.push_str(&format!("roofline calibration: {c}\n"));
     }
     s.push('\n');
     s.push_str(&format!(
-        "{:>6} {:>7} {:<14} {:>7} {:>4} {:>7} {:>9} {:>10} {:>11}  {}\n",
+        "{:>6} {:>7} {:<14} {:>7} {:>4} {:>7} {:>9} {:>10} {:>11}  {}{}\n",
         "batch",
         "weight",
         "draft",
@@ -259,6 +278,7 @@ fn human_one(o: &PlanOut) -> String {
         "ms/token",
         "tok/s/seq",
         "tok/s total",
+        if runs { "α src  " } else { "" },
         "fits"
     ));
     for r in &o.rows {
@@ -268,7 +288,7 @@ fn human_one(o: &PlanOut) -> String {
             .find(|m| m.batch == r.batch)
             .map_or(0.0, |m| m.weight);
         s.push_str(&format!(
-            "{:>6} {:>7.3} {:<14} {:>7.4} {:>4} {:>7.3} {:>9.3} {:>10.1} {:>11.1}  {}\n",
+            "{:>6} {:>7.3} {:<14} {:>7.4} {:>4} {:>7.3} {:>9.3} {:>10.1} {:>11.1}  {}{}\n",
             r.batch,
             w,
             r.draft,
@@ -282,6 +302,11 @@ fn human_one(o: &PlanOut) -> String {
             r.ms_per_token,
             r.tokens_per_s,
             r.tokens_per_s_aggregate,
+            if runs {
+                format!("{:<7}", r.alpha_source)
+            } else {
+                String::new()
+            },
             match r.fits_memory {
                 Some(true) => "yes".to_string(),
                 Some(false) => format!("does not fit ({}, one GPU)", r.weights),

@@ -974,3 +974,117 @@ pub fn roofline_runs(
     }
     Ok(out)
 }
+
+/// α̂ of one (draft, target) pair from the runs, pooled over its γ
+/// (`sdsl plan --alpha runs.csv`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PairAlpha {
+    /// Target as the runs name it.
+    pub target: String,
+    /// Draft as the runs name it.
+    pub draft: String,
+    /// α̂.
+    pub alpha: f64,
+    /// Its 95% interval (likelihood-ratio, for counts).
+    pub ci95: Option<[f64; 2]>,
+    /// `counts-mle` (pooled counts), `tau` or `tar` (one inversion).
+    pub method: String,
+    /// The γ values pooled.
+    pub gammas: Vec<u32>,
+    /// The rows, as `source block N`.
+    pub rows: Vec<String>,
+}
+
+/// α̂ per (draft, target) pair: the runs of [`alphas_for_fits`] (sized
+/// drafts only, a serve log's snapshots never counted twice) pooled over
+/// γ. Under i.i.d. acceptance α does not depend on γ, and each run's
+/// likelihood is Σk·ln α + #{k < γ}·ln(1 − α) whatever its γ, so the
+/// pooled MLE is ΣΣk / (ΣΣk + Σ#{k < γ}) with its likelihood-ratio
+/// interval. Errors: a pair measured under several workloads (temperature
+/// or dataset: α differs between them), and a pair with several γ but no
+/// counts to pool (inversions of τ or TAR).
+pub fn pair_alphas(rows: &[RunRow]) -> Result<(Vec<PairAlpha>, Vec<String>), SdslError> {
+    let fits = alphas_for_fits(rows)?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for a in &fits.alphas {
+        let k = (a.target.clone(), a.draft.clone());
+        if !pairs.contains(&k) {
+            pairs.push(k);
+        }
+    }
+    let mut out = Vec::new();
+    for (target, draft) in pairs {
+        let group: Vec<&RunAlpha> = fits
+            .alphas
+            .iter()
+            .filter(|a| a.target == target && a.draft == draft)
+            .collect();
+        let ids: Vec<String> = group.iter().flat_map(|a| a.rows.clone()).collect();
+        let first_source = group[0].rows[0]
+            .rsplit_once(" block ")
+            .map_or(group[0].rows[0].clone(), |(s, _)| s.to_string());
+        let workloads = distinct(group.iter().map(|a| {
+            format!(
+                "temperature {}, dataset {}",
+                a.temperature.map_or("-".into(), num),
+                if a.dataset.is_empty() {
+                    "-"
+                } else {
+                    &a.dataset
+                }
+            )
+        }));
+        if workloads.len() > 1 {
+            return Err(SdslError::Data {
+                path: first_source,
+                message: format!(
+                    "draft {} with target {} was run under {} workloads ({}); α differs between workloads, so give a runs table with one workload per pair (e.g. filter the runs table's rows by temperature and dataset)",
+                    clip(&draft),
+                    clip(&target),
+                    workloads.len(),
+                    capped_list(&workloads, 10)
+                ),
+            });
+        }
+        let gammas: Vec<u32> = group.iter().map(|a| a.gamma).collect();
+        let (alpha, ci95, method) = if group.len() == 1 {
+            (group[0].alpha, group[0].ci95, group[0].method.clone())
+        } else {
+            let counts: Option<Vec<(u64, u64)>> = ids
+                .iter()
+                .map(|id| rows.iter().find(|r| row_id(r) == *id).and_then(rejections))
+                .collect();
+            let Some(counts) = counts else {
+                return Err(SdslError::Data {
+                    path: first_source,
+                    message: format!(
+                        "draft {} with target {} has runs at γ = {} and not all have acceptance counts to pool ({}); keep one γ of the pair in the runs table",
+                        clip(&draft),
+                        clip(&target),
+                        gammas
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        capped_list(&ids, 10)
+                    ),
+                });
+            };
+            let (s, f) = counts
+                .iter()
+                .fold((0u64, 0u64), |(a, b), (x, y)| (a + x, b + y));
+            let e = crate::fit::estimate::mle_from_counts(s as f64, f as f64);
+            (e.alpha, e.ci95, "counts-mle".to_string())
+        };
+        out.push(PairAlpha {
+            target,
+            draft,
+            alpha,
+            ci95,
+            method,
+            gammas,
+            rows: ids,
+        });
+    }
+    Ok((out, fits.skipped))
+}

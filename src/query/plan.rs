@@ -10,7 +10,10 @@
 //! (Leviathan et al. 2023, Thm 3.8, with a measured verification cost;
 //! docs/latency.md) over whole γ ≤ min(q_max − 1, `max_gamma`). α comes
 //! from the laws: α = A·ppl(N, D_d) + B·ppl(M, D_t) + C with
-//! ppl = exp(L(N, D)) ([`crate::derive::nstar`]).
+//! ppl = exp(L(N, D)) ([`crate::derive::nstar`]), or, with measured runs
+//! ([`measured_alphas`], `--alpha runs.csv`), the runs' α̂ for each
+//! (draft, target) pair they measured and the laws for the others; each
+//! row says which (`alpha_source`).
 //!
 //! Throughput at batch b: one decoding step of the target takes t_M(b)
 //! ms and yields b tokens without speculation; with speculation each
@@ -195,6 +198,46 @@ pub struct PlanQuery {
     pub batch_mix: Option<Vec<(u64, f64)>>,
     /// γ cap of the integer searches.
     pub max_gamma: u64,
+    /// Measured α per (draft, target) pair (`--alpha runs.csv`); None: the
+    /// laws for every pair.
+    pub measured_alpha: Option<MeasuredAlphas>,
+}
+
+/// α̂ per (draft, target) pair from engine runs, for [`PlanQuery`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredAlphas {
+    /// The runs as named (for the record).
+    pub label: String,
+    /// The pairs.
+    pub pairs: Vec<crate::fit::runs::PairAlpha>,
+    /// Rows left out and why (warnings).
+    pub skipped: Vec<String>,
+}
+
+/// The measured α per (draft, target) pair of engine runs (a runs table or
+/// engine files, read as `sdsl import` reads them): each pair's α̂ pooled
+/// over its γ ([`crate::fit::runs::pair_alphas`]). Errors when no row has
+/// an α̂ for a draft model of known size.
+pub fn measured_alphas(inputs: &[crate::fit::runs::Input]) -> Result<MeasuredAlphas, SdslError> {
+    let label = inputs
+        .iter()
+        .map(|i| i.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let imported = crate::fit::runs::import(inputs, &Default::default())?;
+    let (pairs, mut skipped) = crate::fit::runs::pair_alphas(&imported.rows)?;
+    skipped.extend(imported.warnings);
+    if pairs.is_empty() {
+        return Err(SdslError::Data {
+            path: label,
+            message: "no run with a measured α̂ of a draft model (method draft_model with acceptance counts): give the speculative runs (sdsl import's runs table or the engine files), or use --alpha law".into(),
+        });
+    }
+    Ok(MeasuredAlphas {
+        label,
+        pairs,
+        skipped,
+    })
 }
 
 /// One (batch, draft) of the plan.
@@ -206,8 +249,11 @@ pub struct PlanRow {
     pub draft: String,
     /// Draft parameters.
     pub draft_params: f64,
-    /// α from the laws.
+    /// α: from the runs (`alpha_source` "runs") or the laws ("laws").
     pub alpha: f64,
+    /// Where `alpha` comes from: "runs" (α̂ of the pair measured in the
+    /// `--alpha` runs, pooled over its γ) or "laws".
+    pub alpha_source: &'static str,
     /// c = t_draft(1)/t_target(1) at this batch.
     pub cost_ratio: f64,
     /// Best whole γ (0: speculation off, plain decoding is faster).
@@ -333,8 +379,10 @@ pub struct PlanOut {
     pub batches: Vec<u64>,
     /// The batch mix, normalised.
     pub batch_mix: Vec<MixWeight>,
-    /// Where α comes from ("laws": loss law → perplexities → α law).
-    pub alpha_source: &'static str,
+    /// Where α comes from: "laws" (loss law → perplexities → α law), or
+    /// "runs: FILES" (measured α̂ for the pairs the runs measured, the
+    /// laws elsewhere; each row's `alpha_source` says which).
+    pub alpha_source: String,
     /// Loss law id.
     pub loss_law: String,
     /// Acceptance law id.
@@ -352,12 +400,14 @@ pub struct PlanOut {
     pub fp8_plan: Option<Box<PlanOut>>,
 }
 
-/// A candidate draft: display name, table architecture, size, α.
+/// A candidate draft: display name, table architecture, size, α and
+/// where α comes from.
 struct Candidate {
     name: String,
     arch: String,
     params: f64,
     alpha: f64,
+    alpha_source: &'static str,
 }
 
 /// One batch's resolved profile.
@@ -489,6 +539,7 @@ fn row(at: &AtBatch, c: &Candidate, target: (&str, f64), max_gamma: u64) -> Plan
         draft: c.name.clone(),
         draft_params: c.params,
         alpha: c.alpha,
+        alpha_source: c.alpha_source,
         cost_ratio: costs.cost_ratio,
         gamma,
         speedup,
@@ -690,6 +741,7 @@ pub fn plan(
             arch: String::new(),
             params: nb.n_star,
             alpha: alpha_of(nb.n_star, dd)?,
+            alpha_source: "laws",
         };
         let rs = rows_of(&c);
         let refs: Vec<&PlanRow> = rs.iter().collect();
@@ -698,6 +750,57 @@ pub fn plan(
             law_best = Some((c, rs, sp / pl));
         }
     }
+    // the runs' α̂ of (draft, this target), names matched through the
+    // registry as the runs print them (`Qwen/Qwen3-1.7B` → `Qwen3-1.7B`)
+    let same = |printed: &str, name: &str| {
+        crate::fit::runs::registry_model(registry, printed).is_ok_and(|m| m.name == name)
+    };
+    let measured = |draft: &str| -> Option<f64> {
+        let runs = q.measured_alpha.as_ref()?;
+        runs.pairs
+            .iter()
+            .find(|p| same(&p.draft, draft) && same(&p.target, &target_name))
+            .map(|p| p.alpha)
+    };
+    if let Some(runs) = &q.measured_alpha {
+        warnings.extend(runs.skipped.iter().cloned());
+        let used: Vec<String> = runs
+            .pairs
+            .iter()
+            .filter(|p| {
+                same(&p.target, &target_name) && models.iter().any(|d| same(&p.draft, &d.name))
+            })
+            .map(|p| {
+                format!(
+                    "{} (α̂ = {:.4} from {} run{} at γ = {})",
+                    p.draft,
+                    p.alpha,
+                    p.rows.len(),
+                    if p.rows.len() == 1 { "" } else { "s" },
+                    p.gammas
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        warnings.push(if used.is_empty() {
+            format!(
+                "--alpha {}: no run measured a candidate draft with target {target_name} (the runs have {}); every α is from the laws",
+                runs.label,
+                crate::error::capped_list(
+                    runs.pairs.iter().map(|p| format!("{} → {}", p.draft, p.target)),
+                    10
+                )
+            )
+        } else {
+            format!(
+                "α measured in the runs for {}; the other drafts take α from the laws",
+                crate::error::capped_list(&used, 10)
+            )
+        });
+    }
     let mut candidates: Vec<Candidate> = Vec::new();
     for d in &models {
         let d_tokens = if matches!(q.drafts, Drafts::Family(_)) {
@@ -705,11 +808,16 @@ pub fn plan(
         } else {
             d.tokens
         };
+        let (alpha, alpha_source) = match measured(&d.name) {
+            Some(a) => (a, "runs"),
+            None => (alpha_of(d.params, d_tokens)?, "laws"),
+        };
         candidates.push(Candidate {
             name: d.name.clone(),
             arch: d.arch.clone(),
             params: d.params,
-            alpha: alpha_of(d.params, d_tokens)?,
+            alpha,
+            alpha_source,
         });
     }
     let mut rows: Vec<PlanRow> = Vec::new();
@@ -781,7 +889,10 @@ pub fn plan(
             .iter()
             .map(|&(batch, weight)| MixWeight { batch, weight })
             .collect(),
-        alpha_source: "laws",
+        alpha_source: match &q.measured_alpha {
+            Some(r) => format!("runs: {}", r.label),
+            None => "laws".into(),
+        },
         loss_law: laws0.loss.id.clone(),
         alpha_law: laws0.alpha.id.clone(),
         recommendation,
@@ -996,6 +1107,7 @@ mod tests {
             batches: vec![1, 16, 64],
             batch_mix: Some(vec![(1, 0.2), (16, 0.3), (64, 0.5)]),
             max_gamma: 16,
+            measured_alpha: None,
         };
         let out = plan(&q, &reg, "besiroglu2024", "sdsl2026").unwrap();
         let alpha = out.rows[0].alpha;

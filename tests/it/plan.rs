@@ -382,11 +382,7 @@ fn plan_refuses_bad_inputs_clearly() {
             1,
             "not among the planned batches",
         ),
-        (
-            vec!["--alpha", "runs.csv"],
-            1,
-            "not supported by `plan` yet",
-        ),
+        (vec!["--alpha", "no-such-runs.csv"], 1, "no such file"),
     ] {
         let args = [&base[..], &extra[..]].concat();
         let out = sdsl(&args);
@@ -519,4 +515,76 @@ fn plan_csv_prints_the_json_rows() {
         );
         assert_eq!(cells[col("gamma")].parse::<f64>().unwrap(), num(r, "gamma"));
     }
+}
+
+/// `--alpha RUNS`: the pair the vLLM runs measured (Qwen3-1.7B drafting for
+/// Qwen3-32B, k = 1…8) takes the runs' α̂, pooled over the eight γ as the
+/// MLE ΣΣk / (ΣΣk + Σ#{k < γ}) recomputed here from `sdsl import --json`'s
+/// printed counts; the drafts the runs did not measure keep the laws' α
+/// (equal to the plan without `--alpha`); each row says which.
+#[test]
+fn plan_takes_measured_alpha_for_the_pairs_the_runs_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs.csv");
+    let logs: Vec<String> = std::fs::read_dir("datasets/engines/vllm")
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".log"))
+        .collect();
+    let mut args: Vec<&str> = vec!["import", "--json"];
+    args.extend(logs.iter().map(String::as_str));
+    let imported = sdsl_json(&args);
+    let (mut acc, mut rej) = (0.0, 0.0);
+    for r in imported.as_array().unwrap() {
+        if r["method"] != "draft_model" || r["flags"].to_string().contains("warmup") {
+            continue;
+        }
+        let drafts = num(r, "drafts");
+        let last = r["per_position"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        acc += num(r, "accepted_tokens");
+        rej += drafts - (drafts * last).round();
+    }
+    let want = acc / (acc + rej);
+    assert!((want - 0.788).abs() < 0.01, "{want}");
+    let mut args: Vec<&str> = vec!["import", "--out", runs.to_str().unwrap()];
+    args.extend(logs.iter().map(String::as_str));
+    assert!(sdsl(&args).status.success());
+    let base = [
+        "plan",
+        "--target",
+        "Qwen3-32B",
+        "--drafts",
+        "Qwen3",
+        "--registry",
+        "datasets/models-engines.csv",
+        "--hardware",
+        "roofline:h100-sxm",
+        "--batch",
+        "1,4",
+        "--json",
+    ];
+    let with = sdsl_json(&[&base[..], &["--alpha", runs.to_str().unwrap()]].concat());
+    let without = sdsl_json(&base);
+    assert!(with["alpha_source"].as_str().unwrap().starts_with("runs: "));
+    assert_eq!(without["alpha_source"], "laws");
+    for (r, l) in rows(&with).iter().zip(rows(&without)) {
+        if r["draft"] == "Qwen3-1.7B" {
+            assert_eq!(r["alpha_source"], "runs");
+            assert!((num(r, "alpha") - want).abs() < 1e-12, "{r}");
+        } else {
+            assert_eq!(r["alpha_source"], "laws");
+            assert_eq!(num(r, "alpha"), num(l, "alpha"));
+        }
+    }
+    assert!(
+        with["warnings"]
+            .to_string()
+            .contains("α measured in the runs for")
+    );
 }
