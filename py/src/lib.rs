@@ -484,6 +484,84 @@ fn predict(
     })
 }
 
+/// `sdsl plan --json`: the serving plan of a target on a GPU over a batch
+/// mix. `batch` and `batch_mix` are the command's strings (`1,4,16`,
+/// `1:0.5,8:0.5`), parsed by the same functions; `alpha` is None for the
+/// laws, else the runs' paths.
+#[pyfunction]
+#[pyo3(signature = (target, target_params, target_tokens, drafts, hardware, batch, batch_mix, alpha, max_gamma, loss_law, alpha_law, registry_path))]
+#[allow(clippy::too_many_arguments)]
+fn plan(
+    py: Python<'_>,
+    target: Option<String>,
+    target_params: Option<f64>,
+    target_tokens: Option<f64>,
+    drafts: String,
+    hardware: String,
+    batch: Option<String>,
+    batch_mix: Option<String>,
+    alpha: Option<Vec<String>>,
+    max_gamma: Option<u64>,
+    loss_law: String,
+    alpha_law: String,
+    registry_path: Option<String>,
+) -> PyResult<String> {
+    use sdsl::query::plan::{
+        DEFAULT_BATCHES, Drafts, PlanQuery, measured_alphas, parse_batch_mix, parse_batches,
+    };
+    run(py, None, move || {
+        let reg = registry(registry_path.as_deref())?;
+        let drafts = Drafts::parse(&drafts, &reg)?;
+        let mix = batch_mix.as_deref().map(parse_batch_mix).transpose()?;
+        let batches = match (batch.as_deref().map(parse_batches).transpose()?, &mix) {
+            (Some(b), _) => b,
+            (None, Some(m)) => m.iter().map(|(b, _)| *b).collect(),
+            (None, None) => DEFAULT_BATCHES.to_vec(),
+        };
+        let measured_alpha = match alpha {
+            None => None,
+            Some(paths) => {
+                let inputs = paths
+                    .iter()
+                    .map(|p| {
+                        std::fs::read(p)
+                            .map(|bytes| sdsl::query::import::Input {
+                                name: p.clone(),
+                                bytes,
+                            })
+                            .map_err(|source| SdslError::Io {
+                                path: p.clone(),
+                                source,
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Some(measured_alphas(&inputs)?)
+            }
+        };
+        if let Some(g) = max_gamma
+            && !(1..=1024).contains(&g)
+        {
+            return Err(invalid(format!(
+                "max_gamma = {g}: the γ cap must be a whole number from 1 to 1024"
+            )));
+        }
+        let q = PlanQuery {
+            target,
+            target_params,
+            target_tokens,
+            drafts,
+            hardware,
+            batches,
+            batch_mix: mix,
+            max_gamma: max_gamma.unwrap_or(sdsl::law::throughput::DEFAULT_MAX_GAMMA),
+            measured_alpha,
+        };
+        let out = sdsl::query::plan::plan(&q, &reg, &loss_law, &alpha_law)?;
+        let warnings = out.warnings.clone();
+        answer(&out, warnings)
+    })
+}
+
 /// `sdsl speedup --json`.
 #[pyfunction]
 #[pyo3(signature = (alpha, cost_ratio, gamma))]
@@ -613,6 +691,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(import_runs, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(speedup, m)?)?;
+    m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(nstar_table, m)?)?;
     m.add_function(wrap_pyfunction!(nstar_law, m)?)?;
     m.add_function(wrap_pyfunction!(refit, m)?)?;

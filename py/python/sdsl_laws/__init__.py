@@ -17,6 +17,7 @@ function               command
 ``speedup``            ``sdsl speedup --json``
 ``nstar_table``        ``sdsl nstar table --json``
 ``nstar_law``          ``sdsl nstar law --json``
+``plan``               ``sdsl plan --json``
 ``refit``              ``sdsl refit`` (``report.json``)
 =====================  ==================================
 
@@ -61,6 +62,7 @@ __all__ = [
     "speedup",
     "nstar_table",
     "nstar_law",
+    "plan",
     "refit",
     "to_frame",
 ]
@@ -529,6 +531,76 @@ def predict(
         os.fspath(loss_law),
         os.fspath(alpha_law),
         cost_model,
+        None if registry is None else os.fspath(registry),
+    )
+
+
+def plan(
+    target: Optional[str] = None,
+    *,
+    drafts: str,
+    hardware: str,
+    target_params: Optional[float] = None,
+    target_tokens: Optional[float] = None,
+    batch: Optional[Union[str, Sequence[int]]] = None,
+    batch_mix: Optional[Union[str, Mapping[int, float]]] = None,
+    alpha: Union[str, PathLike, Sequence[PathLike]] = "law",
+    max_gamma: Optional[int] = None,
+    loss_law: str = "besiroglu2024",
+    alpha_law: str = "sdsl2026",
+    registry: Optional[PathLike] = None,
+) -> dict:
+    """The serving plan of a target on a GPU over a batch mix (``sdsl plan --json``).
+
+    ``target`` is a registry model (or give ``target_params`` and
+    ``target_tokens``); ``drafts`` a draft family (``"OPT"``), model names
+    (``"OPT-125M,OPT-350M"``) or ``"law"``; ``hardware`` what ``--hardware``
+    takes (``"h200-graph"``, ``"roofline:h100-sxm"``, a latency table or
+    profile file). ``batch`` is a list of batch sizes or the command's string
+    (``"1,8,32"``); ``batch_mix`` a mapping batch → share of decode steps
+    (normalised to 1) or the command's string (``"1:0.5,8:0.3,32:0.2"``).
+    ``alpha`` is ``"law"`` or engine runs (a runs table or engine files, a
+    path or a list of them): each (draft, target) pair the runs measured
+    takes their α̂, the others the laws', and each row's ``alpha_source``
+    says which. Returns the record of ``sdsl plan --json``
+    (``recommendation``, ``rows``, ``warnings``, ...); docs/plan.md.
+    """
+
+    def num(v, name):
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise SdslError(f"{name} = {v!r}: a number", kind="invalid_argument")
+        return float(v)
+
+    if batch is not None and not isinstance(batch, str):
+        batch = ",".join(str(_count(b, "batch")) for b in batch)
+    if batch_mix is not None and not isinstance(batch_mix, str):
+        batch_mix = ",".join(
+            f"{_count(b, 'batch_mix batch')}:{num(w, 'batch_mix weight')!r}"
+            for b, w in dict(batch_mix).items()
+        )
+    if isinstance(alpha, str) and alpha == "law":
+        runs = None
+    elif _is_path(alpha):
+        runs = [os.fspath(alpha)]
+    else:
+        runs = [os.fspath(p) for p in alpha]
+    if max_gamma is not None:
+        max_gamma = _count(max_gamma, "max_gamma")
+    return _call(
+        _native.plan,
+        target,
+        num(target_params, "target_params"),
+        num(target_tokens, "target_tokens"),
+        str(drafts),
+        os.fspath(hardware),
+        batch,
+        batch_mix,
+        runs,
+        max_gamma,
+        os.fspath(loss_law),
+        os.fspath(alpha_law),
         None if registry is None else os.fspath(registry),
     )
 
