@@ -7,6 +7,10 @@ use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// One group of D: its points (N, D, loss), its median D and the law's
+/// curve (N, L) there.
+type GroupSeries = (Vec<(f64, f64, f64)>, f64, Vec<(f64, f64)>);
+
 /// Draws the figure: the fit (top, 70% of the height) and the residuals
 /// loss − L(N, D) at each point's own D (bottom). N is on a log axis over
 /// the positive finite N of the data, ×0.8 below and ×1.25 above (see
@@ -40,7 +44,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     let bands = groups(&points);
     let exact = bands.len() <= 8 && bands.iter().all(|(lo, hi)| hi / lo < 1.0 + 1e-8);
     // each group's points, its median D and the law's curve there
-    let mut series: Vec<(Vec<(f64, f64, f64)>, f64, Vec<(f64, f64)>)> = Vec::new();
+    let mut series: Vec<GroupSeries> = Vec::new();
     for (lo, hi) in &bands {
         let mut pts: Vec<(f64, f64, f64)> = points
             .iter()
