@@ -343,12 +343,15 @@ fn from_published(
                     .filter(|s| s.source == "sdsl-appendix-f" && s.quantity == "rank")
                 {
                     let tau = s.kendall_tau.map(|t| Interval::point(t.mean));
-                    rows.push(published_row(
+                    let mut r = published_row(
                         "Appendix F order",
                         &format!("TPOT order of the OPT drafts, Kendall τ-b: `{}`", s.model),
                         tau,
                         p,
-                    ));
+                    );
+                    // τ-b is an agreement, not a magnitude: no relative difference
+                    r.difference = None;
+                    rows.push(r);
                 }
             }
             _ => {}
