@@ -95,7 +95,7 @@ pub fn run(a: ValidateArgs, global: &super::Global) -> anyhow::Result<()> {
         return super::print_json(&section);
     }
     let mut s = String::new();
-    crate::report::markdown::validation::render(&mut s, &section);
+    crate::report::markdown::validation::render_cli(&mut s, &section);
     super::write_stdout(s.as_bytes())
 }
 

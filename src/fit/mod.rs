@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod engine_acceptance;
 pub mod estimate;
 pub mod interval;
+pub mod kendall;
 pub mod latency;
 pub mod lbfgs;
 pub mod loss;

@@ -637,3 +637,163 @@ mod tests {
         assert_eq!(params_in_name("microsoft/Phi-3-medium-128k-instruct"), None);
     }
 }
+
+/// One row of `validation/sources.csv`: what a validation source is and
+/// what it can test (the report's source descriptions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DescriptionRow {
+    /// Source name, as the rows name it (e.g. `h200-walltime`).
+    pub source: String,
+    /// `values`, `rank`, `range` or `check`.
+    pub comparable: String,
+    /// Hardware.
+    pub hardware: String,
+    /// Engine or decoding loop.
+    pub engine: String,
+    /// Real or random weights.
+    pub weights: String,
+    /// How α was obtained.
+    pub alpha: String,
+    /// What it can test.
+    pub tests: String,
+    /// What it cannot test.
+    pub cannot_test: String,
+}
+
+/// The kinds of comparability a source description may declare.
+pub const COMPARABLE: [&str; 4] = ["values", "rank", "range", "check"];
+
+/// Reads `validation/sources.csv` (every cell required; `comparable` one of
+/// [`COMPARABLE`]).
+pub fn read_descriptions(path: &Path) -> Result<Sourced<DescriptionRow>, SdslError> {
+    let (t, src, sha) = read_commented(path)?;
+    let col = |c: &str| t.str_column(c);
+    let (source, comparable, hardware, engine) = (
+        col("source")?,
+        col("comparable")?,
+        col("hardware")?,
+        col("engine")?,
+    );
+    let (weights, alpha, tests, cannot) = (
+        col("weights")?,
+        col("alpha")?,
+        col("tests")?,
+        col("cannot_test")?,
+    );
+    if let Some((i, c)) = comparable
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !COMPARABLE.contains(&c.as_str()))
+    {
+        return Err(SdslError::Data {
+            path: t.label().to_string(),
+            message: format!(
+                "row {}, column 'comparable': '{}' is not one of {}",
+                i + 1,
+                crate::error::clip(c),
+                COMPARABLE.join(", ")
+            ),
+        });
+    }
+    let rows = (0..t.height())
+        .map(|i| DescriptionRow {
+            source: source[i].clone(),
+            comparable: comparable[i].clone(),
+            hardware: hardware[i].clone(),
+            engine: engine[i].clone(),
+            weights: weights[i].clone(),
+            alpha: alpha[i].clone(),
+            tests: tests[i].clone(),
+            cannot_test: cannot[i].clone(),
+        })
+        .collect();
+    Ok(sourced(&t, src, sha, rows))
+}
+
+/// One published number of the SDSL paper (`paper/sdsl2026_published.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedRow {
+    /// `nstar_law`, `alpha_law`, `table5`, `digest_predicted`,
+    /// `digest_empirical`, `appendix_f`.
+    pub group: String,
+    /// Quantity (`mu`, `M0`, `A`, `r2`, `n_star`, `tpot_order`, …).
+    pub quantity: String,
+    /// Target of an N* cell (None for laws).
+    pub target: Option<String>,
+    /// Draft family of an N* cell.
+    pub draft_family: Option<String>,
+    /// The published value.
+    pub value: f64,
+    /// The published 95% interval, where printed.
+    pub ci95: Option<[f64; 2]>,
+    /// Unit.
+    pub unit: String,
+    /// Where it was copied from.
+    pub source: String,
+}
+
+/// Reads `paper/sdsl2026_published.csv`: `value` required and finite, the
+/// interval bounds both given or both empty.
+pub fn read_published(path: &Path) -> Result<Sourced<PublishedRow>, SdslError> {
+    let (t, src, sha) = read_commented(path)?;
+    let (group, quantity, unit, source) = (
+        t.str_column("group")?,
+        t.str_column("quantity")?,
+        t.str_column("unit")?,
+        t.str_column("source")?,
+    );
+    let (target, family) = (
+        t.opt_str_column("target")?,
+        t.opt_str_column("draft_family")?,
+    );
+    let value = t.f64_column("value")?;
+    let (lo, hi) = (
+        t.opt_str_column("ci95_lower")?,
+        t.opt_str_column("ci95_upper")?,
+    );
+    let err = |i: usize, m: String| SdslError::Data {
+        path: t.label().to_string(),
+        message: format!("row {}: {m}", i + 1),
+    };
+    let num = |i: usize, c: &str, s: &str| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| {
+                err(
+                    i,
+                    format!(
+                        "column '{c}': '{}' is not a finite number",
+                        crate::error::clip(s)
+                    ),
+                )
+            })
+    };
+    let mut rows = Vec::new();
+    for i in 0..t.height() {
+        if !value[i].is_finite() {
+            return Err(err(i, "column 'value': not a finite number".into()));
+        }
+        let ci95 = match (&lo[i], &hi[i]) {
+            (Some(a), Some(b)) => Some([num(i, "ci95_lower", a)?, num(i, "ci95_upper", b)?]),
+            (None, None) => None,
+            _ => {
+                return Err(err(
+                    i,
+                    "give both ci95_lower and ci95_upper, or neither".into(),
+                ));
+            }
+        };
+        rows.push(PublishedRow {
+            group: group[i].clone(),
+            quantity: quantity[i].clone(),
+            target: target[i].clone(),
+            draft_family: family[i].clone(),
+            value: value[i],
+            ci95,
+            unit: unit[i].clone(),
+            source: source[i].clone(),
+        });
+    }
+    Ok(sourced(&t, src, sha, rows))
+}

@@ -215,6 +215,10 @@ pub struct ValidationInputs {
     pub stand_ins_by_law: Vec<String>,
     /// Engine runs (`[validation] runs`, `sdsl validate --runs`), imported.
     pub runs: Option<RunsInputs>,
+    /// What each source is and can test (`[validation] descriptions`).
+    pub descriptions: Option<Sourced<iv::DescriptionRow>>,
+    /// The SDSL paper's published numbers (`[validation] paper`).
+    pub paper: Option<Sourced<iv::PublishedRow>>,
 }
 
 /// Engine runs as a validation source: the runs table the import builds
@@ -1013,8 +1017,31 @@ fn validation_inputs(
         Some(files) => Some(runs_inputs(cfg, v, files, rd, (&mut *list, &mut sources))?),
         None => None,
     };
+    let descriptions = match &v.descriptions {
+        Some(f) => {
+            let t = rd.at(cfg, f, &f.value, iv::read_descriptions)?;
+            list.push(listed(
+                "validation sources",
+                &t.path,
+                &t.sha256,
+                t.rows.len(),
+            ));
+            Some(t)
+        }
+        None => None,
+    };
+    let paper = match &v.paper {
+        Some(f) => {
+            let t = rd.at(cfg, f, &f.value, iv::read_published)?;
+            list.push(listed("paper", &t.path, &t.sha256, t.rows.len()));
+            Some(t)
+        }
+        None => None,
+    };
     Ok(ValidationInputs {
         runs,
+        descriptions,
+        paper,
         settings: v.clone(),
         sources,
         leviathan,

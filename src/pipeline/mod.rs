@@ -576,6 +576,12 @@ fn main_figures(
     }
     if figures.alpha_lines.is_empty() {
         figures.alpha_lines = published_alpha_lines(nstar, law, &alpha.section.law);
+        figures.alpha_band = inputs
+            .alpha
+            .published
+            .stat("mse")
+            .filter(|m| *m >= 0.0)
+            .map(f64::sqrt);
     }
     figures.speedup_curves =
         speedup_curves(inputs.nstar.cost_model, nstar, law, &alpha.section.law);
@@ -669,7 +675,14 @@ pub fn compute(inputs: &Inputs, progress: &dyn Progress) -> Result<Report, SdslE
         }
     };
     let law = nstar_law_section(&nstar, &inputs.nstar.law_grid, mu_int, m0_int);
-    let paper = paper::paper_stage(inputs, &loss, &alpha.section.law, &law, &nstar.cells);
+    let paper = paper::paper_stage(
+        inputs,
+        &loss,
+        &alpha.section.law,
+        &law,
+        &nstar.cells,
+        validation.as_ref(),
+    );
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         toolkit: inputs.toolkit.clone(),

@@ -20,8 +20,10 @@ use super::LossStage;
 use super::inputs::Inputs;
 use crate::fit::bootstrap::quantile_sorted;
 use crate::fit::interval::{Interval, IntervalMethod};
+use crate::ingest::validation::PublishedRow;
 use crate::law::{AlphaLaw, LossLaw};
-use crate::report::model::paper::{PaperRow, PaperSection};
+use crate::report::model::paper::{PaperRow, PaperSection, inside};
+use crate::report::model::validation::ValidationSection;
 use crate::report::model::{NstarCell, NstarLawSection};
 
 fn row(
@@ -31,8 +33,8 @@ fn row(
     published: Option<f64>,
     source: &str,
 ) -> PaperRow {
-    let inside = match (ours.and_then(|o| o.ci95), published) {
-        (Some([a, b]), Some(p)) => Some(a <= p && p <= b),
+    let difference = match (ours.map(|o| o.point), published) {
+        (Some(o), Some(p)) if p != 0.0 && o.is_finite() && p.is_finite() => Some((o - p) / p),
         _ => None,
     };
     PaperRow {
@@ -40,9 +42,27 @@ fn row(
         quantity: quantity.into(),
         ours,
         published,
+        published_ci95: None,
+        difference,
         source: source.into(),
-        inside,
+        inside: inside(published, ours.and_then(|o| o.ci95)),
+        ours_inside_published: None,
     }
+}
+
+/// A row against a published number of the paper's file, both directions
+/// computed from the bounds: the published value inside our interval, our
+/// point inside the published interval.
+fn published_row(
+    group: &str,
+    quantity: &str,
+    ours: Option<Interval>,
+    p: &PublishedRow,
+) -> PaperRow {
+    let mut r = row(group, quantity, ours, Some(p.value), &p.source);
+    r.published_ci95 = p.ci95;
+    r.ours_inside_published = inside(ours.map(|o| o.point), p.ci95);
+    r
 }
 
 /// Reads one constant of a loss law.
@@ -83,8 +103,13 @@ pub fn paper_stage(
     alpha: &AlphaLaw,
     law: &NstarLawSection,
     cells: &[NstarCell],
+    validation: Option<&ValidationSection>,
 ) -> PaperSection {
     let mut rows = Vec::new();
+    let published = inputs.validation.as_ref().and_then(|v| v.paper.as_ref());
+    if let Some(p) = published {
+        rows.extend(from_published(&p.rows, alpha, law, cells, validation));
+    }
     let pub_alpha = &inputs.alpha.published;
     let src = format!(
         "law file '{}' (provenance in the acceptance-law section)",
@@ -94,7 +119,10 @@ pub fn paper_stage(
         ("A", alpha.a, pub_alpha.law.a),
         ("B", alpha.b, pub_alpha.law.b),
         ("C", alpha.c, pub_alpha.law.c),
-    ] {
+    ]
+    .into_iter()
+    .filter(|_| published.is_none())
+    {
         rows.push(row(
             "alpha law",
             q,
@@ -103,7 +131,7 @@ pub fn paper_stage(
             &src,
         ));
     }
-    for stat in ["r2", "mse"] {
+    for stat in ["r2", "mse"].into_iter().filter(|_| published.is_none()) {
         let v = pub_alpha.stat(stat);
         rows.push(row("alpha law", stat, None, v, &src));
     }
@@ -125,8 +153,10 @@ pub fn paper_stage(
             ),
         ]
     };
-    rows.extend(nstar_rows("mu", law.mu.interval, law.mu_ols, law.paper_mu));
-    rows.extend(nstar_rows("M0", law.m0.interval, law.m0_ols, law.paper_m0));
+    if published.is_none() {
+        rows.extend(nstar_rows("mu", law.mu.interval, law.mu_ols, law.paper_mu));
+        rows.extend(nstar_rows("M0", law.m0.interval, law.m0_ols, law.paper_m0));
+    }
     let draws: Vec<LossLaw> = loss
         .boot
         .as_ref()
@@ -183,6 +213,7 @@ pub fn paper_stage(
             "The loss refit minimises the sum of Huber losses (δ = 1e-3; Hoffmann et al.'s objective); Besiroglu et al.'s published point estimate maximises a Huber likelihood with a learned scale: different objectives, so their estimates differ by more than rounding.".into(),
             "a_opt, b_opt: the exponents of the compute-optimal N_opt = G·(C/6)^a_opt and D_opt = (C/6)^b_opt/G for a compute budget C in FLOPs (Hoffmann et al. 2022, Eq. 4).".into(),
             "Intervals: bootstrap percentile (the loss law's case-resampling bootstrap), OLS t (the N* line on the deterministic grid: misfit of a line, not sampling uncertainty).".into(),
+            "Both directions are computed from the bounds: \"published inside ours\" asks whether the paper's value lies in this refit's 95% interval, \"ours inside published\" whether this refit's value lies in the paper's printed 95% interval (only μ and M0 have one). The difference is (ours − published)/published. The paper's numbers come from `datasets/paper/sdsl2026_published.csv`, each with its secondary source.".into(),
         ],
         rows,
     }
@@ -213,4 +244,118 @@ fn appendix_f_nstar(inputs: &Inputs, cells: &[NstarCell]) -> Option<PaperRow> {
             "implied by SDSL Appendix F's OPT-125M row (secondary source): N* = 125M − |N − N*|/M · M",
         )
     })
+}
+
+/// The rows of the paper's published numbers (`[validation] paper`): the
+/// N* law's μ and M0 against this refit's (bootstrap percentile and OLS t
+/// intervals), the α law's coefficients and fit statistics against the law
+/// N* uses, Table 5's and the digest's N* cells against the N* table's (the
+/// digest's "predicted" column is the paper's line, so against this refit's
+/// line μ·M + M0), and Appendix F's order against each model's (Kendall
+/// τ-b from the validation section; the published order has τ-b 1 with
+/// itself).
+fn from_published(
+    published: &[PublishedRow],
+    alpha: &AlphaLaw,
+    law: &NstarLawSection,
+    cells: &[NstarCell],
+    validation: Option<&ValidationSection>,
+) -> Vec<PaperRow> {
+    let mut rows = Vec::new();
+    let cell = |p: &PublishedRow| {
+        cells.iter().find(|c| {
+            Some(c.target.as_str()) == p.target.as_deref()
+                && Some(c.draft_family.as_str()) == p.draft_family.as_deref()
+        })
+    };
+    for p in published {
+        let name = |what: &str| match (&p.target, &p.draft_family) {
+            (Some(t), Some(f)) => format!("{what} of {t} ({f} drafts)"),
+            _ => what.to_string(),
+        };
+        match (p.group.as_str(), p.quantity.as_str()) {
+            ("nstar_law", q @ ("mu" | "M0")) => {
+                let (boot, ols) = if q == "mu" {
+                    (law.mu.interval, law.mu_ols)
+                } else {
+                    (law.m0.interval, law.m0_ols)
+                };
+                rows.push(published_row(
+                    "N* law",
+                    &format!("{q} (bootstrap percentile)"),
+                    Some(boot),
+                    p,
+                ));
+                rows.push(published_row(
+                    "N* law",
+                    &format!("{q} (OLS t on the grid)"),
+                    Some(ols),
+                    p,
+                ));
+            }
+            ("alpha_law", q @ ("A" | "B" | "C")) => {
+                let ours = match q {
+                    "A" => alpha.a,
+                    "B" => alpha.b,
+                    _ => alpha.c,
+                };
+                rows.push(published_row(
+                    "alpha law",
+                    q,
+                    Some(Interval::point(ours)),
+                    p,
+                ));
+            }
+            ("alpha_law", q) => rows.push(published_row("alpha law", q, None, p)),
+            ("table5", _) => {
+                let ours = cell(p).and_then(|c| c.n_star_draws.map(|d| d.interval));
+                rows.push(published_row(
+                    "N* table (paper Table 5)",
+                    &name("N*"),
+                    ours,
+                    p,
+                ));
+            }
+            ("digest_empirical", _) => {
+                let ours = cell(p).and_then(|c| c.n_star_draws.map(|d| d.interval));
+                rows.push(published_row(
+                    "N* table (digest, empirical)",
+                    &name("N*"),
+                    ours,
+                    p,
+                ));
+            }
+            ("digest_predicted", _) => {
+                let ours = cell(p).map(|c| {
+                    Interval::point(law.mu.interval.point * c.target_params + law.m0.interval.point)
+                });
+                rows.push(published_row(
+                    "N* line (digest, predicted)",
+                    &name("μ·M + M0"),
+                    ours,
+                    p,
+                ));
+            }
+            ("appendix_f", _) => {
+                for s in validation
+                    .iter()
+                    .flat_map(|v| &v.summary)
+                    .filter(|s| s.source == "sdsl-appendix-f" && s.quantity == "rank")
+                {
+                    let tau = s.kendall_tau.map(|t| Interval::point(t.mean));
+                    let mut r = published_row(
+                        "Appendix F order",
+                        &format!("TPOT order of the OPT drafts, Kendall τ-b: `{}`", s.model),
+                        tau,
+                        p,
+                    );
+                    // τ-b is an agreement, not a magnitude: no relative difference
+                    r.difference = None;
+                    rows.push(r);
+                }
+            }
+            _ => {}
+        }
+    }
+    rows
 }

@@ -11,6 +11,7 @@
 
 use super::csv_out::CsvTable;
 use super::format::{csv_num, csv_opt, latex_num};
+use super::md_table::MdTable;
 use super::model::{FigureData, Report};
 use crate::error::SdslError;
 use crate::fit::alpha_analysis::FitOut;
@@ -46,8 +47,23 @@ pub fn files(r: &Report) -> Result<Vec<(String, String)>, SdslError> {
     if let Some(v) = &r.validation {
         out.push(("tables/validation.csv".into(), validation(v)?));
         out.push(("tables/validation_checks.csv".into(), validation_checks(v)?));
+        if let Some(p) = &v.ppl_scale {
+            out.push(("tables/ppl_scale.csv".into(), ppl_scale(p)?));
+        }
     }
-    out.push(("tables/README.md".into(), TABLES_README.to_string()));
+    if let Some(p) = &r.paper {
+        out.push(("tables/paper.csv".into(), paper(p)?));
+    }
+    let tex = latex_tables(r);
+    let mut readme = TABLES_README.to_string();
+    readme.push_str(
+        "\nEvery table of `report.md` is also written for LaTeX as `md_<id>.tex` (booktabs `tabular`; `<id>` is the slug of the heading above the table, `_2`, `_3`, … for further tables under one heading; LaTeX's special characters escaped, Greek letters and mathematical signs in math mode; numbers as printed on the page):\n\n",
+    );
+    for (path, _) in &tex {
+        readme.push_str(&format!("- `{}`\n", path.trim_start_matches("tables/")));
+    }
+    out.push(("tables/README.md".into(), readme));
+    out.extend(tex);
     if let Some(h) = &r.hardware {
         out.push(("tables/hardware_nstar.csv".into(), hardware(h)?));
         out.push((
@@ -264,11 +280,21 @@ fn validation(v: &super::model::validation::ValidationSection) -> Result<String,
         "predicted_range_upper",
         "chosen",
         "measured_best",
+        "published",
+        "best_gamma",
+        "note",
     ])?;
     for r in &v.rows {
         let models = crate::fit::distinct(r.predicted.keys().chain(r.predicted_range.keys()));
+        // a row no model predicts is kept, with an empty model
+        let models: Vec<Option<&String>> = if models.is_empty() {
+            vec![None]
+        } else {
+            models.into_iter().map(Some).collect()
+        };
         for model in models {
-            let range = r.predicted_range.get(model);
+            let range = model.and_then(|m| r.predicted_range.get(m));
+            let get = |m: Option<&String>| m.and_then(|m| r.predicted.get(m).copied().flatten());
             t.row(&[
                 r.source.clone(),
                 r.quantity.clone(),
@@ -276,17 +302,130 @@ fn validation(v: &super::model::validation::ValidationSection) -> Result<String,
                 r.draft.clone(),
                 r.target.clone(),
                 r.gamma.map_or(String::new(), |g| g.to_string()),
-                model.clone(),
+                model.cloned().unwrap_or_default(),
                 csv_opt(r.measured),
-                csv_opt(r.predicted.get(model).copied().flatten()),
+                csv_opt(get(model)),
                 csv_opt(range.map(|x| x[0])),
                 csv_opt(range.map(|x| x[1])),
-                r.chosen.get(model).cloned().unwrap_or_default(),
+                model
+                    .and_then(|m| r.chosen.get(m).cloned())
+                    .unwrap_or_default(),
                 r.measured_best.clone().unwrap_or_default(),
+                csv_opt(r.published),
+                model
+                    .and_then(|m| r.best_gamma.get(m))
+                    .map_or(String::new(), |g| g.to_string()),
+                r.note.clone().unwrap_or_default(),
             ])?;
         }
     }
     t.finish()
+}
+
+/// The paper side by side, both directions.
+fn paper(p: &super::model::paper::PaperSection) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "group",
+        "quantity",
+        "ours",
+        "ours_ci95_lower",
+        "ours_ci95_upper",
+        "ours_interval_method",
+        "published",
+        "published_ci95_lower",
+        "published_ci95_upper",
+        "difference",
+        "published_inside_ours",
+        "ours_inside_published",
+        "source",
+    ])?;
+    let b = |v: Option<bool>| v.map_or(String::new(), |x| x.to_string());
+    for r in &p.rows {
+        let ci = r.ours.and_then(|o| o.ci95);
+        let method = r
+            .ours
+            .filter(|o| o.ci95.is_some())
+            .and_then(|o| serde_json::to_value(o.method).ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        t.row(&[
+            r.group.clone(),
+            r.quantity.clone(),
+            csv_opt(r.ours.map(|o| o.point)),
+            csv_opt(ci.map(|c| c[0])),
+            csv_opt(ci.map(|c| c[1])),
+            method,
+            csv_opt(r.published),
+            csv_opt(r.published_ci95.map(|c| c[0])),
+            csv_opt(r.published_ci95.map(|c| c[1])),
+            csv_opt(r.difference),
+            b(r.inside),
+            b(r.ours_inside_published),
+            r.source.clone(),
+        ])?;
+    }
+    t.finish()
+}
+
+/// The perplexity-scale rows: OPT's measured and the law's perplexity.
+fn ppl_scale(p: &super::model::validation::PplScale) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "model",
+        "params",
+        "measured_ppl",
+        "law_ppl",
+        "relative_error",
+    ])?;
+    for r in &p.rows {
+        t.row(&[
+            r.model.clone(),
+            csv_num(r.params),
+            csv_num(r.measured_ppl),
+            csv_num(r.law_ppl),
+            csv_num(r.relative_error),
+        ])?;
+    }
+    t.finish()
+}
+
+/// Every table of `report.md` as `tables/<id>.tex`, the id the slug of the
+/// heading above it (`_2`, `_3`, … for further tables under one heading),
+/// through [`MdTable::parse_all`] and [`MdTable::to_latex`].
+fn latex_tables(r: &Report) -> Vec<(String, String)> {
+    let md = super::markdown::render(r);
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (heading, t) in MdTable::parse_all(&md) {
+        let base = slug(&heading);
+        let n = seen.iter().filter(|s| **s == base).count();
+        seen.push(base.clone());
+        let id = if n == 0 {
+            format!("md_{base}")
+        } else {
+            format!("md_{base}_{}", n + 1)
+        };
+        out.push((format!("tables/{id}.tex"), t.to_latex(&id)));
+    }
+    out
+}
+
+/// A heading as a file-name id: ASCII letters and digits lower-cased, any
+/// other run of characters one `_`, at most 40 characters (cut at a `_`).
+pub fn slug(heading: &str) -> String {
+    let mut s = String::new();
+    for c in heading.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+    }
+    let mut s = s.trim_matches('_').to_string();
+    if s.len() > 40 {
+        let cut = s[..40].rfind('_').unwrap_or(40);
+        s.truncate(cut);
+    }
+    if s.is_empty() { "table".into() } else { s }
 }
 
 /// The implementation and scale checks item by item (the OPT WikiText-2

@@ -28,6 +28,7 @@ mod predict_latency;
 mod readme;
 mod refit;
 mod refit_faults;
+mod report_content;
 mod roofline;
 mod roofline_recal;
 mod runs_fits;

@@ -475,7 +475,7 @@ fn validate_prints_the_report_section_without_json() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("## Where the laws hold and fail"), "{text}");
     assert!(
-        text.contains("| leviathan2023 | speedup | `thm38-printed-c` | 12 |"),
+        text.contains("| leviathan2023 | values | speedup | `thm38-printed-c` | 12 |"),
         "{text}"
     );
 }

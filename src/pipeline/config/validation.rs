@@ -38,6 +38,12 @@ pub struct RawValidation {
     /// roofline predictions; the logs do not print it).
     #[serde(default)]
     runs_gpu: Option<Spanned<String>>,
+    /// Optional: what each source is and can test (a CSV, one row per source).
+    #[serde(default)]
+    descriptions: Option<Spanned<String>>,
+    /// Optional: the SDSL paper's published numbers (a CSV, one row per number).
+    #[serde(default)]
+    paper: Option<Spanned<String>>,
 }
 
 /// `[validation]`, validated: every file exists.
@@ -78,12 +84,16 @@ pub struct ValidationInput {
     /// the runs' `gpu` column where it names a catalogue id, else no
     /// roofline predictions).
     pub runs_gpu: Option<Located<String>>,
+    /// What each source is and can test (`descriptions = ...`).
+    pub descriptions: Option<Located<PathBuf>>,
+    /// The SDSL paper's published numbers (`paper = ...`).
+    pub paper: Option<Located<PathBuf>>,
 }
 
 impl ValidationInput {
     /// Every file named.
     pub fn files(&self) -> Vec<&Located<PathBuf>> {
-        vec![
+        let mut v = vec![
             &self.leviathan,
             &self.leviathan_alpha,
             &self.h200_walltime,
@@ -93,7 +103,9 @@ impl ValidationInput {
             &self.hf_blog,
             &self.opt_ppl,
             &self.nemo,
-        ]
+        ];
+        v.extend(self.descriptions.iter().chain(&self.paper));
+        v
     }
 
     /// The runs files and their registry (empty without runs).
@@ -184,10 +196,20 @@ pub(super) fn validation_input(v: &RawValidation, cx: &Cx) -> Result<ValidationI
         }
         None => None,
     };
+    let descriptions = match &v.descriptions {
+        Some(r) => Some(file(r, "validation.descriptions")?),
+        None => None,
+    };
+    let paper = match &v.paper {
+        Some(r) => Some(file(r, "validation.paper")?),
+        None => None,
+    };
     Ok(ValidationInput {
         runs,
         runs_registry,
         runs_gpu,
+        descriptions,
+        paper,
         leviathan: file(&v.leviathan, "validation.leviathan")?,
         leviathan_alpha: file(&v.leviathan_alpha, "validation.leviathan_alpha")?,
         h200_walltime: file(&v.h200_walltime, "validation.h200_walltime")?,

@@ -43,7 +43,8 @@ use crate::ingest::registry::Registry;
 use crate::ingest::validation::{self as iv, Sourced};
 use crate::law::{AlphaLaw, LossLaw};
 use crate::report::model::validation::{
-    Agreement, ValidationCheck, ValidationRow, ValidationSection, ValidationSummary,
+    Agreement, SourceDescription, TauSummary, ValidationCheck, ValidationRow, ValidationSection,
+    ValidationSummary,
 };
 use std::collections::BTreeMap;
 
@@ -233,6 +234,7 @@ pub fn validation_stage(
     hf_blog::hf(&v.hf_blog, arange, &mut s.rows);
     appendix_f::appendix_f(&v.appendix_f, cx, &mut s.rows, &mut s.notes)?;
     s.checks.push(opt_wikitext2::opt_ppl(&v.opt_ppl, cx)?);
+    s.ppl_scale = opt_wikitext2::ppl_scale(&v.opt_ppl, cx);
     if let Some(runs) = lab_runs {
         lab::lab(runs, &mut s.rows);
     }
@@ -241,6 +243,26 @@ pub fn validation_stage(
     }
     s.notes.extend(notes(arange));
     s.summary = summarise(&s.rows);
+    if let Some(d) = &v.descriptions {
+        s.descriptions = d
+            .rows
+            .iter()
+            .map(|r| SourceDescription {
+                source: r.source.clone(),
+                comparable: r.comparable.clone(),
+                hardware: r.hardware.clone(),
+                engine: r.engine.clone(),
+                weights: r.weights.clone(),
+                alpha: r.alpha.clone(),
+                tests: r.tests.clone(),
+                cannot_test: r.cannot_test.clone(),
+            })
+            .collect();
+        s.headline_rule = Some(format!(
+            "Failures are ranked by MAPE, each model's largest over the sources `{}` marks `values` (the same quantity measured as predicted, on stated hardware at a stated γ); `rank` sources (Appendix F: another GPU, γ unknown) enter only through the order of drafts (Kendall τ-b), `range` sources and `check`s not at all.",
+            d.path
+        ));
+    }
     Ok(s)
 }
 
@@ -341,6 +363,12 @@ fn summary_of(
         agree: ranged.iter().filter(|&&b| b).count(),
         of: ranged.len(),
     });
+    let below: Vec<bool> = sel
+        .iter()
+        .filter_map(|r| Some(r.measured? < r.predicted_range.get(&model)?[0]))
+        .collect();
+    let below_range = (!below.is_empty()).then(|| below.iter().filter(|&&b| b).count());
+    let kendall_tau = order_agreement(sel, &model);
     ValidationSummary {
         source,
         quantity,
@@ -351,7 +379,51 @@ fn summary_of(
         mean_signed_error_interval: mse_int,
         choice_agrees,
         within_range,
+        below_range,
+        kendall_tau,
     }
+}
+
+/// Kendall's τ-b of measured against predicted values within each group a
+/// choice is made in (the key of the choice agreement: a setting for a
+/// choice of draft, a (setting, draft, target) for a choice of γ), over the
+/// groups where it is defined ([`crate::fit::kendall::tau_b`]). Ranks
+/// (1 = best) are compared as they are: both orders are ranks.
+fn order_agreement(sel: &[&ValidationRow], model: &str) -> Option<TauSummary> {
+    let mut groups: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for r in sel {
+        let (Some(c), Some(_)) = (r.chosen.get(model), &r.measured_best) else {
+            continue;
+        };
+        let (Some(m), Some(Some(p))) = (r.measured, r.predicted.get(model).copied()) else {
+            continue;
+        };
+        let key = if c.starts_with("γ=") {
+            format!("{} {} {}", r.setting, r.draft, r.target)
+        } else {
+            r.setting.clone()
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push((m, p)),
+            None => groups.push((key, vec![(m, p)])),
+        }
+    }
+    let taus: Vec<f64> = groups
+        .iter()
+        .filter_map(|(_, v)| {
+            let (m, p): (Vec<f64>, Vec<f64>) = v.iter().copied().unzip();
+            crate::fit::kendall::tau_b(&m, &p)
+        })
+        .collect();
+    if taus.is_empty() {
+        return None;
+    }
+    Some(TauSummary {
+        mean: taus.iter().sum::<f64>() / taus.len() as f64,
+        min: taus.iter().copied().fold(f64::INFINITY, f64::min),
+        max: taus.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        groups: taus.len(),
+    })
 }
 
 /// The validation section from the manifest's `[validation]` inputs, with

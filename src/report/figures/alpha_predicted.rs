@@ -39,7 +39,21 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             ("affine in ln ppl", &log),
         ]
     };
-    let areas = root.split_evenly((1, panels.len()));
+    // two panels: the figure's title in a header of its own and short panel
+    // titles, so that no title runs into its neighbour or the tick labels
+    let body = if panels.len() > 1 {
+        let (head, body) = root.split_vertically(px(44));
+        head.draw(&Text::new(
+            "Predicted versus measured α (each law fitted on all pairs)",
+            (pxi(20), pxi(12)),
+            (super::FONT, px(20)),
+        ))
+        .map_err(e)?;
+        body
+    } else {
+        root.clone()
+    };
+    let areas = body.split_evenly((1, panels.len()));
     for ((name, pts), area) in panels.iter().zip(&areas) {
         let ok: Vec<(usize, (f64, f64))> = pts
             .iter()
@@ -50,9 +64,13 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
         let rmse = (ok.iter().map(|(_, p)| (p.1 - p.0).powi(2)).sum::<f64>()
             / ok.len().max(1) as f64)
             .sqrt();
-        let title = format!("Predicted vs measured α: {name} (RMSE {rmse:.4})");
+        let title = if panels.len() > 1 {
+            format!("{name} (RMSE {rmse:.4})")
+        } else {
+            format!("Predicted vs measured α: {name} (RMSE {rmse:.4})")
+        };
         let frame = Frame::new(&title)
-            .title_size(if panels.len() > 1 { 15 } else { 20 })
+            .title_size(if panels.len() > 1 { 16 } else { 20 })
             .axes("measured α", "predicted α");
         let mut chart = frame.build(area, lo..hi, lo..hi)?;
         chart

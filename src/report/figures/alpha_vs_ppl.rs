@@ -36,12 +36,17 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     if all().next().is_none() {
         return frame.no_data(root);
     }
+    // the published law's residual band (√MSE), drawn around each line
+    let band = f
+        .alpha_band
+        .filter(|b| !f.alpha_measured && b.is_finite() && *b > 0.0)
+        .unwrap_or(0.0);
     let (xlo, xhi) = super::range(all().map(|p| p.0), 0.03);
-    let (ylo, yhi) = super::range(all().map(|p| p.1), 0.05);
+    let (ylo, yhi) = super::range(all().flat_map(|p| [p.1 - band, p.1 + band]), 0.05);
     let groups = crate::fit::distinct(f.alpha_lines.iter().map(|l| l.group.as_str()));
     if groups.len() <= 1 {
         let mut chart = frame.build(root, xlo..xhi, ylo..yhi)?;
-        lines(&mut chart, f.alpha_lines.iter())?;
+        lines(&mut chart, f.alpha_lines.iter(), band)?;
         return super::legend(&mut chart, 12, SeriesLabelPosition::UpperRight);
     }
     let (head, body) = root.split_vertically(px(40));
@@ -56,20 +61,38 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             .axes("draft ppl = exp L(N, D) (loss law)", "α")
             .labels(5, 5)
             .build(area, xlo..xhi, ylo..yhi)?;
-        lines(&mut chart, f.alpha_lines.iter().filter(|l| l.group == *g))?;
+        lines(
+            &mut chart,
+            f.alpha_lines.iter().filter(|l| l.group == *g),
+            band,
+        )?;
         super::legend(&mut chart, 10, SeriesLabelPosition::UpperRight)?;
     }
     Ok(())
 }
 
-/// Each line (and its measured points) in its own colour, labelled.
+/// Each line (and its measured points) in its own colour, labelled; with
+/// `band` > 0 a shaded band of ±`band` around the line.
 fn lines<'a, 'b, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     ls: impl Iterator<Item = &'b crate::report::model::AlphaLine>,
+    band: f64,
 ) -> DrawResult {
     for (i, l) in ls.enumerate() {
         let c = colour(i);
         let line: Vec<(f64, f64)> = l.line.iter().copied().filter(super::finite).collect();
+        if band > 0.0 && line.len() == 2 {
+            let (a, b) = (line[0], line[1]);
+            let poly = vec![
+                (a.0, a.1 - band),
+                (b.0, b.1 - band),
+                (b.0, b.1 + band),
+                (a.0, a.1 + band),
+            ];
+            chart
+                .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.10).filled())))
+                .map_err(e)?;
+        }
         chart
             .draw_series(LineSeries::new(line, c.stroke_width(px(2))))
             .map_err(e)?

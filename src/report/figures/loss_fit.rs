@@ -7,6 +7,10 @@ use crate::report::model::FigureData;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// One group of D: its points (N, D, loss), its median D and the law's
+/// curve (N, L) there.
+type GroupSeries = (Vec<(f64, f64, f64)>, f64, Vec<(f64, f64)>);
+
 /// Draws the figure: the fit (top, 70% of the height) and the residuals
 /// loss − L(N, D) at each point's own D (bottom). N is on a log axis over
 /// the positive finite N of the data, ×0.8 below and ×1.25 above (see
@@ -37,17 +41,43 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     let (top, bottom) = root.split_vertically(px(super::SIZE.1) * 7 / 10);
     let (nlo, nhi) = super::log_range(points.iter().map(|p| p.0));
     let xr = nlo * 0.8..nhi * 1.25;
-    let (llo, lhi) = super::range(points.iter().map(|p| p.2), 0.05);
-    let mut chart = frame.build(&top, Log(xr.clone()), llo..lhi)?;
     let bands = groups(&points);
     let exact = bands.len() <= 8 && bands.iter().all(|(lo, hi)| hi / lo < 1.0 + 1e-8);
-    for (i, (lo, hi)) in bands.iter().enumerate() {
-        let c = colour(i);
+    // each group's points, its median D and the law's curve there
+    let mut series: Vec<GroupSeries> = Vec::new();
+    for (lo, hi) in &bands {
         let mut pts: Vec<(f64, f64, f64)> = points
             .iter()
             .filter(|p| p.1 >= *lo && p.1 < *hi)
             .copied()
             .collect();
+        if pts.is_empty() {
+            series.push((pts, f64::NAN, Vec::new()));
+            continue;
+        }
+        pts.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let d = pts[pts.len() / 2].1;
+        let (blo, bhi) = super::log_range(pts.iter().map(|p| p.0));
+        let curve: Vec<(f64, f64)> = (0..=100)
+            .map(|k| {
+                let n = (blo.ln() + (bhi.ln() - blo.ln()) * k as f64 / 100.0).exp();
+                (n, law.loss(n, d))
+            })
+            .filter(|p| p.1.is_finite())
+            .collect();
+        series.push((pts, d, curve));
+    }
+    // the loss axis spans the points and the curves, so no curve is clipped
+    let (llo, lhi) = super::range(
+        points
+            .iter()
+            .map(|p| p.2)
+            .chain(series.iter().flat_map(|s| s.2.iter().map(|p| p.1))),
+        0.05,
+    );
+    let mut chart = frame.build(&top, Log(xr.clone()), llo..lhi)?;
+    for (i, ((lo, hi), (pts, d, curve))) in bands.iter().zip(&series).enumerate() {
+        let c = colour(i);
         if pts.is_empty() {
             continue;
         }
@@ -63,23 +93,13 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
                 format!("data, D in [{}, {})", fmt(lo), fmt(hi))
             })
             .legend(move |(x, y)| Circle::new((x + pxi(8), y), px(4), c.filled()));
-        pts.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let d = pts[pts.len() / 2].1;
-        let (blo, bhi) = super::log_range(pts.iter().map(|p| p.0));
-        let curve: Vec<(f64, f64)> = (0..=100)
-            .map(|k| {
-                let n = (blo.ln() + (bhi.ln() - blo.ln()) * k as f64 / 100.0).exp();
-                (n, law.loss(n, d))
-            })
-            .filter(|p| p.1 >= llo && p.1 <= lhi)
-            .collect();
         if curve.len() < 2 {
             continue;
         }
         chart
-            .draw_series(LineSeries::new(curve, c.stroke_width(px(2))))
+            .draw_series(LineSeries::new(curve.clone(), c.stroke_width(px(2))))
             .map_err(e)?
-            .label(format!("fit at D = {}", fmt(&d)))
+            .label(format!("fit at D = {}", fmt(d)))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + pxi(16), y)], c.stroke_width(px(2)))
             });
@@ -131,11 +151,22 @@ fn residuals<DB: DrawingBackend>(
         .filter(|r| r.1.is_finite())
         .collect();
     let m = res.iter().map(|r| r.1.abs()).fold(0.0, f64::max).max(1e-6) * 1.1;
+    // one more decimal than the axis' magnitude, and zero without a sign
+    let prec = (1 - m.log10().floor() as i32).clamp(0, 8) as usize;
+    let yfmt = move |v: &f64| {
+        let t = format!("{v:.prec$}");
+        if t.parse::<f64>().is_ok_and(|x| x == 0.0) {
+            format!("{:.prec$}", 0.0)
+        } else {
+            t
+        }
+    };
     let frame = Frame::new("")
         .title_size(1)
         .axes("parameters N", "residual")
         .labels(8, 5)
-        .x_fmt(&fmt);
+        .x_fmt(&fmt)
+        .y_fmt(&yfmt);
     let mut chart = frame.build(area, Log(xr.clone()), -m..m)?;
     chart
         .draw_series(LineSeries::new(

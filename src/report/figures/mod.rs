@@ -7,6 +7,7 @@ mod latency_fit;
 mod loss_bootstrap;
 mod loss_fit;
 mod nstar_vs_m;
+mod parity;
 mod speedup_vs_n;
 mod tornado;
 
@@ -105,6 +106,11 @@ pub enum Kind<'a> {
     LatencyFit(&'a [LatencySeries]),
     /// N*'s sensitivity to each input.
     Tornado(&'a crate::derive::sensitivity::SensitivitySection),
+    /// Predicted versus measured values of one validation model.
+    Parity(
+        &'a crate::report::model::validation::ValidationSection,
+        &'a str,
+    ),
 }
 
 impl Kind<'_> {
@@ -119,6 +125,7 @@ impl Kind<'_> {
             Kind::NstarVsM(law, band) => nstar_vs_m::draw(root, law, band),
             Kind::LatencyFit(s) => latency_fit::draw(root, s),
             Kind::Tornado(s) => tornado::draw(root, s),
+            Kind::Parity(v, m) => parity::draw(root, v, m),
         }
     }
 }
@@ -229,6 +236,15 @@ pub fn render_all(r: &Report, dir: &Path) -> Result<Vec<String>, SdslError> {
     let mut out = Vec::new();
     for (name, kind) in figures {
         out.extend(both(dir, name, kind)?);
+    }
+    if let Some(v) = &r.validation {
+        for m in v.parity_models() {
+            out.extend(both(
+                dir,
+                &format!("validation_parity_{m}"),
+                Kind::Parity(v, &m),
+            )?);
+        }
     }
     Ok(out)
 }
@@ -713,6 +729,7 @@ mod tests {
                         line: [(10.0, 0.6), (10.0, 0.6)],
                     }],
                     alpha_measured: true,
+                    alpha_band: Some(0.03),
                     alpha_pred: vec![(0.6, 0.6)],
                     alpha_pred_group: vec!["one".into()],
                     alpha_pred_log: vec![0.6],
@@ -756,6 +773,7 @@ mod tests {
                         line: [(INF, 0.0), (-INF, NAN)],
                     }],
                     alpha_measured: false,
+                    alpha_band: Some(f64::NAN),
                     alpha_pred: vec![(NAN, 0.5), (INF, INF)],
                     alpha_pred_group: vec!["a".into(), "b".into()],
                     alpha_pred_log: vec![NAN, 0.5],

@@ -2,7 +2,7 @@
 //! the range over the N*-table targets of N*/N*_base − 1 (bar) and its
 //! median (point), rows sorted by the median's size, largest on top.
 
-use super::{DrawResult, Frame, colour, e, px};
+use super::{DrawResult, Frame, colour, e, px, pxi};
 use crate::derive::sensitivity::SensitivitySection;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -99,5 +99,24 @@ pub fn draw<DB: DrawingBackend>(
             BLACK.mix(0.6),
         ))
         .map_err(e)?;
-    Ok(())
+    // the legend: one swatch per input (the bars' colour), and the median
+    for (k, input) in inputs.iter().enumerate() {
+        let c = colour(k);
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())
+            .map_err(e)?
+            .label(format!("moved input: {input}"))
+            .legend(move |(x, y)| {
+                Rectangle::new(
+                    [(x, y - pxi(5)), (x + pxi(16), y + pxi(5))],
+                    c.mix(0.6).filled(),
+                )
+            });
+    }
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())
+        .map_err(e)?
+        .label("median over the targets (bar: their range)")
+        .legend(|(x, y)| Circle::new((x + pxi(8), y), px(4), BLACK.filled()));
+    super::legend(&mut chart, 12, SeriesLabelPosition::LowerRight)
 }

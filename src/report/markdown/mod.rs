@@ -395,8 +395,11 @@ fn caption(name: &str, r: &Report) -> String {
             input("alpha")
         ),
         "alpha_vs_ppl" if r.alpha.source == "published" => format!(
-            "The acceptance law α = A·ppl_draft + B·ppl_target + C with the published coefficients ('{}') against the draft's perplexity (x: exp of the loss law at the draft's size and its family's tokens), one line for the largest target of each registry family (target perplexity from the loss law). No measured pairs are bundled, so there are no points. Read: α falls as the draft gets worse; a better target lifts the whole line.",
-            r.alpha.id
+            "The acceptance law α = A·ppl_draft + B·ppl_target + C with the published coefficients ('{}') against the draft's perplexity (x: exp of the loss law at the draft's size and its family's tokens, over the registry drafts' range), one panel per registry family and one line per N* target of that family (its perplexity from the loss law in the legend){}. No measured pairs of these models are bundled, so there are no points. Read: α falls as the draft gets worse; a lower-perplexity target moves the line down slightly, far less than the band is wide.",
+            r.alpha.id,
+            r.figures.alpha_band.map_or(String::new(), |b| format!(
+                ", each with a shaded band of ±√MSE = ±{b:.3} (the published fit's residual scatter): where real pairs fall around the law"
+            ))
         ),
         "alpha_vs_ppl" if r.figures.alpha_measured => format!(
             "Measured α against the draft's perplexity, one colour per target, with each target's fitted line (R² in the legend), from {}. Read: how linear α is in draft perplexity within each target, and how targets shift the line.",
@@ -406,6 +409,10 @@ fn caption(name: &str, r: &Report) -> String {
             "The published SDSL acceptance law α = A·ppl_draft + B·ppl_target + C (`{}`) for every N* target, one panel per target family: α against the draft's perplexity exp L(N, D) from the refitted loss law, over the registry drafts' range, with the target's own perplexity in the legend. No acceptance measurements are bundled for these targets, so these are the law's predictions, not data. Read: a lower target perplexity shifts the line down slightly; within a target, α falls linearly with the draft's perplexity.",
             r.alpha.id
         ),
+        n if n.starts_with("validation_parity_") => match &r.validation {
+            Some(v) => validation::parity_caption(&n["validation_parity_".len()..], v),
+            None => DASH.into(),
+        },
         "speedup_vs_n" => format!(
             "S*(N), the speed-up at the best lookahead, against the draft size N for the smallest, a middle and the largest registry target with the first draft family's pre-training tokens, under the refitted loss law, the acceptance law above and the cost model `{}`; N* is marked. Read: the single peak is N*; the curve is flat near it, so drafts within about 2× of N* lose little speed-up.",
             r.nstar.cost_model
@@ -547,14 +554,14 @@ fn alpha_section(w: &mut String, r: &Report) {
         let _ = writeln!(
             w,
             "No measured acceptance table of real LLMs is bundled, so N* uses the **published** coefficients (`{}`): \
-A = {}, B = {}, C = {} — {}. The R² tables below appear once an acceptance table is listed under `[alpha] tables` \
-in the manifest.",
+A = {}, B = {}, C = {} — {}.",
             a.id,
             a.law.a,
             a.law.b,
             a.law.c,
             a.provenance.trim_end_matches('.')
         );
+        paper::r2_tables(w, r);
     }
     if let Some(f) = &a.fit {
         let g = &f.global.fit;
@@ -1096,10 +1103,7 @@ the ladder the law points to.",
 /// of the validation (largest MAPE, one per source and quantity).
 fn top_paragraph(r: &Report) -> Option<String> {
     let v = r.validation.as_ref()?;
-    let f = validation::largest_failures(v, 3);
-    if f.is_empty() {
-        return None;
-    }
+    let headline = validation::headline(v)?;
     let sens = r
         .sensitivity
         .as_ref()
@@ -1107,13 +1111,7 @@ fn top_paragraph(r: &Report) -> Option<String> {
         .map_or(String::new(), |p| {
             format!(" Among the inputs of N*, {p} (section \"Sensitivity of N*\").")
         });
-    let list: Vec<String> = f
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("({}) {}", i + 1, validation::failure_phrase(s)))
-        .collect();
     Some(format!(
-        "**Where to distrust these numbers.** Against independent measurements (section \"Where the laws hold and fail\"), the three largest failures are {}.{sens}",
-        list.join("; ")
+        "**Where to distrust these numbers.** {headline}{sens}"
     ))
 }

@@ -410,6 +410,9 @@ pub struct FigureData {
     pub alpha_lines: Vec<AlphaLine>,
     /// Whether `alpha_lines` come from measurements (else: the published law).
     pub alpha_measured: bool,
+    /// Half-width of the band drawn around each published-law line: √MSE of
+    /// the published fit (None: no band).
+    pub alpha_band: Option<f64>,
     /// Predicted versus measured α (empty without a fitted table).
     pub alpha_pred: Vec<(f64, f64)>,
     /// The target of each `alpha_pred` point (same order; empty: one colour).

@@ -49,6 +49,97 @@ pub struct ValidationSection {
     pub checks: Vec<ValidationCheck>,
     /// Each source file with its provenance line.
     pub sources: Vec<ValidationSource>,
+    /// What each source is and can test (`[validation] descriptions`,
+    /// `datasets/validation/sources.csv`), in the file's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub descriptions: Vec<SourceDescription>,
+    /// The rule that selects the headline's failures, in one sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline_rule: Option<String>,
+    /// OPT's measured WikiText-2 perplexities against the loss law's, and
+    /// N* with the α law fed the measured ones (null without OPT rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ppl_scale: Option<PplScale>,
+}
+
+/// What one validation source is, and what it can and cannot test.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SourceDescription {
+    /// Source name, as in the rows.
+    pub source: String,
+    /// `values` (same quantity on stated hardware at a stated γ: ranked in
+    /// the headline), `rank` (the order of drafts only), `range` (no α: the
+    /// range a model allows), `check` (a formula or scale check, not a
+    /// validation of a cost model).
+    pub comparable: String,
+    /// Hardware of the measurement.
+    pub hardware: String,
+    /// Engine or decoding loop.
+    pub engine: String,
+    /// Real or random weights, and which models.
+    pub weights: String,
+    /// How α was obtained.
+    pub alpha: String,
+    /// What the source can test.
+    pub tests: String,
+    /// What it cannot test.
+    pub cannot_test: String,
+}
+
+/// The loss law's perplexity scale against OPT's measured WikiText-2
+/// perplexities, and what the difference does to N*.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PplScale {
+    /// One row per measured OPT size.
+    pub rows: Vec<PplScaleRow>,
+    /// N* per OPT target (OPT drafts, FLOP cost model) with the loss law's
+    /// perplexities and with the measured ones.
+    pub nstar: Vec<PplScaleNstar>,
+    /// How ppl(N) is interpolated and what the rows show.
+    pub notes: Vec<String>,
+}
+
+/// One OPT size.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PplScaleRow {
+    /// Model.
+    pub model: String,
+    /// Parameters (the file's nominal size).
+    pub params: f64,
+    /// Measured WikiText-2 perplexity (GPTQ Table 3).
+    pub measured_ppl: f64,
+    /// The loss law's exp L(N, D) at the model's N and its family's tokens.
+    pub law_ppl: f64,
+    /// (law − measured)/measured.
+    pub relative_error: f64,
+}
+
+/// N* of one OPT target under the two perplexity scales.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PplScaleNstar {
+    /// Target.
+    pub target: String,
+    /// Its parameters M (registry).
+    pub target_params: f64,
+    /// N* of the N* table (loss-law perplexities, OPT drafts).
+    pub n_star_law: Option<f64>,
+    /// S* there.
+    pub speedup_law: Option<f64>,
+    /// Target perplexity used with the measured scale.
+    pub target_ppl_measured: f64,
+    /// N* with measured perplexities (draft interpolated, target measured),
+    /// searched over the measured draft sizes below M.
+    pub n_star_measured: Option<f64>,
+    /// α at it.
+    pub alpha_measured: Option<f64>,
+    /// S* at it.
+    pub speedup_measured: Option<f64>,
+    /// Whether that N* sits at an end of the measured sizes (no interior optimum).
+    pub at_edge: bool,
 }
 
 /// A source file of the section.
@@ -141,6 +232,30 @@ pub struct ValidationSummary {
     /// Range sources: rows whose measured value lies inside the model's range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within_range: Option<Agreement>,
+    /// Range sources: rows whose measured value lies below the model's
+    /// minimum (the model is optimistic there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below_range: Option<usize>,
+    /// Order agreement, where rankings are compared: Kendall's τ-b of the
+    /// measured against the predicted values within each group a choice is
+    /// made in (the drafts of a setting, the γ of a pair), over the groups
+    /// with a defined τ-b.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kendall_tau: Option<TauSummary>,
+}
+
+/// Kendall's τ-b over the groups of one (source, quantity, model).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TauSummary {
+    /// Mean τ-b over the groups.
+    pub mean: f64,
+    /// Smallest τ-b.
+    pub min: f64,
+    /// Largest τ-b.
+    pub max: f64,
+    /// Groups with a defined τ-b (at least two items, neither order constant).
+    pub groups: usize,
 }
 
 /// A check of the implementation or of scale.
@@ -165,4 +280,42 @@ pub struct ValidationCheck {
     pub passes: Option<bool>,
     /// Per item (name → its error).
     pub items: BTreeMap<String, f64>,
+}
+
+/// The quantities a parity figure plots (a measured and a predicted value on
+/// one scale; ranks are orders, not values).
+pub const PARITY_QUANTITIES: [&str; 4] = ["speedup", "alpha", "cost_ratio", "ms_per_token"];
+
+impl ValidationSection {
+    /// The rows of `model` a parity figure plots: a positive, finite
+    /// measured and predicted value of a [`PARITY_QUANTITIES`] quantity, as
+    /// (row, predicted).
+    pub fn parity_rows<'a>(&'a self, model: &str) -> Vec<(&'a ValidationRow, f64)> {
+        self.rows
+            .iter()
+            .filter(|r| PARITY_QUANTITIES.contains(&r.quantity.as_str()))
+            .filter_map(|r| {
+                let m = r.measured?;
+                let p = r.predicted.get(model).copied()??;
+                (m > 0.0 && p > 0.0 && m.is_finite() && p.is_finite()).then_some((r, p))
+            })
+            .collect()
+    }
+
+    /// The models with a parity figure (at least one row to plot), in name
+    /// order.
+    pub fn parity_models(&self) -> Vec<String> {
+        let mut models =
+            crate::fit::distinct(self.rows.iter().flat_map(|r| r.predicted.keys().cloned()));
+        models.sort();
+        models
+            .into_iter()
+            .filter(|m| !self.parity_rows(m).is_empty())
+            .collect()
+    }
+
+    /// The description of `source`, if the manifest gave one.
+    pub fn description(&self, source: &str) -> Option<&SourceDescription> {
+        self.descriptions.iter().find(|d| d.source == source)
+    }
 }
