@@ -48,6 +48,7 @@ pub fn files(r: &Report) -> Result<Vec<(String, String)>, SdslError> {
         out.push(("tables/validation_checks.csv".into(), validation_checks(v)?));
     }
     out.push(("tables/README.md".into(), TABLES_README.to_string()));
+    out.extend(super::decision_tables::files(r)?);
     if let Some(h) = &r.hardware {
         out.push(("tables/hardware_nstar.csv".into(), hardware(h)?));
         out.push((

@@ -7,6 +7,7 @@ mod latency_fit;
 mod loss_bootstrap;
 mod loss_fit;
 mod nstar_vs_m;
+mod serving;
 mod speedup_vs_n;
 mod tornado;
 
@@ -105,6 +106,8 @@ pub enum Kind<'a> {
     LatencyFit(&'a [LatencySeries]),
     /// N*'s sensitivity to each input.
     Tornado(&'a crate::derive::sensitivity::SensitivitySection),
+    /// Serving plans: S against batch size per GPU.
+    Serving(&'a crate::report::model::deploy::ServingSection),
 }
 
 impl Kind<'_> {
@@ -119,6 +122,7 @@ impl Kind<'_> {
             Kind::NstarVsM(law, band) => nstar_vs_m::draw(root, law, band),
             Kind::LatencyFit(s) => latency_fit::draw(root, s),
             Kind::Tornado(s) => tornado::draw(root, s),
+            Kind::Serving(s) => serving::draw(root, s),
         }
     }
 }
@@ -213,6 +217,9 @@ pub fn render_all(r: &Report, dir: &Path) -> Result<Vec<String>, SdslError> {
     if let Some(h) = &r.hardware {
         figures.push(("hardware_latency_fit", Kind::LatencyFit(&h.latency_fig)));
         figures.push(("hardware_speedup_vs_n", Kind::SpeedupVsN(&h.figures)));
+    }
+    if let Some(s) = &r.serving {
+        figures.push(("serving_speedup_vs_batch", Kind::Serving(s)));
     }
     if let Some(s) = &r.sensitivity {
         figures.push(("nstar_sensitivity", Kind::Tornado(s)));
@@ -725,6 +732,7 @@ mod tests {
                     }],
                     nstar_band: vec![(1e10, 1e8, 1e8)],
                     speedup_title: None,
+                    real_drafts: vec![("OPT-125M".into(), 1.25e8)],
                 },
             ),
             (
@@ -768,6 +776,11 @@ mod tests {
                     }],
                     nstar_band: vec![(NAN, INF, -INF)],
                     speedup_title: Some(String::new()),
+                    real_drafts: vec![
+                        ("nan".into(), NAN),
+                        ("zero".into(), 0.0),
+                        ("inf".into(), INF),
+                    ],
                 },
             ),
         ]

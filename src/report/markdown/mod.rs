@@ -1,5 +1,6 @@
 //! `report.md`: the refit as a paper appendix. Pure: `render(&Report)`.
 
+pub mod deploy;
 pub mod lab_iid;
 pub mod paper;
 pub mod sensitivity;
@@ -7,8 +8,7 @@ pub mod shape;
 pub mod validation;
 
 use super::format::{
-    DASH, bootstrap_stat, bracket, bracket_sci, fixed_or_dash, interval_or_dash, or_dash, pct1, si,
-    sig3, yes_bold_no,
+    DASH, bootstrap_stat, bracket, bracket_sci, fixed_or_dash, or_dash, pct1, si, sig3,
 };
 use super::md_table::MdTable;
 use super::model::Report;
@@ -39,52 +39,69 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
     if let Some(p) = top_paragraph(r) {
         let _ = writeln!(w, "{p}\n");
     }
-    let _ = writeln!(w, "## Inputs\n");
-    let mut t = MdTable::new(["role", "path", "sha256", "rows used"]);
-    for i in &r.inputs {
-        t.row([
-            i.role.to_string(),
-            format!("`{}`", i.path),
-            format!("`{}`", i.sha256),
-            i.rows_used.to_string(),
-        ]);
+    // the sections, in the order a reader deciding on a draft needs them
+    let mut b = String::new();
+    let body = &mut b;
+    if let Some(d) = &r.deploy {
+        deploy::render(body, r, d);
     }
-    t.write_to(w);
-
-    loss_section(w, r);
-    alpha_section(w, r);
-    estimates_section(w, r);
-    nstar_section(w, r);
+    loss_section(body, r);
+    alpha_section(body, r);
+    estimates_section(body, r);
+    nstar_section(body, r);
     if let Some(h) = &r.hardware {
-        hardware_section(w, r, h);
-    }
-    if let Some(lab) = &r.lab {
-        render_lab(w, lab);
-    }
-    if let Some(l) = &r.lab_iid {
-        lab_iid::render(w, l);
+        hardware_section(body, r, h);
     }
     if let Some(v) = &r.validation {
-        validation::render(w, v);
+        validation::render(body, v);
     }
     if let Some(s) = &r.sensitivity {
-        sensitivity::render(w, s);
+        sensitivity::render(body, s);
     }
     if let Some(s) = &r.nstar_shape {
-        shape::render(w, s);
+        shape::render(body, s);
     }
     if let Some(p) = &r.paper {
-        paper::render(w, p);
+        paper::render(body, p);
     }
-
-    let _ = writeln!(w, "\n## Warnings\n");
+    if let Some(lab) = &r.lab {
+        render_lab(body, lab);
+    }
+    if let Some(l) = &r.lab_iid {
+        lab_iid::render(body, l);
+    }
+    let roles: Vec<&str> = crate::fit::distinct(r.inputs.iter().map(|i| i.role));
+    let _ = writeln!(
+        body,
+        "\n## Inputs\n\n{} input files ({}) with their SHA-256 and rows used: `tables/inputs.csv` and `report.json` (`inputs`).",
+        r.inputs.len(),
+        roles.join(", ")
+    );
+    let _ = writeln!(body, "\n## Warnings\n");
     if r.warnings.is_empty() {
-        let _ = writeln!(w, "None.");
+        let _ = writeln!(body, "None.");
     }
     for x in &r.warnings {
-        let _ = writeln!(w, "- {x}");
+        let _ = writeln!(body, "- {x}");
     }
+    let _ = writeln!(w, "**Contents**\n");
+    for h in b.lines().filter_map(|l| l.strip_prefix("## ")) {
+        let _ = writeln!(w, "- [{}](#{})", h.replace('*', "\\*"), anchor(h));
+    }
+    s.push_str(&b);
     with_captions(&s, r)
+}
+
+/// The GitHub anchor of a heading: lower case, every character but
+/// letters, digits, `-`, `_` and spaces dropped, spaces made `-`
+/// (headings of this report are unique, so no `-1` suffixes arise).
+pub fn anchor(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
 }
 
 /// N* on real hardware: the N* table under each latency cost model next to
@@ -92,61 +109,9 @@ Schema version {}; the same content at full precision is in `report.json`.\n",
 fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSection) {
     let _ = writeln!(w, "\n## N* on real hardware\n");
     let _ = writeln!(w, "{}\n", h.note);
-    let mut head = vec![
-        "target".to_string(),
-        "draft family".into(),
-        format!("FLOP model (`{}`): N* (γ, S)", r.nstar.cost_model),
-    ];
-    head.extend(
-        h.models
-            .iter()
-            .map(|m| format!("`{}`: N* (γ, S)", m.cost_model)),
-    );
-    let mut t = MdTable::new(head);
-    let cell = |n: Option<f64>, g: Option<u64>, s: Option<f64>, fits: Option<bool>| match (n, g, s)
-    {
-        (Some(n), Some(g), Some(s)) => format!(
-            "{}{} ({g}, {s:.3})",
-            if fits == Some(false) { "\\* " } else { "" },
-            sig3(n)
-        ),
-        _ => "none".into(),
-    };
-    for (i, c) in r.nstar.cells.iter().enumerate() {
-        let mut row = vec![
-            c.target.clone(),
-            c.draft_family.clone(),
-            cell(
-                c.outcome.n_star,
-                c.outcome.gamma_star_int,
-                c.outcome.speedup_int,
-                None,
-            ),
-        ];
-        for m in &h.models {
-            let x = &m.cells[i];
-            row.push(cell(
-                x.outcome.n_star,
-                x.outcome.gamma_star_int,
-                x.outcome.speedup_int,
-                x.fits_memory,
-            ));
-        }
-        t.row(row);
-    }
-    t.write_to(w);
-    if h.models
-        .iter()
-        .any(|m| m.cells.iter().any(|c| c.fits_memory == Some(false)))
-    {
-        let _ = writeln!(
-            w,
-            "\n\\* The bf16 weights and KV caches of target and draft exceed one device's memory: these cells extrapolate the single-GPU table."
-        );
-    }
     let _ = writeln!(
         w,
-        "\nγ is the best integer lookahead and S the speed-up at it (under a measured verification cost only integer γ is defined).\n"
+        "N* of every target × draft family under each latency model (with γ, S and whether the pair fits one device) is in `tables/hardware_nstar.csv`; the registry targets' own families are in \"What to deploy\" above. γ is the best integer lookahead and S the speed-up at it (under a measured verification cost only integer γ is defined).\n"
     );
     latency_models_table(w, h);
     let _ = writeln!(
@@ -158,34 +123,15 @@ fn hardware_section(w: &mut String, r: &Report, h: &super::model::HardwareSectio
         "\n![decode time versus model size on the H200](figures/hardware_latency_fit.png)"
     );
     hardware_law_table(w, r, h);
-    let _ = writeln!(
-        w,
-        "\n![speed-up versus draft size on the H200](figures/hardware_speedup_vs_n.png)"
-    );
-    for m in &h.models {
-        for k in &m.rankings {
-            if k.target != "OPT-13B" && k.target != "LLaMA3-70B" {
-                continue;
-            }
-            let _ = writeln!(
-                w,
-                "\nReal {} drafts for {} under `{}`, on measured times: {}.",
-                k.draft_family,
-                k.target,
-                m.cost_model,
-                k.drafts
-                    .iter()
-                    .map(|d| format!(
-                        "{} (c = {:.3}, γ {}, S {:.3})",
-                        d.name, d.priced.cost_ratio, d.priced.gamma, d.priced.speedup
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-    }
     if let Some(b) = &h.batch_sweep {
-        batch_sweep_table(w, b);
+        let _ = writeln!(
+            w,
+            "\nN*, its γ and S, v(γ+1) and the best real draft against batch size under `{}` (times of the batched table, linear in ln b between measured batches): `tables/nstar_vs_batch.csv`. Verification grows with the batch faster than a decode step, so the best γ shortens and the speed-up falls; the serving plans below carry this to the real drafts and to other GPUs.",
+            b.cost_model
+        );
+    }
+    if let Some(s) = &r.serving {
+        deploy::render_serving(w, s);
     }
 }
 
@@ -292,57 +238,6 @@ fn hardware_law_table(w: &mut String, r: &Report, h: &super::model::HardwareSect
     );
 }
 
-/// N*, best γ and S against batch size.
-fn batch_sweep_table(w: &mut String, b: &super::model::BatchSweepSection) {
-    let _ = writeln!(
-        w,
-        "\n### N* against batch size (`{}`)\n\nThe same model at b sequences per pass: times of the batched table, linear in ln b between measured batches (marked *interp.*). Verification grows with the batch faster than a decode step, so the best γ shortens and the speed-up falls.\n",
-        b.cost_model
-    );
-    let mut t = MdTable::new([
-        "target",
-        "draft family",
-        "batch",
-        "N*",
-        "γ",
-        "S",
-        "v(γ+1)",
-        "best real draft (γ, S)",
-    ]);
-    for x in &b.rows {
-        let batch = match x.interpolated_from {
-            Some([b0, b1]) => format!("{} (interp. {b0}–{b1})", x.batch),
-            None => x.batch.to_string(),
-        };
-        let o = &x.outcome;
-        let n = o.n_star.map_or("none".to_string(), |n| {
-            format!(
-                "{}{}",
-                if x.fits_memory == Some(false) {
-                    "\\* "
-                } else {
-                    ""
-                },
-                sig3(n)
-            )
-        });
-        let real = x.best_real_draft.as_ref().map_or(DASH.to_string(), |d| {
-            format!("{} ({}, {:.3})", d.name, d.priced.gamma, d.priced.speedup)
-        });
-        t.row([
-            x.target.clone(),
-            x.draft_family.clone(),
-            batch,
-            n,
-            or_dash(o.gamma_star_int, |g| g.to_string()),
-            fixed_or_dash(o.speedup_int, 3),
-            fixed_or_dash(x.verify_ratio, 3),
-            real,
-        ]);
-    }
-    t.write_to(w);
-}
-
 /// Adds a numbered caption (`**Figure N.** …`, a paragraph right below the
 /// image) to every embedded figure, in order of appearance.
 fn with_captions(md: &str, r: &Report) -> String {
@@ -428,14 +323,16 @@ fn caption(name: &str, r: &Report) -> String {
             lab_input("lab acceptance")
         ),
         "hardware_speedup_vs_n" => format!(
-            "S(N), the speed-up at the best lookahead, against the draft size N for OPT-13B and LLaMA3-70B with {} drafts, under the FLOP model (`{}`) and each latency model of the manifest ({}); N* marked on each curve. Read: on the GPU the peak moves to larger drafts and drops far below the FLOP model's, and it is flatter: a draft a few times off N* loses little.",
+            "S(N), the speed-up at the best lookahead (continuous γ* for the FLOP model, integer γ for the latency models), against the draft size N for OPT-13B and LLaMA3-70B with {} drafts, under the FLOP model (`{}`) and each latency model of the manifest ({}): one colour per target, one line style per cost model; N* marked (triangles). The dotted guides are the real {} drafts, and the dots on each curve their S as `sdsl predict` prices them (on the latency table's measured times under a latency model). Read: on the GPU the peak moves to larger drafts and drops far below the FLOP model's; where a real draft's dot sits above its curve's peak, the real draft beats N* (the affine law overestimates small-model time).",
             r.nstar.draft_families.first().map_or("the first family's", |s| s.as_str()),
             r.nstar.cost_model,
             r.hardware
                 .as_ref()
                 .map(|h| h.models.iter().map(|m| format!("`{}`", m.cost_model)).collect::<Vec<_>>().join(", "))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            r.nstar.draft_families.first().map_or("", |s| s.as_str()),
         ),
+        "serving_speedup_vs_batch" => "The serving plans: the best S over γ ≥ 1 of each plan's recommended draft against the batch size, one panel per target, one colour per GPU profile (the legend names the draft; `fp8, b ≤ B` where the target does not fit one GPU in bf16 and only batches up to B fit with fp8 weights, `b ≤ B` where only those fit in bf16); the dashed line is S = 1, below which speculation loses. Read: how fast the benefit of speculation falls with load on each GPU, and the batch where it stops paying.".to_string(),
         "hardware_latency_fit" => format!(
             "Measured decode-step time t(P) (one forward pass over one new token, median) of every non-tiny architecture of the latency table against its total parameters P, log–log, one colour per latency model ({}), with the affine law t = t0 + k·P that N* uses. Read: the law is bandwidth (k·P) plus a fixed launch overhead t0; eager mode's larger t0 is why small drafts gain little there; single shapes sit up to tens of per cent off the line (the depth-aware form's error is in the table).",
             r.hardware
@@ -797,28 +694,11 @@ N is the non-embedding parameter count; perplexities are per byte. FLOP conventi
 one target pass verifies γ + 1 tokens, tokens per FLOP = S/(2M).\n",
         lab.note
     );
-    let _ = writeln!(w, "### The ladder\n");
-    let mut t = MdTable::new([
-        "checkpoint",
-        "N",
-        "N with embeddings",
-        "D (tokens)",
-        "epochs",
-        "held-out loss",
-        "ppl",
-    ]);
-    for r in &lab.ladder {
-        t.row([
-            r.model.clone(),
-            r.n.to_string(),
-            r.n_total.to_string(),
-            r.d.to_string(),
-            format!("{:.2}", r.epochs),
-            format!("{:.4}", r.loss),
-            format!("{:.3}", r.loss.exp()),
-        ]);
-    }
-    t.write_to(w);
+    let _ = writeln!(
+        w,
+        "The ladder: {} checkpoints (sizes, tokens, epochs, held-out loss and perplexity of each) in `tables/lab_ladder.csv`.",
+        lab.ladder.len()
+    );
     lab_loss(w, lab);
     lab_alpha(w, lab);
     lab_estimator(w, lab);
@@ -898,32 +778,14 @@ fn lab_alpha(w: &mut String, lab: &LabSection) {
         g.rmse,
         fixed_or_dash(a.cv.loto_rmse, 4)
     );
-    let mut t = MdTable::new([
-        "target",
-        "drafts",
-        "slope A",
-        "95% CI",
-        "intercept C",
-        "R²",
-        "RMSE",
-    ]);
-    let fit_row = |name: String, fit: &crate::fit::alpha_analysis::FitOut| {
-        [
-            name,
-            fit.n.to_string(),
-            format!("{:.5}", fit.coef("A").unwrap_or(f64::NAN)),
-            interval_or_dash(fit.coefficients.get("A").and_then(|c| c.estimate.ci95), 5),
-            format!("{:.4}", fit.coef("C").unwrap_or(f64::NAN)),
-            format!("{:.4}", fit.r2),
-            format!("{:.4}", fit.rmse),
-        ]
-    };
-    for pt in &a.per_target {
-        t.row(fit_row(pt.target.clone(), &pt.fit));
-    }
-    t.row(fit_row("**global**".into(), g));
-    t.write_to(w);
-    w.push('\n');
+    let r2: Vec<f64> = a.per_target.iter().map(|t| t.fit.r2).collect();
+    let _ = writeln!(
+        w,
+        "Per target ({} targets): R² {:.3}–{:.3}; every fit's coefficients with their intervals, R², RMSE and rows: `tables/alpha_fits.csv`.\n",
+        r2.len(),
+        r2.iter().cloned().fold(f64::INFINITY, f64::min),
+        r2.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+    );
     let mut t = MdTable::new([
         "form",
         "cross-validated RMSE",
@@ -992,33 +854,12 @@ is the check of the estimator (and of the i.i.d. model behind it); the held-out 
 measured on a fixed corpus is from acceptance in generation.\n"
         );
     }
-    let mut t = MdTable::new([
-        "draft",
-        "target",
-        "γ",
-        "iterations",
-        "MLE α",
-        "95% CI",
-        "Σ min (sampler)",
-        "covered",
-        "Σ min (held-out)",
-        "covered",
-    ]);
-    for r in e.pairs.iter().chain(&e.per_gamma) {
-        t.row([
-            r.draft.clone(),
-            r.target.clone(),
-            r.gamma.map_or_else(|| "all".into(), |g| g.to_string()),
-            r.iterations.to_string(),
-            format!("{:.4}", r.mle.point),
-            interval_or_dash(r.mle.ci95, 4),
-            fixed_or_dash(r.summin_sampler, 4),
-            yes_bold_no(r.covered_sampler).to_string(),
-            fixed_or_dash(r.summin_heldout, 4),
-            yes_bold_no(r.covered_heldout).to_string(),
-        ]);
-    }
-    t.write_to(w);
+    let _ = writeln!(
+        w,
+        "Per pair ({}) and per (pair, γ) run ({}): the MLE with its interval, Σ min on both texts and whether the interval covers each, in `tables/lab_estimator.csv`.",
+        e.pairs.len(),
+        e.per_gamma.len()
+    );
 }
 
 /// The lab N* from the ladder's laws versus the best measured draft.
