@@ -153,7 +153,15 @@ fn row(
         best_draft_params: best.map(|b| b.0.params),
         best_draft_gamma: best.map(|b| b.2),
         best_draft_speedup: best_speedup,
-        best_draft_priced: best.map(|b| if b.3 { "measured" } else { "law" }.to_string()),
+        best_draft_priced: best.map(|b| {
+            match (b.3, profile.is_some_and(|p| p.roofline.is_some())) {
+                // a roofline profile prices known shapes, it measures nothing
+                (true, true) => "roofline",
+                (true, false) => "measured",
+                _ => "law",
+            }
+            .to_string()
+        }),
         best_draft_cost_ratio: best.map(|b| b.4),
         best_draft_law_cost_ratio: best.map(|b| b.5),
         real_draft_beats_n_star: matches!(

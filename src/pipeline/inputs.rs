@@ -619,7 +619,11 @@ fn shipped_inputs() -> Result<ShippedInputs, SdslError> {
 /// once).
 fn list_latency(r: &ResolvedLatency, list: &mut Vec<InputRef>) {
     let src = &r.profile.source;
-    if !list.iter().any(|i| i.sha256 == src.sha256) {
+    // by path and hash: two roofline GPUs share the calibration's hash
+    if !list
+        .iter()
+        .any(|i| i.sha256 == src.sha256 && i.path == src.path)
+    {
         list.push(listed(
             "hardware",
             &src.path,

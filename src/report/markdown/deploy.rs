@@ -99,7 +99,12 @@ pub fn render(w: &mut String, r: &Report, d: &DeploySection) {
     }
     t.write_to(w);
     let beats: Vec<&&DeployRow> = page.iter().filter(|x| x.real_draft_beats_n_star).collect();
-    if let Some(x) = beats.first() {
+    // the example: a row priced on measured times where there is one
+    let example = beats
+        .iter()
+        .find(|x| x.best_draft_priced.as_deref() == Some("measured"))
+        .or(beats.first());
+    if let Some(x) = example {
         let _ = writeln!(
             w,
             "\nA real draft beats the laws' optimum in {} of the page's {} target × family × cost-model rows (fp8 rows included){} — e.g. {} for {} under `{}`: S {:.3} at γ {} against S(N*) = {:.3} at N* = {}. Its cost ratio on {} times is c = {:.3}, while the affine latency law t = t0 + k·P that N* uses prices a draft of its size at c = {:.3}: the law overestimates a small model's time (its fixed t0 and the line through larger models), so the real small draft is cheaper than the law thinks. Deploy the real draft; N* is where to look when training a new one.",

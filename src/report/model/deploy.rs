@@ -61,11 +61,13 @@ pub struct DeployRow {
     pub best_draft_params: Option<f64>,
     /// Its best integer γ.
     pub best_draft_gamma: Option<u64>,
-    /// Its S at that γ: on the latency table's measured times where the
-    /// table has both models (`measured`), else on the latency law or, for
-    /// the FLOP model, the laws (`law`).
+    /// Its S at that γ: on the latency table's measured times (or a
+    /// roofline profile's shape times) where it has both models, else on
+    /// the latency law or, for the FLOP model, the laws.
     pub best_draft_speedup: Option<f64>,
-    /// "measured" or "law": how `best_draft_speedup` was priced.
+    /// How `best_draft_speedup` was priced: "measured" (the latency table's
+    /// times of both models), "roofline" (a roofline profile's times of
+    /// both models' shapes) or "law" (the cost model's law).
     pub best_draft_priced: Option<String>,
     /// Its cost ratio c as priced (measured times where `measured`).
     pub best_draft_cost_ratio: Option<f64>,
