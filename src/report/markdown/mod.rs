@@ -548,26 +548,32 @@ fn estimates_section(w: &mut String, r: &Report) {
                 "`{}` ({} table, column `{}`):\n",
                 e.path, e.kind, e.value_col
             );
-            let mut t = MdTable::new(["draft", "target", "settings", "α", "95% CI", "n", "flags"]);
-            for row in &e.rows {
-                let settings: Vec<String> = row
-                    .groups
+            let range = |flagged: bool| {
+                let v: Vec<f64> = e
+                    .rows
                     .iter()
-                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                    .filter(|x| x.flags.is_empty() != flagged)
+                    .map(|x| x.alpha.point)
                     .collect();
-                t.row([
-                    row.draft.clone(),
-                    row.target.clone(),
-                    settings.join(", "),
-                    format!("{:.4}", row.alpha.point),
-                    row.alpha
-                        .ci95
-                        .map_or_else(|| "undefined".into(), |[a, b]| bracket(a, b, 4)),
-                    row.n.to_string(),
-                    row.flags.join("; "),
-                ]);
-            }
-            t.write_to(w);
+                let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
+                let hi = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                (v.len(), format!("{lo:.4}–{hi:.4}"))
+            };
+            let (n_ok, ok) = range(false);
+            let (n_flag, flag) = range(true);
+            let pairs =
+                crate::fit::distinct(e.rows.iter().map(|x| format!("{} → {}", x.draft, x.target)));
+            let _ = writeln!(
+                w,
+                "{} rows ({}): α {ok} over the {n_ok} unflagged rows{}. Each row's settings, α with its 95% interval, n and flags: `tables/estimates.csv`.",
+                e.rows.len(),
+                pairs.join(", "),
+                if n_flag > 0 {
+                    format!("; {n_flag} flagged rows ({flag}; their flags are in the warnings)")
+                } else {
+                    String::new()
+                },
+            );
         }
     }
 }
