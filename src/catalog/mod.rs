@@ -11,4 +11,5 @@
 pub mod gpus;
 pub mod latency;
 pub mod laws;
+pub mod plan;
 pub mod roofline;

@@ -88,6 +88,47 @@ pub struct Hints<'a> {
     pub law: Option<&'a [GridPoint]>,
 }
 
+/// N\* of each cell under each draw (no N\* law): the cells-only part of
+/// [`propagate`], for cost models whose law grid is not wanted (the
+/// "What to deploy" table's latency models). `hints[i]` starts cell i's
+/// search near the point laws' N\*; per draw and cell, `None` where no
+/// interior N\* exists. Deterministic on any number of threads.
+pub fn propagate_cells(
+    draws: &[LawDraw],
+    cells: &[Cell],
+    cost: CostModel,
+    hints: &[Option<f64>],
+) -> Vec<Vec<Option<f64>>> {
+    let per: Vec<Vec<Option<f64>>> = draws
+        .par_iter()
+        .map(|d| {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let setup = NStarSetup {
+                        target_params: c.m,
+                        target_tokens: c.dt,
+                        draft_tokens: c.dd,
+                        loss: &d.loss,
+                        alpha: &d.alpha,
+                        cost,
+                    }
+                    .validated();
+                    match hints.get(i).copied().flatten() {
+                        Some(h) => setup.and_then(|s| s.solve_near(h)),
+                        None => setup.and_then(|s| s.solve().map(|r| r.n_star)),
+                    }
+                    .ok()
+                })
+                .collect()
+        })
+        .collect();
+    (0..cells.len())
+        .map(|c| per.iter().map(|p| p[c]).collect())
+        .collect()
+}
+
 /// Solves every cell and the N* law under every draw (in parallel on the
 /// current rayon pool; results in draw order, independent of threads). Each
 /// search starts near the point estimate's N* (`hints`; see

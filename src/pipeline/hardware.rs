@@ -47,24 +47,63 @@ pub fn hardware_stage(
         ),
         ..FigureData::default()
     };
-    let mut curves = |cost: crate::law::CostModel, label: &str| {
-        if let Some(f) = nstar.families.first() {
-            for t in &picks {
-                let setup = NStarSetup::for_pair(t, f, loss, alpha, cost);
-                figures.speedup_curves.push(SpeedupCurve {
-                    measured: Vec::new(),
-                    sampled: Vec::new(),
-                    label: format!("{}, {label}", t.name),
-                    curve: setup.speedup_curve(1e7, t.params / 5.0, 160),
-                    n_star: setup.solve().ok().map(|r| r.n_star),
-                });
+    if let Some(f) = nstar.families.first() {
+        figures.real_drafts = f
+            .drafts
+            .iter()
+            .map(|d| (d.name.clone(), d.params))
+            .collect();
+    }
+    let mut curves =
+        |cost: crate::law::CostModel, profile: Option<&LatencyProfile>, label: &str| {
+            if let Some(f) = nstar.families.first() {
+                for t in &picks {
+                    let setup = NStarSetup::for_pair(t, f, loss, alpha, cost);
+                    // the real drafts as `predict` prices them: on measured
+                    // times under a latency model, S* under the FLOP model
+                    let cap = cost
+                        .max_gamma()
+                        .unwrap_or(crate::law::throughput::DEFAULT_MAX_GAMMA);
+                    let measured = f
+                        .drafts
+                        .iter()
+                        .filter(|d| d.params < t.params)
+                        .map(|d| {
+                            let e = setup.evaluate(d.params);
+                            let s = match profile {
+                                Some(p) => {
+                                    p.price_pair_capped(
+                                        e.alpha,
+                                        (&d.arch, d.params),
+                                        (&t.arch, t.params),
+                                        cap,
+                                    )
+                                    .speedup
+                                }
+                                None if e.admissible() => e.objective(),
+                                None => 1.0,
+                            };
+                            (d.params, s)
+                        })
+                        .collect();
+                    figures.speedup_curves.push(SpeedupCurve {
+                        measured,
+                        sampled: Vec::new(),
+                        label: format!("{}, {label}", t.name),
+                        curve: setup.speedup_curve(1e7, t.params / 5.0, 160),
+                        n_star: setup.solve().ok().map(|r| r.n_star),
+                    });
+                }
             }
-        }
-    };
+        };
     let cost_model = inputs.nstar.cost_model;
-    curves(cost_model, &format!("{cost_model} (FLOPs)"));
+    curves(cost_model, None, &format!("{cost_model} (FLOPs)"));
     for r in &hw.models {
-        curves(r.cost, r.spec.trim_start_matches("latency:"));
+        curves(
+            r.cost,
+            Some(&r.profile),
+            r.spec.trim_start_matches("latency:"),
+        );
     }
     let mut latency_fig = Vec::new();
     for r in &hw.models {

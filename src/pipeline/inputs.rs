@@ -126,6 +126,25 @@ pub struct HardwareInput {
     pub models: Vec<ResolvedLatency>,
     /// `batch_sweep`, resolved.
     pub batch_sweep: Option<BatchSweepInput>,
+    /// `deploy_catalogue`, resolved, in manifest order.
+    pub catalogue: Vec<ResolvedLatency>,
+    /// For each roofline model of `deploy_catalogue` in bf16: the same
+    /// model with fp8 weights (`:weights=fp8`), priced where a target does
+    /// not fit one GPU in bf16 (keyed by the bf16 spec).
+    pub catalogue_fp8: Vec<(String, ResolvedLatency)>,
+    /// `serving`, resolved.
+    pub serving: Option<ServingInput>,
+}
+
+/// `[hardware.serving]` with its targets looked up.
+#[derive(Debug)]
+pub struct ServingInput {
+    /// The targets, in the manifest's order.
+    pub targets: Vec<Model>,
+    /// Hardware profiles as `sdsl plan --hardware` takes them.
+    pub hardware: Vec<String>,
+    /// Batch sizes planned.
+    pub batches: Vec<u64>,
 }
 
 /// The batch sweep: its targets (from the N* targets) and one resolved
@@ -607,7 +626,11 @@ fn shipped_inputs() -> Result<ShippedInputs, SdslError> {
 /// once).
 fn list_latency(r: &ResolvedLatency, list: &mut Vec<InputRef>) {
     let src = &r.profile.source;
-    if !list.iter().any(|i| i.sha256 == src.sha256) {
+    // by path and hash: two roofline GPUs share the calibration's hash
+    if !list
+        .iter()
+        .any(|i| i.sha256 == src.sha256 && i.path == src.path)
+    {
         list.push(listed(
             "hardware",
             &src.path,
@@ -651,27 +674,52 @@ fn hardware_input(
     for (_, r) in batch_sweep.iter().flat_map(|b| &b.batches) {
         list_latency(r, list);
     }
+    let mut catalogue = Vec::new();
+    let mut catalogue_fp8 = Vec::new();
+    for spec in &cfg.deploy_catalogue {
+        let r = latency_at(cfg, spec, &spec.value)?;
+        list_latency(&r, list);
+        if r.profile.roofline.is_some() && !spec.value.contains("weights=") {
+            let fp8 = latency_at(cfg, spec, &format!("{}:weights=fp8", spec.value))?;
+            catalogue_fp8.push((spec.value.clone(), fp8));
+        }
+        catalogue.push(r);
+    }
+    let serving = cfg
+        .serving
+        .as_ref()
+        .map(|s| -> Result<ServingInput, SdslError> {
+            Ok(ServingInput {
+                targets: find_targets(cfg, &s.targets, targets)?,
+                hardware: s.hardware.value.clone(),
+                batches: s.batches.value.clone(),
+            })
+        })
+        .transpose()?;
     Ok(HardwareInput {
         models,
         batch_sweep,
+        catalogue,
+        catalogue_fp8,
+        serving,
     })
 }
 
-fn batch_sweep_input(
+/// The N* targets a manifest list names (exact name first, else a unique
+/// case-insensitive match), in the list's order.
+fn find_targets(
     cfg: &RefitConfig,
-    b: &BatchSweep,
+    names: &Located<Vec<String>>,
     all: &[Model],
-) -> Result<BatchSweepInput, SdslError> {
-    let targets = b
-        .targets
+) -> Result<Vec<Model>, SdslError> {
+    names
         .value
         .iter()
-        .map(|name| {
-            // exact name first, else a unique case-insensitive match
-            match crate::error::find_name(all, name, |t| t.name.as_str()) {
+        .map(
+            |name| match crate::error::find_name(all, name, |t| t.name.as_str()) {
                 Ok(Some(t)) => Ok(t.clone()),
                 Ok(None) => Err(cfg.at(
-                    &b.targets,
+                    names,
                     format!(
                         "'{}' is not among the N* targets ({}); name one of them",
                         crate::error::clip(name),
@@ -679,7 +727,7 @@ fn batch_sweep_input(
                     ),
                 )),
                 Err(several) => Err(cfg.at(
-                    &b.targets,
+                    names,
                     crate::error::ambiguous_name(
                         "target",
                         name,
@@ -687,9 +735,17 @@ fn batch_sweep_input(
                         "the N* targets",
                     ),
                 )),
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+            },
+        )
+        .collect()
+}
+
+fn batch_sweep_input(
+    cfg: &RefitConfig,
+    b: &BatchSweep,
+    all: &[Model],
+) -> Result<BatchSweepInput, SdslError> {
+    let targets = find_targets(cfg, &b.targets, all)?;
     let batches = b
         .batches
         .value

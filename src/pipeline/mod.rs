@@ -23,6 +23,7 @@
 //! give the same report on any number of rayon threads.
 
 pub mod config;
+pub mod deploy;
 pub mod hardware;
 pub mod inputs;
 pub mod lab;
@@ -406,19 +407,10 @@ pub fn nstar_stage(
     })
 }
 
-/// Stage 5: the first `nstar.draws` bootstrap draws of the loss law, each
-/// paired with the α-law replicate of the same index (the point α law when
-/// none), carried to N* of every cell and to (μ, M0); fills the cells'
-/// intervals.
-pub fn draws_stage(
-    settings: &NstarSettings,
-    loss: &LossStage,
-    alpha: &AlphaStage,
-    nstar: &mut NstarStage,
-    progress: &dyn Progress,
-    ledger: &mut Ledger,
-) -> (usize, DrawResults) {
-    let draws: Vec<LawDraw> = match &loss.boot {
+/// The first `nstar.draws` bootstrap draws of the loss law, each paired
+/// with the α-law replicate of the same index (the point α law when none).
+pub fn law_draws(settings: &NstarSettings, loss: &LossStage, alpha: &AlphaStage) -> Vec<LawDraw> {
+    match &loss.boot {
         Some(b) => b
             .draws
             .iter()
@@ -435,7 +427,22 @@ pub fn draws_stage(
             })
             .collect(),
         None => Vec::new(),
-    };
+    }
+}
+
+/// Stage 5: the first `nstar.draws` bootstrap draws of the loss law, each
+/// paired with the α-law replicate of the same index (the point α law when
+/// none), carried to N* of every cell and to (μ, M0); fills the cells'
+/// intervals.
+pub fn draws_stage(
+    settings: &NstarSettings,
+    loss: &LossStage,
+    alpha: &AlphaStage,
+    nstar: &mut NstarStage,
+    progress: &dyn Progress,
+    ledger: &mut Ledger,
+) -> (usize, DrawResults) {
+    let draws = law_draws(settings, loss, alpha);
     progress.begin("N* draws", draws.len() as u64);
     let cell_hints: Vec<Option<f64>> = nstar.cells.iter().map(|c| c.outcome.n_star).collect();
     let hints = Hints {
@@ -639,6 +646,14 @@ pub fn compute(inputs: &Inputs, progress: &dyn Progress) -> Result<Report, SdslE
         &alpha.section.law,
         &mut ledger,
     )?;
+    let deploy = deploy::deploy_stage(
+        inputs,
+        &nstar,
+        (&loss.fit.law, &alpha.section.law),
+        &law_draws(&inputs.nstar, &loss, &alpha),
+        &mut ledger,
+    )?;
+    let serving = deploy::serving_stage(inputs, &nstar, (&loss.fit.law, &alpha.section.law))?;
     progress.stage("hardware");
     let lab = match &inputs.lab {
         Some(l) => Some(lab::lab_stage(l, seed, progress, &mut ledger)?),
@@ -707,6 +722,8 @@ pub fn compute(inputs: &Inputs, progress: &dyn Progress) -> Result<Report, SdslE
         nstar_shape,
         lab_iid,
         paper: Some(paper),
+        deploy,
+        serving,
         warnings: ledger.warnings,
         figures,
     })

@@ -201,7 +201,16 @@ impl MdTable {
                     }
                     i += 1;
                 }
-                out.push((heading.clone(), t));
+                // a gallery of figures is laid out as a table, but is no table
+                if !t
+                    .rows
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .any(|c| c.starts_with("!["))
+                {
+                    out.push((heading.clone(), t));
+                }
                 continue;
             }
             i += 1;

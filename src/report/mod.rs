@@ -2,6 +2,7 @@
 //! [`write::write_reports`] do the I/O.
 
 pub mod csv_out;
+pub mod decision_tables;
 #[cfg(feature = "plots")]
 pub mod figures;
 pub mod format;

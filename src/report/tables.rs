@@ -54,6 +54,15 @@ pub fn files(r: &Report) -> Result<Vec<(String, String)>, SdslError> {
     if let Some(p) = &r.paper {
         out.push(("tables/paper.csv".into(), paper(p)?));
     }
+    if let Some(sh) = &r.nstar_shape {
+        out.push((
+            "tables/nstar_shape_extrapolation.csv".into(),
+            shape_extrapolation(sh)?,
+        ));
+    }
+    if let Some(se) = &r.sensitivity {
+        out.push(("tables/sensitivity.csv".into(), sensitivity(se)?));
+    }
     let tex = latex_tables(r);
     let mut readme = TABLES_README.to_string();
     readme.push_str(
@@ -64,6 +73,7 @@ pub fn files(r: &Report) -> Result<Vec<(String, String)>, SdslError> {
     }
     out.push(("tables/README.md".into(), readme));
     out.extend(tex);
+    out.extend(super::decision_tables::files(r)?);
     if let Some(h) = &r.hardware {
         out.push(("tables/hardware_nstar.csv".into(), hardware(h)?));
         out.push((
@@ -368,6 +378,69 @@ fn paper(p: &super::model::paper::PaperSection) -> Result<String, SdslError> {
 }
 
 /// The perplexity-scale rows: OPT's measured and the law's perplexity.
+/// The N* law's extrapolated points: each form's N* at (M, D) outside the
+/// grid against the exact N* there.
+fn shape_extrapolation(s: &crate::derive::nstar_shape::NstarShape) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "form",
+        "target_params",
+        "target_tokens",
+        "exact_n_star",
+        "law_n_star",
+        "relative_error",
+        "relative_error_ci95_lower",
+        "relative_error_ci95_upper",
+    ])?;
+    for f in &s.fits {
+        for x in &f.extrapolated {
+            let ci = x.rel_error.ci95;
+            t.row(&[
+                f.form.clone(),
+                csv_num(x.m),
+                csv_num(x.d),
+                csv_num(x.exact),
+                csv_num(x.predicted),
+                csv_num(x.rel_error.point),
+                ci.map_or(String::new(), |c| csv_num(c[0])),
+                ci.map_or(String::new(), |c| csv_num(c[1])),
+            ])?;
+        }
+    }
+    t.finish()
+}
+
+/// N* and S of every target under each one-input variant of the
+/// sensitivity section, and the change against the base.
+fn sensitivity(s: &crate::derive::sensitivity::SensitivitySection) -> Result<String, SdslError> {
+    let mut t = CsvTable::new(&[
+        "target",
+        "draft_family",
+        "input",
+        "variant",
+        "base_n_star",
+        "base_speedup",
+        "n_star",
+        "speedup",
+        "relative_change",
+    ])?;
+    for g in &s.targets {
+        for v in &g.variants {
+            t.row(&[
+                g.target.clone(),
+                g.draft_family.clone(),
+                v.input.clone(),
+                v.variant.clone(),
+                g.base.map_or(String::new(), |b| csv_num(b.n_star)),
+                g.base.map_or(String::new(), |b| csv_num(b.speedup)),
+                v.solved.map_or(String::new(), |x| csv_num(x.n_star)),
+                v.solved.map_or(String::new(), |x| csv_num(x.speedup)),
+                v.rel_change.map_or(String::new(), csv_num),
+            ])?;
+        }
+    }
+    t.finish()
+}
+
 fn ppl_scale(p: &super::model::validation::PplScale) -> Result<String, SdslError> {
     let mut t = CsvTable::new(&[
         "model",

@@ -9,6 +9,7 @@ mod alpha_estimate;
 mod bad_tables;
 mod cli_hygiene;
 mod common;
+mod deploy;
 mod fit_alpha;
 mod fit_latency;
 mod fit_loss;

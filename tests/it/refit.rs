@@ -326,6 +326,37 @@ fn huge_counts_in_the_manifest_stop_at_their_line() {
     );
 }
 
+/// `[hardware] deploy_catalogue` and `[hardware.serving]` (the report's
+/// "What to deploy" and "Serving plans") are checked at their lines.
+#[test]
+fn bad_deploy_and_serving_settings_stop_at_their_line() {
+    let hw = |body: &str| format!("{GOOD}[hardware]\ncost_models = []\n{body}");
+    bad_manifest(
+        &hw("deploy_catalogue = [\"roofline:h100-sxm\"]\n"),
+        &["line 10 (hardware.deploy_catalogue)", "latency cost models"],
+    );
+    let serving = |body: &str| hw(&format!("[hardware.serving]\n{body}"));
+    bad_manifest(
+        &serving("targets = [\"OPT-13B\"]\nhardware = [\"h200-graph\"]\nbatches = [4, 1]\n"),
+        &["line 13 (hardware.serving.batches)", "ascending"],
+    );
+    bad_manifest(
+        &serving("targets = []\nhardware = [\"h200-graph\"]\nbatches = [1]\n"),
+        &["line 11 (hardware.serving.targets)", "at least one"],
+    );
+    bad_manifest(
+        &serving("targets = [\"OPT-13B\"]\nhardware = [\"h200-graph:batch=4\"]\nbatches = [1]\n"),
+        &["line 12 (hardware.serving.hardware)", "without batch="],
+    );
+    bad_manifest(
+        &serving("targets = [\"OPT-13\"]\nhardware = [\"h200-graph\"]\nbatches = [1]\n"),
+        &[
+            "hardware.serving.targets",
+            "'OPT-13' is not among the N* targets",
+        ],
+    );
+}
+
 #[test]
 fn a_bad_batch_sweep_stops_at_its_line() {
     let sweep =

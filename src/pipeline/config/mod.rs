@@ -51,7 +51,18 @@ struct RawManifest {
 #[serde(deny_unknown_fields)]
 struct RawHardware {
     cost_models: Vec<Spanned<String>>,
+    #[serde(default)]
+    deploy_catalogue: Vec<Spanned<String>>,
     batch_sweep: Option<RawBatchSweep>,
+    serving: Option<RawServing>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServing {
+    targets: Spanned<Vec<String>>,
+    hardware: Spanned<Vec<String>>,
+    batches: Spanned<Vec<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,10 +217,29 @@ pub struct RefitConfig {
     pub hardware: Vec<Located<String>>,
     /// `[hardware.batch_sweep]`: N*, γ and S against batch size.
     pub batch_sweep: Option<BatchSweep>,
+    /// `[hardware] deploy_catalogue`: further latency cost models (the
+    /// catalogue GPUs, `latency:roofline:GPU`) for the "What to deploy"
+    /// table only, after `cost_models`.
+    pub deploy_catalogue: Vec<Located<String>>,
+    /// `[hardware.serving]`: serving plans (`sdsl plan`) per target × GPU.
+    pub serving: Option<Serving>,
     /// `[validation]`: independent measurements to check the laws against.
     pub validation: Option<ValidationInput>,
     /// The first manifest line of every key it sets (see [`Self::locate`]).
     pub lines: std::collections::BTreeMap<String, usize>,
+}
+
+/// `[hardware.serving]`: the serving plan of each target on each GPU
+/// profile over the batch sizes (equal weights).
+#[derive(Debug, Clone)]
+pub struct Serving {
+    /// Registry targets.
+    pub targets: Located<Vec<String>>,
+    /// Hardware profiles as `sdsl plan --hardware` takes them (`h200-graph`,
+    /// `roofline:h100-sxm`, …), without `batch=`.
+    pub hardware: Located<Vec<String>>,
+    /// Batch sizes, ascending, each ≥ 1.
+    pub batches: Located<Vec<u64>>,
 }
 
 /// `[hardware.batch_sweep]`: N* against batch size for a few targets.
@@ -332,6 +362,7 @@ pub fn read_manifest(path: &Path) -> Result<RefitConfig, SdslError> {
     } = nstar_settings(&cx, raw.nstar.as_ref())?;
     let lab = lab_input(&cx, raw.lab.as_ref())?;
     let (hardware, batch_sweep) = hardware_input(&cx, raw.hardware.as_ref())?;
+    let (deploy_catalogue, serving) = deploy_input(&cx, raw.hardware.as_ref())?;
     let validation = raw
         .validation
         .as_ref()
@@ -365,9 +396,95 @@ pub fn read_manifest(path: &Path) -> Result<RefitConfig, SdslError> {
         lab,
         hardware,
         batch_sweep,
+        deploy_catalogue,
+        serving,
         validation,
         lines,
     })
+}
+
+/// Batch sizes of a manifest list: 1 to 64 of them, ascending, each a
+/// whole number from 1 to 1000000.
+fn batch_list(cx: &Cx, b: &Spanned<Vec<i64>>, key: &str) -> Result<Located<Vec<u64>>, SdslError> {
+    let (bl, bk) = cx.loc(b.span(), key);
+    let batches = b.get_ref();
+    if batches.is_empty()
+        || batches.len() > 64
+        || batches.iter().any(|&x| !(1..=1_000_000).contains(&x))
+        || batches.windows(2).any(|w| w[0] >= w[1])
+    {
+        return Err(cx.err(
+            bl,
+            &bk,
+            format!(
+                "{batches:?}: give 1 to 64 batch sizes, ascending, each a whole number from 1 to 1000000"
+            ),
+        ));
+    }
+    Ok(Located::new(
+        batches.iter().map(|&x| x as u64).collect(),
+        bl,
+        bk,
+    ))
+}
+
+/// `[hardware] deploy_catalogue` and `[hardware.serving]`.
+fn deploy_input(
+    cx: &Cx,
+    raw: Option<&RawHardware>,
+) -> Result<(Vec<Located<String>>, Option<Serving>), SdslError> {
+    let Some(h) = raw else {
+        return Ok((Vec::new(), None));
+    };
+    let catalogue = h
+        .deploy_catalogue
+        .iter()
+        .map(|c| {
+            let (line, key) = cx.loc(c.span(), "hardware.deploy_catalogue");
+            if !c.get_ref().starts_with("latency:") {
+                return Err(cx.err(
+                    line,
+                    &key,
+                    format!(
+                        "'{}': give latency cost models (latency:roofline:h100-sxm, latency:FILE…)",
+                        c.get_ref()
+                    ),
+                ));
+            }
+            Ok(Located::new(c.get_ref().clone(), line, key))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let serving = h
+        .serving
+        .as_ref()
+        .map(|s| {
+            let (tl, tk) = cx.loc(s.targets.span(), "hardware.serving.targets");
+            if s.targets.get_ref().is_empty() {
+                return Err(cx.err(tl, &tk, "name at least one registry target".into()));
+            }
+            let (hl, hk) = cx.loc(s.hardware.span(), "hardware.serving.hardware");
+            let hw = s.hardware.get_ref();
+            if hw.is_empty()
+                || hw
+                    .iter()
+                    .any(|x| x.trim().is_empty() || x.contains("batch="))
+            {
+                return Err(cx.err(
+                    hl,
+                    &hk,
+                    format!(
+                        "{hw:?}: name at least one hardware profile as `sdsl plan --hardware` takes it (h200-graph, roofline:h100-sxm), without batch="
+                    ),
+                ));
+            }
+            Ok(Serving {
+                targets: Located::new(s.targets.get_ref().clone(), tl, tk),
+                hardware: Located::new(hw.clone(), hl, hk),
+                batches: batch_list(cx, &s.batches, "hardware.serving.batches")?,
+            })
+        })
+        .transpose()?;
+    Ok((catalogue, serving))
 }
 
 /// `[loss]` settings: Huber δ, objective and start grid.

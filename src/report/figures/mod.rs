@@ -8,6 +8,7 @@ mod loss_bootstrap;
 mod loss_fit;
 mod nstar_vs_m;
 mod parity;
+mod serving;
 mod speedup_vs_n;
 mod tornado;
 
@@ -111,6 +112,8 @@ pub enum Kind<'a> {
         &'a crate::report::model::validation::ValidationSection,
         &'a str,
     ),
+    /// Serving plans: S against batch size per GPU.
+    Serving(&'a crate::report::model::deploy::ServingSection),
 }
 
 impl Kind<'_> {
@@ -126,6 +129,7 @@ impl Kind<'_> {
             Kind::LatencyFit(s) => latency_fit::draw(root, s),
             Kind::Tornado(s) => tornado::draw(root, s),
             Kind::Parity(v, m) => parity::draw(root, v, m),
+            Kind::Serving(s) => serving::draw(root, s),
         }
     }
 }
@@ -220,6 +224,9 @@ pub fn render_all(r: &Report, dir: &Path) -> Result<Vec<String>, SdslError> {
     if let Some(h) = &r.hardware {
         figures.push(("hardware_latency_fit", Kind::LatencyFit(&h.latency_fig)));
         figures.push(("hardware_speedup_vs_n", Kind::SpeedupVsN(&h.figures)));
+    }
+    if let Some(s) = &r.serving {
+        figures.push(("serving_speedup_vs_batch", Kind::Serving(s)));
     }
     if let Some(s) = &r.sensitivity {
         figures.push(("nstar_sensitivity", Kind::Tornado(s)));
@@ -742,6 +749,7 @@ mod tests {
                     }],
                     nstar_band: vec![(1e10, 1e8, 1e8)],
                     speedup_title: None,
+                    real_drafts: vec![("OPT-125M".into(), 1.25e8)],
                 },
             ),
             (
@@ -786,6 +794,11 @@ mod tests {
                     }],
                     nstar_band: vec![(NAN, INF, -INF)],
                     speedup_title: Some(String::new()),
+                    real_drafts: vec![
+                        ("nan".into(), NAN),
+                        ("zero".into(), 0.0),
+                        ("inf".into(), INF),
+                    ],
                 },
             ),
         ]

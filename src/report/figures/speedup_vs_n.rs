@@ -57,7 +57,9 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
     let (nlo, nhi) = super::log_range(all().map(|p| p.0));
     let smax = all().map(|p| p.1).fold(1.0f64, f64::max);
     // headroom above the curves for the legend (upper right, off the data)
-    let ytop = 1.0 + (smax - 1.0) * 1.35;
+    // (more with real drafts: their labels sit between the curves and the legend)
+    let real = !f.real_drafts.is_empty();
+    let ytop = 1.0 + (smax - 1.0) * if real { 1.5 } else { 1.35 };
     let mut chart = frame.build(root, Log(nlo..nhi), 1.0..ytop)?;
     // the range of measured draft sizes, shaded (where the curves are checked)
     let measured = || {
@@ -65,7 +67,31 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             .iter()
             .flat_map(|c| c.measured.iter().filter(usable))
     };
-    if let Some((mlo, mhi)) = super::bounds(measured().map(|p| p.0)) {
+    // real drafts (the hardware figure): a labelled dotted guide at each
+    // size, the dots on every curve are that draft's S; labels just above
+    // the highest curve, below the legend
+    for (name, n) in &f.real_drafts {
+        if !(n.is_finite() && *n > nlo && *n < nhi) {
+            continue;
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(*n, 1.0), (*n, ytop)],
+                px(2),
+                px(4),
+                BLACK.mix(0.35).stroke_width(px(1)),
+            ))
+            .map_err(e)?;
+        let y = smax + (ytop - 1.0) * 0.07;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                name.clone(),
+                (*n * 1.04, y),
+                ("sans-serif", px(13)).into_font().color(&BLACK.mix(0.8)),
+            )))
+            .map_err(e)?;
+    }
+    if let Some((mlo, mhi)) = super::bounds(measured().map(|p| p.0)).filter(|_| !real) {
         chart
             .draw_series(std::iter::once(Rectangle::new(
                 [(mlo, 1.0), (mhi, ytop)],
@@ -81,7 +107,8 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
             });
     }
     for (i, sc) in f.speedup_curves.iter().enumerate() {
-        let c = colour(i);
+        // the curve's own colour (per target in the hardware figure)
+        let c = colour(styles.as_ref().map_or(i, |s| s[i].0));
         chart
             .draw_series(
                 sc.measured
@@ -103,7 +130,11 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &FigureData) -
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())
             .map_err(e)?
-            .label("measured α → S at best integer γ (dots); real sampler's best (×)")
+            .label(if real {
+                "real drafts (dotted guides): S on measured times (latency), S* (FLOPs)"
+            } else {
+                "measured α → S at best integer γ (dots); real sampler's best (×)"
+            })
             .legend(|(x, y)| Circle::new((x + pxi(8), y), px(4), BLACK.filled()));
     }
     for (i, sc) in f.speedup_curves.iter().enumerate() {

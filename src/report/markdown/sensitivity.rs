@@ -2,7 +2,7 @@
 //! [`crate::derive::sensitivity::SensitivitySection`]).
 
 use crate::derive::sensitivity::{InputEffect, SensitivitySection};
-use crate::report::format::{DASH, pct0, pct1, sig3, signed_pct0, signed_pct1};
+use crate::report::format::{pct0, pct1, signed_pct0, signed_pct1};
 use crate::report::md_table::MdTable;
 use std::fmt::Write;
 
@@ -42,44 +42,9 @@ pub fn render(w: &mut String, s: &SensitivitySection) {
         ]);
     }
     t.write_to(w);
-    let variants: Vec<String> = s
-        .targets
-        .first()
-        .map(|t| {
-            t.variants
-                .iter()
-                .map(|v| format!("{}: {}", v.input, v.variant))
-                .collect()
-        })
-        .unwrap_or_default();
     let _ = writeln!(
         w,
-        "\nN* (3 significant figures) and S under each variant; the change against the base in brackets.\n"
+        "\nN* and S of every target under each variant, with the change against the base: `tables/sensitivity.csv`."
     );
-    let head = ["target", "family", "base N*", "base S"].map(String::from);
-    let mut table = MdTable::new(head.into_iter().chain(variants));
-    for t in &s.targets {
-        let mut row = vec![
-            t.target.clone(),
-            t.draft_family.clone(),
-            t.base.map_or(DASH.into(), |b| sig3(b.n_star)),
-            t.base.map_or(DASH.into(), |b| format!("{:.2}", b.speedup)),
-        ];
-        for v in &t.variants {
-            let cell = match (v.solved, v.rel_change) {
-                (Some(x), Some(c)) => format!(
-                    "{} ({}), S {:.2}",
-                    sig3(x.n_star),
-                    signed_pct0(c),
-                    x.speedup
-                ),
-                (Some(x), None) => format!("{}, S {:.2}", sig3(x.n_star), x.speedup),
-                _ => DASH.into(),
-            };
-            row.push(cell);
-        }
-        table.row(row);
-    }
-    table.write_to(w);
     let _ = writeln!(w, "\n![sensitivity of N*](figures/nstar_sensitivity.png)");
 }

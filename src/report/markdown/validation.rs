@@ -136,6 +136,48 @@ pub fn parity_caption(model: &str, v: &ValidationSection) -> String {
     )
 }
 
+/// The parity figures as a two-column gallery (a Markdown table; each
+/// figure's title names its model): one figure per model, captioned
+/// together below the table by [`parity_gallery_caption`].
+fn parity_gallery(w: &mut String, models: &[String]) {
+    if models.is_empty() {
+        return;
+    }
+    w.push('\n');
+    for (i, pair) in models.chunks(2).enumerate() {
+        let cell = |m: &String| {
+            format!("![predicted versus measured, {m}](figures/validation_parity_{m}.png)")
+        };
+        let figs: Vec<String> = pair.iter().map(cell).collect();
+        if i == 0 {
+            // a table needs a header; each figure's title names its model
+            let _ = writeln!(w, "| predicted versus measured | |");
+            let _ = writeln!(w, "|{}", " --- |".repeat(2));
+        }
+        let _ = writeln!(w, "| {} |", figs.join(" | "));
+    }
+}
+
+/// The joint caption of the parity gallery: what every panel plots, then
+/// each model's sources and row count.
+pub fn parity_gallery_caption(models: &[&str], v: &ValidationSection) -> String {
+    let per: Vec<String> = models
+        .iter()
+        .map(|m| {
+            let rows = v.parity_rows(m);
+            let sources = crate::fit::distinct(
+                rows.iter()
+                    .map(|(r, _)| format!("{} ({})", r.source, r.quantity)),
+            );
+            format!("`{m}`: {}; {} rows", sources.join(", "), rows.len())
+        })
+        .collect();
+    format!(
+        "Predicted against measured values, one panel per model, log–log, one marker per source and quantity, with the line y = x (agreement) and dotted lines at ±25%. Read: points above the line are over-predictions; a source whose points run parallel to the line but off it has a scale error (a cost ratio or hardware difference), one that crosses it a trend error. Every row is in `tables/validation.csv`. Panels: {}.",
+        per.join(" — ")
+    )
+}
+
 /// Renders the report's section: the rows are in the parity figures and
 /// `tables/validation.csv`, not on the page.
 pub fn render(w: &mut String, v: &ValidationSection) {
@@ -297,11 +339,8 @@ fn render_with(w: &mut String, v: &ValidationSection, rows: bool) {
     if rows {
         rows_tables(w, v);
     }
-    for m in v.parity_models().into_iter().filter(|_| !rows) {
-        let _ = writeln!(
-            w,
-            "\n![predicted versus measured, {m}](figures/validation_parity_{m}.png)"
-        );
+    if !rows {
+        parity_gallery(w, &v.parity_models());
     }
     if let Some(p) = &v.ppl_scale {
         ppl_scale(w, p);

@@ -2,6 +2,7 @@
 //! `report.md`). Full f64 precision; numbers are formatted only in Markdown
 //! and figures. `SCHEMA_VERSION` changes whenever a field changes meaning.
 
+pub mod deploy;
 pub mod lab;
 pub mod lab_iid;
 pub mod paper;
@@ -102,6 +103,14 @@ pub struct Report {
     /// recounted, cluster-robust α-law errors); absent without `[lab]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lab_iid: Option<lab_iid::LabIidSection>,
+    /// "What to deploy": N* and the best available draft per target × cost
+    /// model × draft family (the report's first section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<deploy::DeploySection>,
+    /// Serving plans per target × GPU over batch sizes
+    /// (`[hardware.serving]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving: Option<deploy::ServingSection>,
     /// Published numbers next to the refit's (α law, N* line, loss law,
     /// compute-optimal allocation, OPT-13B's N*).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -426,4 +435,7 @@ pub struct FigureData {
     pub nstar_band: Vec<(f64, f64, f64)>,
     /// Title of the speed-up figure (None: the FLOP model's default).
     pub speedup_title: Option<String>,
+    /// Real drafts (name, N) marked on the speed-up figure by a labelled
+    /// guide; each curve's `measured` then holds its S at those sizes.
+    pub real_drafts: Vec<(String, f64)>,
 }
