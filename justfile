@@ -53,3 +53,14 @@ lab:
 # Every lab stage on a tiny ladder, written to target/lab-smoke (seconds).
 lab-smoke:
     cargo run --release -p sdsl-lab -- --smoke
+
+# The browser calculator (web/, docs/web.md): the binding compiled to wasm, wasm-bindgen's web output and
+# the page in web/dist/ (needs the wasm32 target, wasm-bindgen-cli at Cargo.lock's version, binaryen for wasm-opt).
+web:
+    web/build.sh
+
+# The browser calculator's tests: every number of the binding against the library (native), then the built
+# page in the distribution's headless Chromium over the DevTools protocol (screenshot: target/web-test/).
+web-test: web
+    cargo test --release -p sdsl-web
+    python3 web/tests/browser_test.py --dist web/dist --out target/web-test

@@ -849,6 +849,8 @@ impl Simd {
 
     /// The levels this CPU runs, lowest first.
     pub fn available() -> Vec<Simd> {
+        // only x86_64 adds levels (the wasm calculator and aarch64 do not)
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut v = vec![Simd::Baseline];
         #[cfg(target_arch = "x86_64")]
         {
