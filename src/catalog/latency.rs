@@ -103,8 +103,10 @@ pub fn did_you_mean(profile: &LatencyProfile, arch: &str, near: &[String]) -> St
 /// checked: an empty cell (the name itself) claims nothing about the table,
 /// and such a model is priced by the affine law when the table lacks it
 /// (docs/latency.md). An `arch` within edit distance 2 of a table architecture is
-/// an error naming the registry row; an `arch` unlike any is priced by the
-/// affine law, and the returned warning (one for all such models) says so.
+/// an error naming the registry row, unless it is the name of a registry
+/// model (a deliberate pointer the table does not measure); an `arch` unlike
+/// any is priced by the affine law, and the returned warning (one for all
+/// such models) says so.
 pub fn check_registry_archs<'a>(
     profile: &LatencyProfile,
     registry: &crate::ingest::registry::Registry,
@@ -118,6 +120,15 @@ pub fn check_registry_archs<'a>(
         match arch_name(profile, &m.arch) {
             ArchName::Measured => {}
             ArchName::Excluded | ArchName::Unknown => {
+                let item = format!("{} ('{}')", m.name, m.arch);
+                if !by_law.contains(&item) {
+                    by_law.push(item);
+                }
+            }
+            // the name of another registry model (LLaMA3.1-70B priced as
+            // LLaMA3-70B) is a deliberate pointer, not a typo: a table that
+            // lacks it (the batched table) prices it by the affine law
+            ArchName::Typo(_) if registry.models.iter().any(|x| x.name == m.arch) => {
                 let item = format!("{} ('{}')", m.name, m.arch);
                 if !by_law.contains(&item) {
                     by_law.push(item);

@@ -426,6 +426,47 @@ fn batches_are_interpolated_in_graph_mode_and_refused_in_eager_mode() {
     );
 }
 
+/// A registry `arch` that names another registry model exactly (the bundled
+/// LLaMA3.1-70B row points at LLaMA3-70B) is a deliberate pointer: where the
+/// table lacks it (the batched H200 table has no LLaMA3-70B) the model is
+/// priced by the affine law with a warning, not refused as a typo of
+/// LLaMA3-8B; the case-changed name is still a typo.
+#[test]
+fn an_arch_naming_another_registry_model_is_priced_by_the_law_where_the_table_lacks_it() {
+    let out = common::sdsl(&[
+        "nstar",
+        "table",
+        "--cost-model",
+        "latency:h200-graph:batch=8",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("LLaMA3.1-70B ('LLaMA3-70B')") && err.contains("affine law"),
+        "{err}"
+    );
+    assert!(table.contains("LLaMA3.1-70B"), "{table}");
+    // the same pointer with its case changed is not a registry name: a typo
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("case.csv");
+    let bundled = std::fs::read_to_string("datasets/models.csv").unwrap();
+    std::fs::write(&reg, bundled.replace(",LLaMA3-70B\n", ",llama3-70b\n")).unwrap();
+    let out = common::sdsl(&[
+        "nstar",
+        "table",
+        "--registry",
+        reg.to_str().unwrap(),
+        "--cost-model",
+        "latency:h200-graph:batch=8",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("'llama3-70b'") && err.contains("did you mean"),
+        "{err}"
+    );
+}
+
 /// Issue #27: a registry `arch` that is not an architecture of the latency
 /// table is refused when it looks like a typo of one (edit distance ≤ 2,
 /// case-insensitive), and otherwise priced by the affine law with a warning.
