@@ -123,17 +123,8 @@ pub fn run(a: FitLatencyArgs, global: &crate::cli::Global) -> anyhow::Result<()>
         .pool()?
         .install(|| spec.fit(&table))
         .context("fit latency (choose another --mode/--ctx/--batch from the table)")?;
-    for w in &profile.warnings {
-        crate::cli::warn(w.to_string());
-    }
-    if let Some(path) = &a.out {
-        crate::report::write_atomic(
-            path,
-            (serde_json::to_string_pretty(&profile)? + "\n").as_bytes(),
-        )?;
-    }
-    if a.json {
-        return crate::cli::print_json(&profile);
+    if emit(&profile, &a)? {
+        return Ok(());
     }
     print_human(&profile);
     Ok(())
@@ -198,17 +189,8 @@ fn run_runs(a: &FitLatencyArgs) -> anyhow::Result<()> {
         .as_ref()
         .map_or("the runs profile".to_string(), |p| p.display().to_string());
     profile.validate(&label, crate::law::throughput::DEFAULT_MAX_GAMMA)?;
-    for w in &profile.warnings {
-        crate::cli::warn(w.to_string());
-    }
-    if let Some(path) = &a.out {
-        crate::report::write_atomic(
-            path,
-            (serde_json::to_string_pretty(&profile)? + "\n").as_bytes(),
-        )?;
-    }
-    if a.json {
-        return crate::cli::print_json(&profile);
+    if emit(&profile, a)? {
+        return Ok(());
     }
     print_runs(&profile, &points);
     Ok(())
@@ -216,6 +198,27 @@ fn run_runs(a: &FitLatencyArgs) -> anyhow::Result<()> {
 
 /// Whether a file is a latency table (its CSV header has `ms_median`, or a
 /// Parquet file reads as one) rather than runs or engine output.
+/// The common tail of every `fit latency` form: the profile's warnings to
+/// stderr, the profile file (`--out`, written atomically) and, with
+/// `--json`, the profile on stdout. Returns whether it printed the JSON (the
+/// caller prints its human table otherwise).
+fn emit(profile: &LatencyProfile, a: &FitLatencyArgs) -> anyhow::Result<bool> {
+    for w in &profile.warnings {
+        crate::cli::warn(w.to_string());
+    }
+    if let Some(path) = &a.out {
+        crate::report::write_atomic(
+            path,
+            (serde_json::to_string_pretty(profile)? + "\n").as_bytes(),
+        )?;
+    }
+    if a.json {
+        crate::cli::print_json(profile)?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 fn is_latency_table(path: &std::path::Path) -> bool {
     let ext = path
         .extension()
@@ -296,17 +299,8 @@ fn run_roofline(a: &FitLatencyArgs, gpu: &str) -> anyhow::Result<()> {
         )
         .context("fit latency --roofline")?
     };
-    for w in &profile.warnings {
-        crate::cli::warn(w.to_string());
-    }
-    if let Some(path) = &a.out {
-        crate::report::write_atomic(
-            path,
-            (serde_json::to_string_pretty(&profile)? + "\n").as_bytes(),
-        )?;
-    }
-    if a.json {
-        return crate::cli::print_json(&profile);
+    if emit(&profile, a)? {
+        return Ok(());
     }
     print_roofline(&profile, a.out.as_deref());
     Ok(())

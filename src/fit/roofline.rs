@@ -115,14 +115,29 @@ fn stage_bandwidth(peak: &Peak, obs: &[&Observation]) -> Result<(f64, f64), Sdsl
             dec.len()
         )));
     }
-    let x = DMatrix::from_fn(dec.len(), 2, |i, j| {
+    let points: Vec<(f64, f64)> = dec.iter().map(|o| (o.pass().bytes(), o.ms)).collect();
+    let (t0, inv_eta_bw) = bandwidth_wls(peak, &points)?;
+    let eta_bw = 1.0 / inv_eta_bw;
+    if !(eta_bw.is_finite() && eta_bw > 0.0) {
+        return Err(SdslError::Numerical(format!(
+            "the roofline bandwidth fit gives 1/η_bw = {inv_eta_bw}: decode time does not grow with bytes read"
+        )));
+    }
+    Ok((t0, eta_bw))
+}
+
+/// The memory-bound roofline t = t0 + (1/η_bw)·bytes/BW fitted to
+/// (bytes read, ms) points by relative-error least squares (weights 1/t²);
+/// returns (t0 in ms, 1/η_bw) unchecked, for the caller's own message.
+fn bandwidth_wls(peak: &Peak, points: &[(f64, f64)]) -> Result<(f64, f64), SdslError> {
+    let x = DMatrix::from_fn(points.len(), 2, |i, j| {
         if j == 0 {
             1.0
         } else {
-            1e3 * dec[i].pass().bytes() / peak.bandwidth_bytes_per_s
+            1e3 * points[i].0 / peak.bandwidth_bytes_per_s
         }
     });
-    let t: Vec<f64> = dec.iter().map(|o| o.ms).collect();
+    let t: Vec<f64> = points.iter().map(|p| p.1).collect();
     let w: Vec<f64> = t.iter().map(|v| 1.0 / (v * v)).collect();
     let b = wls(
         &x,
@@ -132,14 +147,7 @@ fn stage_bandwidth(peak: &Peak, obs: &[&Observation]) -> Result<(f64, f64), Sdsl
         true,
     )?
     .estimates();
-    let eta_bw = 1.0 / b[1];
-    if !(eta_bw.is_finite() && eta_bw > 0.0) {
-        return Err(SdslError::Numerical(format!(
-            "the roofline bandwidth fit gives 1/η_bw = {}: decode time does not grow with bytes read",
-            b[1]
-        )));
-    }
-    Ok((b[0], eta_bw))
+    Ok((b[0], b[1]))
 }
 
 /// Σ relative squared errors of the q > 1 rows at η_fl = exp(ln_eta).
@@ -513,31 +521,15 @@ pub fn recalibrate_on_runs(
     prior_eta_fl: f64,
 ) -> Result<(Efficiency, bool, Vec<RunStep>), SdslError> {
     let lin = |sel: &[&RunStep]| -> Result<(f64, f64), SdslError> {
-        let x = DMatrix::from_fn(sel.len(), 2, |i, j| {
-            if j == 0 {
-                1.0
-            } else {
-                1e3 * sel[i].pass().bytes() / peak.bandwidth_bytes_per_s
-            }
-        });
-        let t: Vec<f64> = sel.iter().map(|s| s.tpot_ms).collect();
-        let w: Vec<f64> = t.iter().map(|v| 1.0 / (v * v)).collect();
-        let b = wls(
-            &x,
-            &DVector::from_column_slice(&t),
-            Some(&w),
-            &["t0", "inv_eta_bw"],
-            true,
-        )?
-        .estimates();
-        let eta_bw = 1.0 / b[1];
+        let points: Vec<(f64, f64)> = sel.iter().map(|s| (s.pass().bytes(), s.tpot_ms)).collect();
+        let (t0, inv_eta_bw) = bandwidth_wls(peak, &points)?;
+        let eta_bw = 1.0 / inv_eta_bw;
         if !(eta_bw.is_finite() && eta_bw > 0.0) {
             return Err(SdslError::Numerical(format!(
-                "the runs give 1/η_bw = {}: their decode time does not grow with the bytes read (check that the runs are of different model sizes on one GPU)",
-                b[1]
+                "the runs give 1/η_bw = {inv_eta_bw}: their decode time does not grow with the bytes read (check that the runs are of different model sizes on one GPU)"
             )));
         }
-        Ok((b[0], eta_bw))
+        Ok((t0, eta_bw))
     };
     let all: Vec<&RunStep> = steps.iter().collect();
     let (t0, eta_bw) = lin(&all)?;
