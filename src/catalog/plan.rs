@@ -30,7 +30,7 @@
 //! decoding (docs/plan.md).
 
 use crate::derive::nstar::NStarSetup;
-use crate::error::SdslError;
+use crate::error::{SdslError, si};
 use crate::fit::latency::{LatencyProfile, PairCosts};
 use crate::ingest::laws::Loaded;
 use crate::ingest::registry::{Model, Registry};
@@ -1055,29 +1055,4 @@ fn plan_warnings(
                 .into(),
         );
     }
-}
-
-/// A count compactly (117.3M, 12.85B): the same text as
-/// `crate::report::format::si`, which this layer (below `report`) cannot
-/// name (the two must print the same).
-fn si(v: f64) -> String {
-    let a = v.abs();
-    let (d, s) = if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "B")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    let digits = format!("{:.4}", v / d);
-    let digits = if digits.contains('.') {
-        digits.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &digits
-    };
-    format!("{digits}{s}")
 }

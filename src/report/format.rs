@@ -26,35 +26,7 @@ pub fn fixed_or_dash(v: Option<f64>, digits: usize) -> String {
     or_dash(v, |x| format!("{x:.digits$}"))
 }
 
-/// The divisor and suffix that write a count of magnitude `a` compactly
-/// (T ≥ 1e12, B ≥ 1e9, M ≥ 1e6, k ≥ 1e3, else none).
-pub fn si_scale(a: f64) -> (f64, &'static str) {
-    if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "B")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    }
-}
-
-/// A count of parameters or tokens compactly: scaled by [`si_scale`], at
-/// most four decimals with trailing zeros dropped (117.3M, 12.85B, 500k);
-/// NaN prints as `NaN`.
-pub fn si(v: f64) -> String {
-    let (d, s) = si_scale(v.abs());
-    let digits = format!("{:.4}", v / d);
-    let digits = if digits.contains('.') {
-        digits.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &digits
-    };
-    format!("{digits}{s}")
-}
+pub use crate::error::{si, si_scale};
 
 /// A count with three significant figures and an SI suffix (117M, 45.7M,
 /// 1.23B), as in the main N* table: scaled by [`si_scale`], then 0, 1 or 2
