@@ -762,25 +762,10 @@ fn hardware_input(
             if b.targets.get_ref().is_empty() {
                 return Err(cx.err(tl, &tk, "name at least one registry target".into()));
             }
-            let (bl, bk) = cx.loc(b.batches.span(), "hardware.batch_sweep.batches");
-            let batches = b.batches.get_ref();
-            if batches.is_empty()
-                || batches.len() > 64
-                || batches.iter().any(|&x| !(1..=1_000_000).contains(&x))
-                || batches.windows(2).any(|w| w[0] >= w[1])
-            {
-                return Err(cx.err(
-                    bl,
-                    &bk,
-                    format!(
-                        "{batches:?}: give 1 to 64 batch sizes, ascending, each a whole number from 1 to 1000000"
-                    ),
-                ));
-            }
             Ok(BatchSweep {
                 cost_model,
                 targets: Located::new(b.targets.get_ref().clone(), tl, tk),
-                batches: Located::new(batches.iter().map(|&x| x as u64).collect(), bl, bk),
+                batches: batch_list(cx, &b.batches, "hardware.batch_sweep.batches")?,
             })
         })
         .transpose()?;
